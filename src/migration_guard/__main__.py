@@ -1,0 +1,5 @@
+"""Entry point for ``python -m migration_guard``."""
+
+from migration_guard.cli import main
+
+raise SystemExit(main())

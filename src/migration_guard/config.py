@@ -1,0 +1,110 @@
+"""Reads ``[tool.migration-guard]`` from the project's pyproject.toml."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from migration_guard.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+RUNNERS = ("auto", "docker", "local")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The project's settings; every field has the contract's default."""
+
+    root: Path
+    models: tuple[str, ...] = ("backend/app/models",)
+    alembic_ini: str = "backend/alembic.ini"
+    compose_file: str = "docker-compose.yml"
+    compose_service: str = "backend"
+    db_service: str = "db"
+    runner: str = "auto"
+    database_url_env: str = "DATABASE_URL"
+    test_database_url: str = "postgresql://catalyst:catalyst@db:5432/catalyst_test"
+    base: str = "origin/main"
+    max_heads: int = 1
+    protected_tables: tuple[str, ...] = ("audit_log",)
+    soft_delete_columns: tuple[str, ...] = ("is_deleted", "deleted_at")
+    search_vector_columns: tuple[str, ...] = ("search_vector", "*_tsv", "*_search_vector")
+    disable: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def alembic_ini_path(self) -> Path:
+        return self.root / self.alembic_ini
+
+    @property
+    def compose_path(self) -> Path:
+        return self.root / self.compose_file
+
+
+_STRING_KEYS = {
+    "alembic_ini",
+    "compose_file",
+    "compose_service",
+    "db_service",
+    "runner",
+    "database_url_env",
+    "test_database_url",
+    "base",
+}
+_LIST_KEYS = {"models", "protected_tables", "soft_delete_columns", "search_vector_columns", "disable"}
+KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
+
+
+def load_config(root: Path) -> Config:
+    """Load the config of the project at ``root``; a missing pyproject.toml means all defaults."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return Config(root=root)
+    try:
+        with pyproject.open("rb") as stream:
+            document = tomllib.load(stream)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from None
+    table = document.get("tool", {}).get("migration-guard", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.migration-guard] must be a table")
+    return config_from_table(root, table, str(pyproject))
+
+
+def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
+    """Validate ``table`` key by key; an unknown key or a wrong type names the key and ``source``."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{source}: [tool.migration-guard] {key}"
+        if key in _STRING_KEYS:
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: expected a string, got {type(value).__name__}")
+            values[key] = value
+        elif key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{where}: expected a list of strings")
+            values[key] = tuple(value)
+        elif key == "max_heads":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{where}: expected a whole number of at least 1")
+            values[key] = value
+        elif key == "severity":
+            if not isinstance(value, dict) or not all(
+                isinstance(level, str) and level in ("error", "warning") for level in value.values()
+            ):
+                raise ConfigError(f'{where}: expected a table of rule id = "error" or "warning"')
+            values[key] = dict(value)
+        else:
+            known = ", ".join(KEYS)
+            raise ConfigError(f"{where}: unknown key (known keys: {known})")
+    if values.get("runner", "auto") not in RUNNERS:
+        raise ConfigError(
+            f"{source}: [tool.migration-guard] runner: expected one of {', '.join(RUNNERS)}"
+        )
+    return Config(root=root, **values)
