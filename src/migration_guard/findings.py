@@ -61,3 +61,45 @@ class Problem:
             "revisions": list(self.revisions),
             "path": self.path,
         }
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a reporter needs to know of a rule (SARIF's rule table, the summary's links)."""
+
+    id: str
+    severity: Severity
+    summary: str
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one command found; the reporters turn it into text, JSON, workflow commands or SARIF.
+
+    ``command`` is ``"lint"``, ``"heads"`` or ``"check"`` and decides the JSON shape.
+    ``sql`` maps a revision id to the SQL it renders to (for the job summary).
+    """
+
+    command: str
+    heads: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    revisions: tuple[str, ...] = ()
+    sql: tuple[tuple[str, str], ...] = ()
+    rules: tuple[RuleInfo, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        """True when the exit code must be 1: a graph problem or an error-severity finding."""
+        return bool(self.problems) or any(f.severity == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, object]:
+        document: dict[str, object] = {}
+        if self.command in ("heads", "check"):
+            document["heads"] = list(self.heads)
+            document["problems"] = [problem.to_json() for problem in self.problems]
+        if self.command in ("lint", "check"):
+            document["findings"] = [finding.to_json() for finding in self.findings]
+            document["revisions"] = list(self.revisions)
+        return document
