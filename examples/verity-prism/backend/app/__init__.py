@@ -1,0 +1,1 @@
+"""The Verity Prism backend."""
