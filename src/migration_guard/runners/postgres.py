@@ -196,10 +196,8 @@ def query(url: str, statement: str, *, fetch: bool = True) -> list[tuple[Any, ..
 
     Uses psycopg2 when installed, else the ``psql`` client.
     """
-    try:
-        # Imported by name: psycopg2 is an optional extra and ships no type stubs.
-        psycopg2: Any = importlib.import_module("psycopg2")
-    except ImportError:
+    psycopg2 = _psycopg2()
+    if psycopg2 is None:
         return _query_with_psql(url, statement, fetch)
     try:
         connection = psycopg2.connect(url)
@@ -212,6 +210,14 @@ def query(url: str, statement: str, *, fetch: bool = True) -> list[tuple[Any, ..
             return list(cursor.fetchall()) if fetch and cursor.description else []
     finally:
         connection.close()
+
+
+def _psycopg2() -> Any:
+    """The psycopg2 module, or None; imported by name as it is optional and has no stubs."""
+    try:
+        return importlib.import_module("psycopg2")
+    except ImportError:
+        return None
 
 
 def _query_with_psql(url: str, statement: str, fetch: bool) -> list[tuple[Any, ...]]:

