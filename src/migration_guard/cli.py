@@ -1,0 +1,136 @@
+"""Parses the command line and dispatches to ``commands/<verb>.py``; one handler maps errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from migration_guard import __version__, exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.errors import GuardError
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as our one-line exit-2 error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise _UsageExit(message)
+
+
+class _UsageExit(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="migration-guard",
+        description="Keeps Alembic migrations for PostgreSQL correct before they reach a database.",
+    )
+    parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
+                        help="repository root holding pyproject.toml (default: current directory)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    parser.add_argument("--version", action="version", version=f"migration-guard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    heads = commands.add_parser("heads", help="static check of the revision graph")
+    heads.add_argument("--base", metavar="REF", help="also check that new revisions descend from REF's head")
+
+    lint = commands.add_parser("lint", help="render migrations offline and lint their SQL")
+    lint.add_argument("revisions", nargs="*", metavar="REV", help="revisions to lint")
+    selection = lint.add_mutually_exclusive_group()
+    selection.add_argument("--all", action="store_true", help="every revision (the default)")
+    selection.add_argument("--base", metavar="REF", help="revisions added since the merge-base with REF")
+    selection.add_argument("--staged", action="store_true", help="revision files staged in git")
+    selection.add_argument("--sql", nargs="+", metavar="FILE", help="lint SQL files directly (- for stdin)")
+
+    new = commands.add_parser("new", help="autogenerate, show and lint a new revision")
+    new.add_argument("description", help="the revision message")
+    new.add_argument("--runner", choices=("auto", "docker", "local"), default=None)
+    new.add_argument("--dry-run", action="store_true", help="show everything, write nothing")
+
+    hook = commands.add_parser("hook", help="the pre-commit entry point")
+    hook.add_argument("files", nargs="*", metavar="FILE")
+
+    check = commands.add_parser("check", help="the pull-request check: heads --base plus lint of new revisions")
+    check.add_argument("--base", metavar="REF", help="base ref (default: config base, then origin/main)")
+
+    rebase = commands.add_parser("rebase", help="point the first new revision at the base head")
+    rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
+    rebase.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+
+    rules = commands.add_parser("rules", help="list the rules or show one rule's documentation")
+    rules.add_argument("rule", nargs="?", metavar="RULE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    debug = os.environ.get("MIGRATION_GUARD_DEBUG") == "1"
+    try:
+        arguments = build_parser().parse_args(argv)
+    except _UsageExit as error:
+        print(f"migration-guard: error: {error}", file=sys.stderr)
+        return exit_codes.USAGE
+    except SystemExit as done:  # --help / --version
+        return int(done.code or 0)
+    invocation = Invocation(
+        project=arguments.project.resolve(),
+        format=arguments.format,
+        color=not arguments.no_color and _wants_color(),
+        arguments=arguments,
+    )
+    try:
+        return _dispatch(invocation)
+    except GuardError as error:
+        if debug:
+            raise
+        print(f"migration-guard: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("migration-guard: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        if debug:
+            raise
+        print(
+            f"migration-guard: internal error: {type(error).__name__}: {error} "
+            "(set MIGRATION_GUARD_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return exit_codes.ENVIRONMENT
+
+
+def _dispatch(invocation: Invocation) -> int:
+    # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
+    command = invocation.arguments.command
+    if command == "heads":
+        from migration_guard.commands.heads import run
+    elif command == "lint":
+        from migration_guard.commands.lint import run
+    elif command == "new":
+        from migration_guard.commands.new import run
+    elif command == "hook":
+        from migration_guard.commands.hook import run
+    elif command == "check":
+        from migration_guard.commands.check import run
+    elif command == "rebase":
+        from migration_guard.commands.rebase import run
+    else:
+        from migration_guard.commands.rules import run
+    return run(invocation)
+
+
+def _wants_color() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"

@@ -1,0 +1,39 @@
+"""``heads [--base REF]``: the static check of the revision graph."""
+
+from __future__ import annotations
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.findings import Problem, Report
+from migration_guard.graph.base import BaseComparison, compare_with_base
+from migration_guard.graph.model import RevisionGraph
+from migration_guard.project import Project, open_project
+
+
+def run(invocation: Invocation) -> int:
+    project = open_project(invocation.project)
+    graph = project.graph()
+    base = invocation.arguments.base
+    comparison = compare_with_base(graph, project.alembic, project.root, base) if base else None
+    problems = graph_problems(project, graph, comparison)
+    invocation.emit(Report(command="heads", heads=graph.heads, problems=problems))
+    return graph_exit_code(problems)
+
+
+def graph_problems(
+    project: Project, graph: RevisionGraph, comparison: BaseComparison | None
+) -> tuple[Problem, ...]:
+    problems = list(graph.problems)
+    too_many = graph.multiple_heads_problem(project.config.max_heads)
+    if too_many is not None:
+        problems.append(too_many)
+    if comparison is not None:
+        problems.extend(comparison.problems)
+    return tuple(problems)
+
+
+def graph_exit_code(problems: tuple[Problem, ...]) -> int:
+    """2 when a revision file cannot be read statically, 1 for any other problem, else 0."""
+    if any(problem.code == "parse-error" for problem in problems):
+        return exit_codes.USAGE
+    return exit_codes.FINDINGS if problems else exit_codes.OK

@@ -1,0 +1,1 @@
+"""The static revision graph: revision files read with ``ast``, never imported."""

@@ -1,0 +1,79 @@
+"""Compares the work tree's graph with a base ref's: new revisions must descend from its head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.findings import Problem
+from migration_guard.graph.load import graph_from_sources
+from migration_guard.graph.model import RevisionGraph
+from migration_guard.graph.scan import scan_git_tree
+
+
+@dataclass(frozen=True)
+class BaseComparison:
+    """The base's graph, the revisions that exist here and not there, and the stale ones."""
+
+    ref: str
+    base_graph: RevisionGraph
+    new_revisions: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def base_heads(self) -> tuple[str, ...]:
+        return self.base_graph.heads
+
+
+def compare_with_base(
+    graph: RevisionGraph, settings: AlembicSettings, project: Path, ref: str
+) -> BaseComparison:
+    """Read the base's revision files from git objects (no checkout) and compare."""
+    from migration_guard.gitrepo import merge_base, open_repo, repo_relative, resolve_ref
+
+    repo = open_repo(project)
+    base_commit = resolve_ref(repo, ref)
+    merge_base(repo, ref, base_commit)
+    locations = tuple(repo_relative(repo, location) for location in settings.version_locations)
+    base_graph = graph_from_sources(
+        scan_git_tree(base_commit.tree, locations, settings.recursive_version_locations)
+    )
+    return compare_graphs(graph, base_graph, ref)
+
+
+def compare_graphs(graph: RevisionGraph, base_graph: RevisionGraph, ref: str) -> BaseComparison:
+    new = tuple(rev for rev in graph.revisions if rev not in base_graph.revisions)
+    new_set = set(new)
+    base_heads = base_graph.heads
+    problems: list[Problem] = []
+    for rev in new:
+        file = graph.revisions[rev]
+        if any(parent in new_set for parent in file.down_revisions):
+            continue  # not the first new revision of its line: judged through its parent
+        missing = [head for head in base_heads if head != rev and head not in graph.ancestors(rev)]
+        if not missing:
+            continue
+        current = ", ".join(file.down_revisions) or "None"
+        wanted = missing[0] if len(base_heads) == 1 else ", ".join(base_heads)
+        problems.append(
+            Problem(
+                code="not-on-base-head",
+                message=(
+                    f"revision {rev} has down_revision {current}, but the head of {ref} is "
+                    f"{', '.join(base_heads)}: set down_revision = {_python_literal(base_heads)} "
+                    "(or run `migration-guard rebase`)"
+                ),
+                revisions=(rev, *file.down_revisions, *base_heads),
+                path=file.path,
+                line=file.down_revision_line,
+                help=f"point {rev} at {wanted}",
+            )
+        )
+    return BaseComparison(ref=ref, base_graph=base_graph, new_revisions=new, problems=tuple(problems))
+
+
+def _python_literal(heads: tuple[str, ...]) -> str:
+    if len(heads) == 1:
+        return repr(heads[0])
+    return "(" + ", ".join(repr(head) for head in heads) + ")"
