@@ -1,0 +1,1 @@
+"""Rendering migrations to SQL offline (``alembic upgrade --sql``), never touching a database."""
