@@ -12,6 +12,7 @@ import textwrap
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,13 +148,20 @@ def test_failing_initdb_is_reported_and_cleaned_up(
         tool = bin_dir / name
         tool.write_text("#!/bin/sh\necho 'initdb: error: something is broken' >&2\nexit 1\n")
         tool.chmod(0o755)
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(postgres.tempfile, "tempdir", str(scratch))
+    made: list[Path] = []
+    real_mkdtemp = postgres.tempfile.mkdtemp
+
+    def recording_mkdtemp(**kwargs: Any) -> str:
+        folder = real_mkdtemp(**kwargs)
+        made.append(Path(folder))
+        return folder
+
+    monkeypatch.setattr(postgres.tempfile, "mkdtemp", recording_mkdtemp)
     with pytest.raises(EnvironmentProblem) as raised:
         postgres.start_postgres(bin_dir)
     assert "\n" not in str(raised.value)
-    assert list(scratch.iterdir()) == []
+    assert len(made) == 1
+    assert not made[0].exists()
 
 
 def test_binaries_from_the_wheel_are_preferred() -> None:

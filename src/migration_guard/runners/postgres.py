@@ -42,6 +42,7 @@ _SERVER_SETTINGS = (
     "logging_collector=off",
     "log_min_messages=warning",
 )
+_MAX_SOCKET_DIR = 80
 _SYSTEM_GLOB = "/usr/lib/postgresql/*/bin"
 _REQUIRED = ("initdb", "postgres")
 
@@ -98,7 +99,7 @@ def start_postgres(bin_dir: Path | None = None) -> RunningPostgres:
     """Start a server; the caller must call ``stop()``. Raise EnvironmentProblem if impossible."""
     binaries = find_binaries(bin_dir)
     account = _server_account()
-    directory = Path(tempfile.mkdtemp(prefix="migration-guard-pg-"))
+    directory = Path(tempfile.mkdtemp(prefix="migration-guard-pg-", dir=_temp_parent(account)))
     try:
         if account is not None:
             os.chown(directory, account.pw_uid, account.pw_gid)
@@ -291,6 +292,21 @@ def _server_account() -> pwd.struct_passwd | None:
         ) from None
 
 
+def _as_whom(account: pwd.struct_passwd | None) -> str:
+    return "" if account is None else f" as user {account.pw_name}"
+
+
+def _temp_parent(account: pwd.struct_passwd | None) -> str | None:
+    """Where to make the server's folder: the usual temp dir, unless the server's
+    unprivileged user could not reach it (a private TMPDIR); then /tmp."""
+    if account is None:
+        return None
+    usual = Path(tempfile.gettempdir()).resolve()
+    if all(os.stat(folder).st_mode & 0o001 for folder in (usual, *usual.parents)):
+        return None
+    return "/tmp"
+
+
 def _as_account(account: pwd.struct_passwd | None) -> dict[str, Any]:
     if account is None:
         return {}
@@ -322,7 +338,7 @@ def _initdb(binaries: Path, directory: Path, account: pwd.struct_passwd | None) 
             **_as_account(account),
         )
     except OSError as error:
-        raise EnvironmentProblem(f"cannot run {command[0]}: {error}") from None
+        raise EnvironmentProblem(f"cannot run {command[0]}{_as_whom(account)}: {error}") from None
     if result.returncode != 0:
         raise EnvironmentProblem(f"initdb failed: {_last_line(result.stderr or result.stdout)}")
 
@@ -341,7 +357,8 @@ def _start_server(
         "-h",
         "127.0.0.1",
         "-k",
-        str(directory),
+        # A Unix socket path longer than ~100 bytes is refused; then serve TCP only.
+        str(directory) if len(str(directory)) <= _MAX_SOCKET_DIR else "",
     ]
     for setting in _SERVER_SETTINGS:
         command += ["-c", setting]
@@ -359,7 +376,9 @@ def _start_server(
                 **_as_account(account),
             )
         except OSError as error:
-            raise EnvironmentProblem(f"cannot run {command[0]}: {error}") from None
+            raise EnvironmentProblem(
+                f"cannot run {command[0]}{_as_whom(account)}: {error}"
+            ) from None
     try:
         _wait_until_ready(process, data, log_path)
     except BaseException:
