@@ -187,6 +187,8 @@ def test_create_clone_and_drop_databases(postgres_url: str) -> None:
     drop_database(postgres_url, template)
     assert not database_exists(postgres_url, copy)
     drop_database(postgres_url, copy)  # dropping a missing database is not an error
+    with pytest.raises(EnvironmentProblem, match="already exists"):
+        create_database(postgres_url, "postgres")
 
 
 def test_psql_is_used_without_psycopg2(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,6 +199,8 @@ def test_psql_is_used_without_psycopg2(postgres_url: str, monkeypatch: pytest.Mo
     url = create_database(postgres_url, name)
     assert database_exists(postgres_url, name)
     assert query(url, "SELECT current_database()") == [(name,)]
+    with pytest.raises(EnvironmentProblem, match="already exists"):
+        create_database(postgres_url, name)
     drop_database(postgres_url, name)
 
 

@@ -209,6 +209,8 @@ def query(url: str, statement: str, *, fetch: bool = True) -> list[tuple[Any, ..
         with connection.cursor() as cursor:
             cursor.execute(statement)
             return list(cursor.fetchall()) if fetch and cursor.description else []
+    except psycopg2.Error as error:
+        raise EnvironmentProblem(f"query failed on {_safe(url)}: {_first_line(error)}") from None
     finally:
         connection.close()
 
@@ -234,7 +236,7 @@ def _query_with_psql(url: str, statement: str, fetch: bool) -> list[tuple[Any, .
         check=False,
     )
     if result.returncode != 0:
-        raise EnvironmentProblem(f"psql failed on {_safe(url)}: {_first_line(result.stderr)}")
+        raise EnvironmentProblem(f"query failed on {_safe(url)}: {_first_line(result.stderr)}")
     if not fetch:
         return []
     return [tuple(line.split("\t")) for line in result.stdout.splitlines() if line]
