@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.add_argument("--no-color", action="store_true", help="never colour the text output")
     parser.add_argument("--version", action="version", version=f"migration-guard {__version__}")
+    parser.add_argument("--summary-file", metavar="FILE",
+                        help="also append a Markdown job summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--sarif-file", metavar="FILE", help="also write the report as SARIF 2.1.0 to FILE")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -86,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format=arguments.format,
         color=not arguments.no_color and _wants_color(),
         arguments=arguments,
+        summary_file=arguments.summary_file,
+        sarif_file=arguments.sarif_file,
     )
     try:
         return _dispatch(invocation)

@@ -21,6 +21,8 @@ class Invocation:
     format: str
     color: bool
     arguments: argparse.Namespace
+    summary_file: str | None = None
+    sarif_file: str | None = None
 
     def config(self) -> Config:
         from migration_guard.config import load_config
@@ -29,8 +31,9 @@ class Invocation:
 
     def emit(self, report: Report) -> None:
         """Print ``report`` in the chosen format on stdout."""
-        from migration_guard.report import render_report
+        from migration_guard.report import render_report, write_outputs
 
         text = render_report(report, self.format, color=self.color)
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         sys.stdout.flush()
+        write_outputs(report, summary_file=self.summary_file, sarif_file=self.sarif_file)

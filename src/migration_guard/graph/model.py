@@ -53,10 +53,15 @@ class RevisionGraph:
     def bases(self) -> tuple[str, ...]:
         return tuple(rev for rev, file in self.revisions.items() if not file.down_revisions)
 
-    def children(self) -> dict[str, list[str]]:
+    def ancestors_direct(self, revision: str) -> tuple[str, ...]:
+        """The revisions ``revision`` names in ``down_revision`` and ``depends_on``."""
+        return self._all_parents(revision)
+
+    def dependents(self) -> dict[str, list[str]]:
+        """For each revision, the revisions naming it in ``down_revision`` or ``depends_on``."""
         result: dict[str, list[str]] = {rev: [] for rev in self.revisions}
-        for rev, file in self.revisions.items():
-            for parent in file.down_revisions:
+        for rev in self.revisions:
+            for parent in dict.fromkeys(self._all_parents(rev)):
                 if parent in result:
                     result[parent].append(rev)
         return result

@@ -1,0 +1,39 @@
+"""``check [--base REF]``: the pull-request check, ``heads --base`` plus lint of the new revisions."""
+
+from __future__ import annotations
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.commands.heads import graph_exit_code, graph_problems
+from migration_guard.findings import Report
+from migration_guard.graph.base import compare_with_base
+from migration_guard.lint import BLOCKING_PROBLEMS, LintResult, lint_revisions, rule_infos
+from migration_guard.project import open_project
+
+
+def run(invocation: Invocation) -> int:
+    project = open_project(invocation.project)
+    base = invocation.arguments.base or project.config.base
+    graph = project.graph()
+    comparison = compare_with_base(graph, project.alembic, project.root, base)
+    problems = graph_problems(project, graph, comparison)
+    renderable = not any(problem.code in BLOCKING_PROBLEMS for problem in graph.problems)
+    if renderable:
+        result = lint_revisions(project, graph, list(comparison.new_revisions))
+    else:
+        result = LintResult(findings=(), revisions=(), sql=())
+    invocation.emit(
+        Report(
+            command="check",
+            heads=graph.heads,
+            problems=problems,
+            findings=result.findings,
+            revisions=result.revisions,
+            sql=result.sql,
+            rules=rule_infos(),
+        )
+    )
+    code = graph_exit_code(problems)
+    if code == exit_codes.OK and any(f.severity == "error" for f in result.findings):
+        return exit_codes.FINDINGS
+    return code

@@ -1,0 +1,90 @@
+"""``lint [REV…] [--all | --base REF | --staged] [--sql FILE…]``: render offline and lint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.errors import InputError
+from migration_guard.findings import Report
+from migration_guard.graph.model import RevisionGraph
+from migration_guard.lint import LintResult, lint_revisions, lint_sql_files, rule_infos
+from migration_guard.project import Project, open_project
+
+
+def run(invocation: Invocation) -> int:
+    arguments = invocation.arguments
+    if arguments.sql:
+        if arguments.revisions:
+            raise InputError("give revisions or --sql files, not both")
+        result = lint_sql_files(invocation.project, list(arguments.sql), None)
+    else:
+        project = open_project(invocation.project)
+        graph = project.graph()
+        revisions = select_revisions(project, graph, arguments)
+        result = lint_revisions(project, graph, revisions)
+    invocation.emit(lint_report(result))
+    return lint_exit_code(result)
+
+
+def lint_report(result: LintResult) -> Report:
+    return Report(
+        command="lint",
+        findings=result.findings,
+        revisions=result.revisions,
+        sql=result.sql,
+        rules=rule_infos(),
+    )
+
+
+def lint_exit_code(result: LintResult) -> int:
+    failed = any(finding.severity == "error" for finding in result.findings)
+    return exit_codes.FINDINGS if failed else exit_codes.OK
+
+
+def select_revisions(project: Project, graph: RevisionGraph, arguments: object) -> list[str]:
+    """The revisions named on the command line, added since a base, staged, or all of them."""
+    names: list[str] = list(getattr(arguments, "revisions", []) or [])
+    base: str | None = getattr(arguments, "base", None)
+    if names:
+        return [rev for name in names for rev in resolve_revision(graph, name)]
+    if base:
+        from migration_guard.graph.base import compare_with_base
+
+        return list(compare_with_base(graph, project.alembic, project.root, base).new_revisions)
+    if getattr(arguments, "staged", False):
+        return staged_revisions(project, graph)
+    return list(graph.revisions)
+
+
+def resolve_revision(graph: RevisionGraph, name: str) -> list[str]:
+    """A full id, a branch label, ``head``/``heads``, or an unambiguous id prefix, as Alembic takes them."""
+    if name == "heads" or (name == "head" and len(graph.heads) == 1):
+        return list(graph.heads)
+    if name == "head":
+        raise InputError(f"'head' is ambiguous: {len(graph.heads)} heads ({', '.join(graph.heads)})")
+    resolved = graph.resolve(name)
+    if resolved is not None:
+        return [resolved]
+    matches = [rev for rev in graph.revisions if rev.startswith(name)]
+    if len(matches) == 1:
+        return matches
+    if matches:
+        raise InputError(f"revision {name!r} is ambiguous: {', '.join(matches)}")
+    raise InputError(f"no revision {name!r} in the history")
+
+
+def staged_revisions(project: Project, graph: RevisionGraph) -> list[str]:
+    """Revisions whose files are added or modified in the git index."""
+    from migration_guard.gitrepo import open_repo
+
+    repo = open_repo(project.root)
+    top = Path(repo.working_tree_dir or ".").resolve()
+    staged = repo.git.diff("--cached", "--name-only", "--diff-filter=AM", "-z").split("\0")
+    staged_paths = {(top / name).resolve() for name in staged if name}
+    return [
+        rev
+        for rev, file in graph.revisions.items()
+        if (project.root / file.path).resolve() in staged_paths
+    ]

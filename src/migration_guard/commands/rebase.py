@@ -1,0 +1,90 @@
+"""``rebase [--base REF] [--dry-run]``: point a stale branch's first new revision at the base head."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.errors import InputError
+from migration_guard.graph.base import BaseComparison, compare_with_base
+from migration_guard.graph.model import RevisionGraph
+from migration_guard.graph.rewrite import point_down_revision
+from migration_guard.project import open_project
+
+
+def run(invocation: Invocation) -> int:
+    project = open_project(invocation.project)
+    base = invocation.arguments.base or project.config.base
+    graph = project.graph()
+    comparison = compare_with_base(graph, project.alembic, project.root, base)
+    if not comparison.problems:
+        print(f"nothing to rebase: every new revision already descends from the head of {base}")
+        return exit_codes.OK
+    target, revision, reason = plan(graph, comparison)
+    if reason is not None or target is None or revision is None:
+        print(f"migration-guard: cannot rebase automatically: {reason}", file=sys.stderr)
+        return exit_codes.FINDINGS
+    file = graph.revisions[revision]
+    path = project.root / file.path
+    refuse_if_edited(project.root, path)
+    original = path.read_text(encoding="utf-8")
+    rewritten = point_down_revision(original, file.path, target)
+    diff = difflib.unified_diff(
+        original.splitlines(keepends=True),
+        rewritten.splitlines(keepends=True),
+        fromfile=f"a/{file.path}",
+        tofile=f"b/{file.path}",
+    )
+    sys.stdout.writelines(diff)
+    if invocation.arguments.dry_run:
+        print(f"(dry run) would point {revision} at {target}; nothing written")
+        return exit_codes.OK
+    write_atomically(path, rewritten)
+    print(f"pointed {revision} at {target} ({file.path})")
+    return exit_codes.OK
+
+
+def plan(graph: RevisionGraph, comparison: BaseComparison) -> tuple[str | None, str | None, str | None]:
+    """(new parent, revision to rewrite, None) when the fix is unambiguous, else a reason."""
+    heads = comparison.base_heads
+    if len(heads) != 1:
+        return None, None, f"{comparison.ref} has {len(heads)} heads ({', '.join(heads)}); merge them first"
+    if len(comparison.problems) != 1:
+        stale = ", ".join(problem.revisions[0] for problem in comparison.problems)
+        return None, None, f"several new revisions start from old revisions ({stale}); fix them by hand"
+    revision = comparison.problems[0].revisions[0]
+    parents = graph.revisions[revision].down_revisions
+    if len(parents) > 1:
+        return None, None, f"{revision} is a merge of {', '.join(parents)}; fix it by hand"
+    return heads[0], revision, None
+
+
+def refuse_if_edited(root: Path, path: Path) -> None:
+    """Never rewrite a file holding work git does not have: staged, unstaged or untracked edits."""
+    from migration_guard.gitrepo import open_repo
+
+    repo = open_repo(root)
+    top = Path(repo.working_tree_dir or ".").resolve()
+    relative = path.resolve().relative_to(top).as_posix()
+    status = repo.git.status("--porcelain", "--", relative)
+    if status.strip():
+        state = status[:2]
+        kind = "untracked" if state == "??" else "staged or unstaged edits"
+        raise InputError(f"{relative}: has {kind}; commit or stash them before `migration-guard rebase`")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

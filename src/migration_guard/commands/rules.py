@@ -1,0 +1,35 @@
+"""``rules [RULE]``: list the rules, or print one rule's documentation."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.errors import InputError
+from migration_guard.lint import rule_infos
+
+
+def run(invocation: Invocation) -> int:
+    infos = rule_infos()
+    wanted = invocation.arguments.rule
+    if wanted:
+        matches = [info for info in infos if info.id == wanted]
+        if not matches:
+            raise InputError(f"no rule {wanted!r}; `migration-guard rules` lists them")
+        info = matches[0]
+        if invocation.format == "json":
+            document = {"id": info.id, "severity": info.severity, "summary": info.summary, "doc": info.help}
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        else:
+            sys.stdout.write(f"{info.id} ({info.severity}): {info.summary}\n\n{info.help}\n")
+        return exit_codes.OK
+    if invocation.format == "json":
+        rules = [{"id": info.id, "severity": info.severity, "summary": info.summary} for info in infos]
+        sys.stdout.write(json.dumps({"rules": rules}, indent=2) + "\n")
+        return exit_codes.OK
+    width = max(len(info.id) for info in infos)
+    for info in infos:
+        sys.stdout.write(f"{info.id:<{width}}  {info.severity:<7}  {info.summary}\n")
+    return exit_codes.OK

@@ -1,0 +1,130 @@
+"""The lint pipeline: selected revisions → offline SQL → rules → findings."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_guard.errors import InputError
+from migration_guard.findings import Finding, RuleInfo
+from migration_guard.graph.model import RevisionGraph
+from migration_guard.graph.order import upgrade_order
+from migration_guard.project import Project
+from migration_guard.render.offline import RenderedRevision, render_offline
+
+BLOCKING_PROBLEMS = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
+
+
+@dataclass(frozen=True)
+class LintResult:
+    findings: tuple[Finding, ...]
+    revisions: tuple[str, ...]
+    sql: tuple[tuple[str, str], ...]
+
+
+def ensure_renderable(graph: RevisionGraph) -> None:
+    """Alembic cannot load a history with these problems; say which, as an input error."""
+    for problem in graph.problems:
+        if problem.code in BLOCKING_PROBLEMS:
+            where = f"{problem.path}:{problem.line}: " if problem.path and problem.line else ""
+            detail = problem.message if problem.code == "parse-error" else f"{where}{problem.message}"
+            raise InputError(f"cannot render migrations: {detail}")
+
+
+def lint_revisions(project: Project, graph: RevisionGraph, revisions: list[str]) -> LintResult:
+    """Render ``revisions`` offline and run the rules over each one's SQL."""
+    from migration_guard.rules.engine import MigrationSource, RuleSettings, SourceStatement, lint_migration
+
+    ensure_renderable(graph)
+    settings = RuleSettings.from_config(project.config)
+    ordered = upgrade_order(graph, revisions)
+    rendered = _render(project, ordered)
+    findings: list[Finding] = []
+    sql: list[tuple[str, str]] = []
+    for result in rendered:
+        file = graph.revisions[result.revision]
+        if result.error is not None:
+            findings.append(render_failed(result.revision, file.path, result.error))
+            continue
+        sql.append((result.revision, "\n\n".join(statement.sql for statement in result.statements)))
+        source_text = (project.root / file.path).read_text(encoding="utf-8", errors="replace")
+        migration = MigrationSource(
+            revision=result.revision,
+            path=file.path,
+            statements=tuple(SourceStatement(sql=s.sql, line=s.line) for s in result.statements),
+            source_text=source_text,
+            comment_style="python",
+        )
+        findings.extend(lint_migration(migration, settings))
+    return LintResult(findings=tuple(findings), revisions=tuple(ordered), sql=tuple(sql))
+
+
+def lint_sql_files(project_root: Path, paths: list[str], settings_source: Project | None) -> LintResult:
+    """Lint SQL given directly (``-`` is stdin); ``-- Running upgrade`` blocks are migrations."""
+    from migration_guard.config import load_config
+    from migration_guard.rules.engine import RuleSettings, lint_migration, migrations_from_sql_text
+
+    config = settings_source.config if settings_source else load_config(project_root)
+    settings = RuleSettings.from_config(config)
+    findings: list[Finding] = []
+    revisions: list[str] = []
+    sql: list[tuple[str, str]] = []
+    for name in paths:
+        text = _read_sql(name)
+        shown = name if name == "-" else _relative(Path(name), project_root)
+        for migration in migrations_from_sql_text(text, shown):
+            if migration.revision is not None:
+                revisions.append(migration.revision)
+                sql.append((migration.revision, "\n\n".join(s.sql for s in migration.statements)))
+            findings.extend(lint_migration(migration, settings))
+    return LintResult(findings=tuple(findings), revisions=tuple(revisions), sql=tuple(sql))
+
+
+def render_failed(revision: str, path: str, reason: str) -> Finding:
+    return Finding(
+        rule="render-failed",
+        severity="warning",
+        message=f"revision {revision} could not be rendered offline, so it was not linted: {reason}",
+        revision=revision,
+        path=path,
+        line=1,
+        help="make env.py support offline mode (`alembic upgrade --sql`) and avoid reading the "
+        "database in upgrade(); or suppress with `# migration-guard: ignore[render-failed] reason`",
+    )
+
+
+def rule_infos() -> tuple[RuleInfo, ...]:
+    """Every registered rule with its documentation (its docstring)."""
+    import inspect
+
+    from migration_guard.rules import ALL_RULES
+
+    return tuple(
+        RuleInfo(id=rule.id, severity=rule.severity, summary=rule.summary, help=inspect.getdoc(rule) or "")
+        for rule in ALL_RULES
+    )
+
+
+def _render(project: Project, ordered: list[str]) -> list[RenderedRevision]:
+    if project.config.runner == "docker":
+        from migration_guard.render.compose import render_in_compose
+
+        return render_in_compose(project, ordered)
+    return render_offline(project.alembic.ini_path, ordered, project.config.database_url_env)
+
+
+def _read_sql(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{name}: cannot read SQL: {error}") from None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,1 @@
+"""Where migrations run: a throwaway PostgreSQL, the local Python, docker compose."""
