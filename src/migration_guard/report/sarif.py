@@ -1,0 +1,105 @@
+"""The SARIF 2.1.0 reporter, for GitHub code scanning (``github/codeql-action/upload-sarif``)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from migration_guard import __version__
+from migration_guard.findings import Finding, Problem, Report, RuleInfo
+from migration_guard.report._common import PROBLEM_SUMMARIES
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/migration-guard/"
+SRCROOT = "%SRCROOT%"
+
+
+def _rule(rule: RuleInfo) -> dict[str, object]:
+    help_text = rule.help.strip() or rule.summary
+    return {
+        "id": rule.id,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": help_text},
+        "help": {"text": help_text, "markdown": help_text},
+        "defaultConfiguration": {"level": rule.severity},
+    }
+
+
+def _rules(report: Report) -> list[RuleInfo]:
+    """The report's rules, plus an entry for any rule id or problem code they lack."""
+    rules = list(report.rules)
+    known = {rule.id for rule in rules}
+    for problem in report.problems:
+        if problem.code not in known:
+            summary = PROBLEM_SUMMARIES.get(problem.code, problem.code)
+            rules.append(RuleInfo(problem.code, "error", summary, problem.help))
+            known.add(problem.code)
+    for finding in report.findings:
+        if finding.rule not in known:
+            rules.append(RuleInfo(finding.rule, finding.severity, finding.rule, finding.help))
+            known.add(finding.rule)
+    return rules
+
+
+def _locations(path: str | None, line: int | None) -> list[dict[str, object]]:
+    if not path or path == "-":
+        return []
+    physical: dict[str, object] = {
+        "artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    }
+    if line is not None and line >= 1:
+        physical["region"] = {"startLine": line}
+    return [{"physicalLocation": physical}]
+
+
+def _result(
+    rule_id: str,
+    index: dict[str, int],
+    level: str,
+    message: str,
+    path: str | None,
+    line: int | None,
+) -> dict[str, object]:
+    result: dict[str, object] = {
+        "ruleId": rule_id,
+        "ruleIndex": index[rule_id],
+        "level": level,
+        "message": {"text": message},
+    }
+    locations = _locations(path, line)
+    if locations:
+        result["locations"] = locations
+    return result
+
+
+def _finding(finding: Finding, index: dict[str, int]) -> dict[str, object]:
+    return _result(
+        finding.rule, index, finding.severity, finding.message, finding.path, finding.line
+    )
+
+
+def _problem(problem: Problem, index: dict[str, int]) -> dict[str, object]:
+    return _result(problem.code, index, "error", problem.message, problem.path, problem.line)
+
+
+def to_sarif(report: Report) -> dict[str, object]:
+    """The SARIF log as a JSON-ready dict: one run, its rules, one result per problem/finding."""
+    rules = _rules(report)
+    index = {rule.id: position for position, rule in enumerate(rules)}
+    results = [_problem(problem, index) for problem in report.problems]
+    results.extend(_finding(finding, index) for finding in report.findings)
+    driver: dict[str, object] = {
+        "name": "migration-guard",
+        "version": __version__,
+        "informationUri": INFORMATION_URI,
+        "rules": [_rule(rule) for rule in rules],
+    }
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(to_sarif(report), indent=2) + "\n"

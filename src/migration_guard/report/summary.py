@@ -1,0 +1,102 @@
+"""The Markdown job summary for ``$GITHUB_STEP_SUMMARY``: verdict, heads, findings, SQL."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from migration_guard.findings import Report
+from migration_guard.report._common import shows_heads, summary_line
+
+MAX_SQL_CHARS = 20_000
+"""Per revision; GitHub refuses a step summary over 1 MiB."""
+MAX_TOTAL_CHARS = 900_000
+
+
+def cell(value: str) -> str:
+    """A table cell: ``|`` escaped, line breaks as ``<br>``."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return value.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _code(value: str) -> str:
+    """An inline code span that survives any backticks in ``value``."""
+    longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _fenced(body: str, info: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{body.rstrip()}\n{fence}"
+
+
+def _location(path: str | None, line: int | None) -> str:
+    if not path:
+        return ""
+    return f"{path}:{line}" if line is not None else path
+
+
+def render_summary(report: Report) -> str:
+    """Markdown with a ✅/❌ headline; safe to append to ``$GITHUB_STEP_SUMMARY``."""
+    mark = "❌" if report.failed else "✅"
+    out = [f"## {mark} migration-guard: {summary_line(report)}", ""]
+
+    if shows_heads(report):
+        heads = ", ".join(_code(head) for head in report.heads) if report.heads else "none"
+        out += [f"**Heads:** {heads}", ""]
+
+    if report.problems:
+        out += ["### Revision graph problems", ""]
+        for problem in report.problems:
+            where = _location(problem.path, problem.line)
+            suffix = f" in {_code(where)}" if where else ""
+            text = " ".join(problem.message.split())
+            out.append(f"- **{problem.code}**{suffix}: {text}")
+        out.append("")
+
+    if report.findings:
+        out += [
+            "### Findings",
+            "",
+            "| Severity | Rule | Location | Revision | Message |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for finding in report.findings:
+            where = _location(finding.path, finding.line)
+            row = [
+                cell(finding.severity),
+                cell(_code(finding.rule)),
+                cell(_code(where)) if where else "",
+                cell(_code(finding.revision)) if finding.revision else "",
+                cell(finding.message),
+            ]
+            out.append("| " + " | ".join(row) + " |")
+        out.append("")
+
+    sql = dict(report.sql)
+    revisions = list(report.revisions)
+    revisions += [rev for rev, _ in report.sql if rev not in revisions]
+    if revisions:
+        out += ["### New revisions", ""]
+        used = sum(len(row) + 1 for row in out)
+        for revision in revisions:
+            body = sql.get(revision, "")
+            summary = f"<summary><code>{html.escape(revision)}</code></summary>"
+            if not body.strip():
+                block = "_No SQL was rendered for this revision._"
+            else:
+                note = ""
+                if len(body) > MAX_SQL_CHARS:
+                    note = f"\n\n_Truncated: {len(body) - MAX_SQL_CHARS} more characters._"
+                    body = body[:MAX_SQL_CHARS]
+                block = _fenced(body, "sql") + note
+            entry = f"<details>\n{summary}\n\n{block}\n\n</details>\n"
+            if used + len(entry) > MAX_TOTAL_CHARS:
+                out.append("_SQL of the remaining revisions left out: the summary is full._\n")
+                break
+            out.append(entry)
+            used += len(entry)
+    return "\n".join(out).rstrip("\n") + "\n"
