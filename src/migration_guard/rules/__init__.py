@@ -1,0 +1,71 @@
+"""The rule registry: every rule id, in the order ``migration-guard rules`` lists them."""
+
+from __future__ import annotations
+
+import inspect
+
+from migration_guard.rules.audit_log_delete import AuditLogDelete
+from migration_guard.rules.base import Rule
+from migration_guard.rules.column_type_change import ColumnTypeChange
+from migration_guard.rules.concurrently_in_transaction import ConcurrentlyInTransaction
+from migration_guard.rules.constraint_without_not_valid import ConstraintWithoutNotValid
+from migration_guard.rules.drop_column import DropColumn
+from migration_guard.rules.drop_table import DropTable
+from migration_guard.rules.enum_recreated import EnumRecreated
+from migration_guard.rules.index_not_concurrent import IndexNotConcurrent
+from migration_guard.rules.not_null_without_default import NotNullWithoutDefault
+from migration_guard.rules.primary_key_without_index import PrimaryKeyWithoutIndex
+from migration_guard.rules.produced_elsewhere import (
+    RenderFailed,
+    SuppressionWithoutReason,
+    UnusedSuppression,
+)
+from migration_guard.rules.rename_column import RenameColumn
+from migration_guard.rules.rename_table import RenameTable
+from migration_guard.rules.search_vector_type import SearchVectorType
+from migration_guard.rules.set_not_null import SetNotNull
+from migration_guard.rules.soft_delete_pair import SoftDeletePair
+from migration_guard.rules.unique_without_index import UniqueWithoutIndex
+from migration_guard.rules.volatile_default import VolatileDefault
+
+ALL_RULES: tuple[Rule, ...] = (
+    # The seed's five.
+    NotNullWithoutDefault(),
+    EnumRecreated(),
+    AuditLogDelete(),
+    SoftDeletePair(),
+    SearchVectorType(),
+    # Locks and compatibility.
+    IndexNotConcurrent(),
+    ConcurrentlyInTransaction(),
+    ConstraintWithoutNotValid(),
+    UniqueWithoutIndex(),
+    PrimaryKeyWithoutIndex(),
+    SetNotNull(),
+    ColumnTypeChange(),
+    VolatileDefault(),
+    RenameColumn(),
+    RenameTable(),
+    DropColumn(),
+    DropTable(),
+    # Produced outside the rule engine; listed for `rules` and configuration.
+    RenderFailed(),
+    SuppressionWithoutReason(),
+    UnusedSuppression(),
+)
+
+RULE_IDS: frozenset[str] = frozenset(rule.id for rule in ALL_RULES)
+_BY_ID = {rule.id: rule for rule in ALL_RULES}
+
+
+def get_rule(rule_id: str) -> Rule | None:
+    """The rule with ``rule_id``, or None."""
+    return _BY_ID.get(rule_id)
+
+
+def documentation(rule: Rule) -> str:
+    """The rule's user documentation (its class docstring, dedented)."""
+    return inspect.cleandoc(type(rule).__doc__ or "")
+
+
+__all__ = ["ALL_RULES", "RULE_IDS", "Rule", "documentation", "get_rule"]

@@ -1,0 +1,119 @@
+"""What every rule sees and returns: settings, the migration's facts, violations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+from migration_guard.errors import ConfigError
+from migration_guard.findings import Severity
+from migration_guard.sql import facts as f
+
+if TYPE_CHECKING:
+    from migration_guard.config import Config
+
+FactT = TypeVar("FactT")
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """The parts of the configuration the rules read."""
+
+    protected_tables: tuple[str, ...] = ("audit_log",)
+    soft_delete_columns: tuple[str, ...] = ("is_deleted", "deleted_at")
+    search_vector_columns: tuple[str, ...] = ("search_vector", "*_tsv", "*_search_vector")
+    disabled: frozenset[str] = frozenset()
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+
+    @classmethod
+    def from_config(cls, config: Config) -> RuleSettings:
+        """Settings from ``[tool.migration-guard]``; an unknown rule id is a ConfigError."""
+        from migration_guard.rules import RULE_IDS
+
+        for rule_id in config.disable:
+            if rule_id not in RULE_IDS:
+                raise ConfigError(f"[tool.migration-guard] disable: unknown rule id {rule_id!r}")
+        overrides: list[tuple[str, Severity]] = []
+        for rule_id, level in config.severity.items():
+            if rule_id not in RULE_IDS:
+                raise ConfigError(f"[tool.migration-guard] severity: unknown rule id {rule_id!r}")
+            if level not in ("error", "warning"):
+                raise ConfigError(
+                    f'[tool.migration-guard] severity: {rule_id} must be "error" or "warning"'
+                )
+            overrides.append((rule_id, "error" if level == "error" else "warning"))
+        return cls(
+            protected_tables=config.protected_tables,
+            soft_delete_columns=config.soft_delete_columns,
+            search_vector_columns=config.search_vector_columns,
+            disabled=frozenset(config.disable),
+            severity_overrides=tuple(overrides),
+        )
+
+    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        for overridden, level in self.severity_overrides:
+            if overridden == rule_id:
+                return level
+        return default
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    """One statement of the migration with what it does and where it came from."""
+
+    index: int
+    sql: str
+    line: int | None
+    end_line: int | None
+    facts: tuple[f.Fact, ...]
+    in_transaction: bool | None  # None: no BEGIN/COMMIT seen, so unknown
+
+
+@dataclass(frozen=True)
+class Violation:
+    statement: StatementFacts
+    message: str
+    help: str = ""  # empty: the rule's own help
+
+
+class MigrationFacts:
+    """All statements of one migration plus what the migration itself creates."""
+
+    def __init__(self, statements: tuple[StatementFacts, ...], settings: RuleSettings) -> None:
+        self.statements = statements
+        self.settings = settings
+        self._new_tables: list[tuple[f.Name, int]] = []
+        for statement in statements:
+            for fact in statement.facts:
+                if isinstance(fact, f.CreateTable):
+                    self._new_tables.append((fact.table, statement.index))
+                elif isinstance(fact, f.RenameTable) and self.is_new_table(
+                    fact.table, statement.index
+                ):
+                    self._new_tables.append((fact.new_name, statement.index))
+
+    def each(self, kind: type[FactT]) -> Iterator[tuple[StatementFacts, FactT]]:
+        """Every fact of type ``kind`` with its statement, in order."""
+        for statement in self.statements:
+            for fact in statement.facts:
+                if isinstance(fact, kind):
+                    yield statement, fact
+
+    def is_new_table(self, table: f.Name, before: int) -> bool:
+        """True when this migration created ``table`` before statement ``before``."""
+        return any(index < before and name.same_as(table) for name, index in self._new_tables)
+
+
+class Rule:
+    """Base of every rule; the subclass docstring is the rule's documentation."""
+
+    id: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    help: ClassVar[str] = ""
+    # Documentation-only entries describe findings produced outside the rule engine.
+    produced_elsewhere: ClassVar[bool] = False
+
+    def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        return iter(())

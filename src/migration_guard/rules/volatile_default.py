@@ -1,0 +1,67 @@
+"""Rule ``volatile-default``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from migration_guard.rules.base import MigrationFacts, Rule, Violation
+from migration_guard.sql import facts as f
+
+_VOLATILE_CALL = re.compile(
+    r"\b(random|gen_random_uuid|uuid_generate_v1|uuid_generate_v1mc|uuid_generate_v4"
+    r"|clock_timestamp|timeofday|nextval)\s*\("
+)
+
+
+class VolatileDefault(Rule):
+    """A column added to an existing table whose value must be computed row by row.
+
+    What it flags
+    -------------
+    ``ADD COLUMN`` on a table this migration did not create when the default is volatile
+    (``gen_random_uuid()``, ``uuid_generate_v4()``, ``random()``, ``clock_timestamp()``,
+    ``nextval()``), or the column is ``serial``, an identity column or a stored generated
+    column. Constant and stable defaults such as ``now()`` or ``'new'`` are fine.
+
+    Why it hurts
+    ------------
+    Since PostgreSQL 11 a constant default is stored once and the table is not touched. A
+    volatile value differs per row, so the whole table is rewritten under an ACCESS
+    EXCLUSIVE lock.
+
+    Do this instead
+    ---------------
+    Add the column without a default (or with a constant one), backfill in batches, then set
+    the default for new rows::
+
+        op.add_column("orders", sa.Column("public_id", postgresql.UUID()))
+        # backfill in batches, then:
+        op.alter_column("orders", "public_id", server_default=sa.text("gen_random_uuid()"))
+    """
+
+    id = "volatile-default"
+    severity = "warning"
+    summary = "column added with a volatile default (rewrites the table)"
+    help = "Add the column without the volatile default, backfill in batches, then set it."
+
+    def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        for statement, fact in migration.each(f.AddColumn):
+            column = fact.column
+            if migration.is_new_table(fact.table, statement.index):
+                continue
+            if column.default is not None and _VOLATILE_CALL.search(column.default):
+                why = f"the volatile default {column.default}"
+            elif column.identity:
+                why = "an identity value"
+            elif column.generated:
+                why = "a stored generated value"
+            elif column.base_type in f.SERIAL_TYPES:
+                why = f"type {column.base_type} (a sequence per row)"
+            else:
+                continue
+            yield Violation(
+                statement,
+                f"Column `{fact.table}.{column.name}` is added with {why}, which rewrites "
+                "the table under an exclusive lock.",
+            )

@@ -1,0 +1,286 @@
+"""What a statement does, as plain frozen data; rules read these, never tokens.
+
+Names are normalised the way PostgreSQL resolves them: unquoted identifiers are
+folded to lower case, quoted ones are kept exactly (without the quotes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TEXT_TYPES = frozenset(
+    {"text", "varchar", "character varying", "char", "character", "bpchar", "citext"}
+)
+SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"})
+
+
+@dataclass(frozen=True)
+class Name:
+    """A possibly schema-qualified object name."""
+
+    name: str
+    schema: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def same_as(self, other: Name) -> bool:
+        """Same object, treating an unqualified name as matching any schema."""
+        if self.name != other.name:
+            return False
+        return self.schema is None or other.schema is None or self.schema == other.schema
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column definition from CREATE TABLE or ADD COLUMN."""
+
+    name: str
+    type: str  # normalised: lower case, single spaces, e.g. "varchar(50)"
+    not_null: bool = False
+    default: str | None = None  # the expression as written; None when absent or NULL
+    identity: bool = False  # GENERATED ... AS IDENTITY
+    generated: bool = False  # GENERATED ALWAYS AS (...) STORED
+    primary_key: bool = False
+    unique: bool = False
+    references: Name | None = None
+    check: str | None = None
+
+    @property
+    def base_type(self) -> str:
+        """The type without modifiers, array brackets or schema: "varchar(50)[]" -> "varchar"."""
+        base = self.type.split("(", 1)[0].split("[", 1)[0].strip()
+        return base.rsplit(".", 1)[-1]
+
+    @property
+    def fills_itself(self) -> bool:
+        """True when existing rows get a value without a DEFAULT clause."""
+        return self.identity or self.generated or self.base_type in SERIAL_TYPES
+
+
+ConstraintKind = Literal["check", "foreign-key", "unique", "primary-key", "exclude"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A table constraint (or a column constraint written as one)."""
+
+    kind: ConstraintKind
+    name: str | None = None
+    columns: tuple[str, ...] = ()
+    not_valid: bool = False
+    using_index: str | None = None  # ADD CONSTRAINT ... UNIQUE/PRIMARY KEY USING INDEX idx
+    references: Name | None = None
+    expression: str | None = None  # CHECK body, normalised
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    table: Name
+    columns: tuple[Column, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+
+
+@dataclass(frozen=True)
+class DropTable:
+    table: Name
+
+
+@dataclass(frozen=True)
+class RenameTable:
+    table: Name
+    new_name: Name
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    table: Name
+    column: Column
+
+
+@dataclass(frozen=True)
+class DropColumn:
+    table: Name
+    column: str
+
+
+@dataclass(frozen=True)
+class RenameColumn:
+    table: Name
+    column: str
+    new_name: str
+
+
+@dataclass(frozen=True)
+class AlterColumnType:
+    table: Name
+    column: str
+    type: str
+    using: str | None = None
+
+
+@dataclass(frozen=True)
+class SetNotNull:
+    table: Name
+    column: str
+
+
+@dataclass(frozen=True)
+class DropNotNull:
+    table: Name
+    column: str
+
+
+@dataclass(frozen=True)
+class SetDefault:
+    table: Name
+    column: str
+    default: str | None  # None for DROP DEFAULT
+
+
+@dataclass(frozen=True)
+class AddConstraint:
+    table: Name
+    constraint: Constraint
+
+
+@dataclass(frozen=True)
+class DropConstraint:
+    table: Name
+    name: str
+
+
+@dataclass(frozen=True)
+class ValidateConstraint:
+    table: Name
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameConstraint:
+    table: Name
+    name: str
+    new_name: str
+
+
+@dataclass(frozen=True)
+class OtherAlterTable:
+    """An ALTER TABLE action the rules do not look into (OWNER, SET SCHEMA, ...)."""
+
+    table: Name
+    action: str
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    name: str | None
+    table: Name
+    columns: tuple[str, ...] = ()  # plain column names; expressions are left out
+    unique: bool = False
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class DropIndex:
+    index: Name
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class CreateEnum:
+    type: Name
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DropType:
+    type: Name
+
+
+@dataclass(frozen=True)
+class AddEnumValue:
+    type: Name
+    value: str
+
+
+@dataclass(frozen=True)
+class RenameType:
+    type: Name
+    new_name: Name
+
+
+@dataclass(frozen=True)
+class RenameEnumValue:
+    type: Name
+    value: str
+    new_value: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    """DELETE FROM ``table``, at top level, in a CTE, or in a DO block."""
+
+    table: Name
+
+
+@dataclass(frozen=True)
+class Truncate:
+    table: Name
+
+
+@dataclass(frozen=True)
+class Insert:
+    table: Name
+
+
+@dataclass(frozen=True)
+class Update:
+    table: Name
+
+
+TransactionAction = Literal["begin", "commit", "rollback"]
+
+
+@dataclass(frozen=True)
+class Transaction:
+    action: TransactionAction
+
+
+@dataclass(frozen=True)
+class Other:
+    """A statement the rules do not look into; ``kind`` is its leading keywords, lower case."""
+
+    kind: str
+
+
+Fact = (
+    CreateTable
+    | DropTable
+    | RenameTable
+    | AddColumn
+    | DropColumn
+    | RenameColumn
+    | AlterColumnType
+    | SetNotNull
+    | DropNotNull
+    | SetDefault
+    | AddConstraint
+    | DropConstraint
+    | ValidateConstraint
+    | RenameConstraint
+    | OtherAlterTable
+    | CreateIndex
+    | DropIndex
+    | CreateEnum
+    | DropType
+    | AddEnumValue
+    | RenameType
+    | RenameEnumValue
+    | Delete
+    | Truncate
+    | Insert
+    | Update
+    | Transaction
+    | Other
+)

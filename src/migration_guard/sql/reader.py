@@ -1,0 +1,447 @@
+"""Read one statement's tokens into facts; anything unrecognised becomes ``Other``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from migration_guard.sql import facts as f
+from migration_guard.sql.cursor import Cursor, identifier_of, render, split_top_level
+from migration_guard.sql.statements import RawStatement
+from migration_guard.sql.tokens import Kind, Tok, lex
+
+_COLUMN_CONSTRAINT_STARTS = frozenset(
+    {
+        "NOT",
+        "NULL",
+        "DEFAULT",
+        "CONSTRAINT",
+        "PRIMARY",
+        "UNIQUE",
+        "CHECK",
+        "REFERENCES",
+        "GENERATED",
+        "COLLATE",
+        "DEFERRABLE",
+        "INITIALLY",
+    }
+)
+_TABLE_CONSTRAINT_STARTS = frozenset(
+    {"CONSTRAINT", "CHECK", "UNIQUE", "PRIMARY", "FOREIGN", "EXCLUDE"}
+)
+# Statements whose body runs later (when called or triggered), not during the migration.
+_DEFERRED_BODIES = frozenset({"FUNCTION", "PROCEDURE", "TRIGGER", "RULE", "POLICY", "AGGREGATE"})
+
+
+def read_statement(statement: RawStatement) -> tuple[f.Fact, ...]:
+    """The facts of one statement, in the order they happen."""
+    return read_tokens(statement.tokens)
+
+
+def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
+    cursor = Cursor(tokens)
+    first = cursor.key()
+    if first == "CREATE":
+        return _create(cursor)
+    if first == "ALTER":
+        return _alter(cursor)
+    if first == "DROP":
+        return _drop(cursor)
+    if first == "DO":
+        return _do_block(cursor)
+    if first == "PREPARE":
+        return (f.Other("prepare"),)
+    transaction = _transaction(cursor)
+    if transaction is not None:
+        return (transaction,)
+    found = _data_changes(tokens)
+    if first == "INSERT" and cursor.accept("INSERT", "INTO"):
+        table = cursor.name()
+        if table is not None:
+            found.insert(0, f.Insert(table))
+    elif first == "UPDATE" and cursor.accept("UPDATE"):
+        cursor.accept("ONLY")
+        table = cursor.name()
+        if table is not None:
+            found.insert(0, f.Update(table))
+    if not found:
+        found.append(f.Other(_kind(tokens)))
+    return tuple(found)
+
+
+def _kind(tokens: Sequence[Tok]) -> str:
+    words = []
+    for tok in tokens[:2]:
+        if tok.kind is not Kind.WORD:
+            break
+        words.append(tok.text.lower())
+    return " ".join(words) or "unknown"
+
+
+def _transaction(cursor: Cursor) -> f.Transaction | None:
+    key = cursor.key()
+    following = cursor.key(1)
+    if key == "BEGIN" and following in ("", "WORK", "TRANSACTION", "ISOLATION", "READ"):
+        return f.Transaction("begin")
+    if key == "START" and following == "TRANSACTION":
+        return f.Transaction("begin")
+    if key in ("COMMIT", "END") and following in ("", "WORK", "TRANSACTION", "AND"):
+        return f.Transaction("commit")
+    if key in ("ROLLBACK", "ABORT") and following in ("", "WORK", "TRANSACTION", "AND"):
+        return f.Transaction("rollback")
+    return None
+
+
+def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
+    """DELETE FROM / TRUNCATE targets anywhere in the statement (CTEs included)."""
+    found: list[f.Fact] = []
+    cursor = Cursor(tokens)
+    while not cursor.done():
+        if cursor.accept("DELETE", "FROM"):
+            cursor.accept("ONLY")
+            table = cursor.name()
+            if table is not None:
+                found.append(f.Delete(table))
+        elif cursor.accept("TRUNCATE"):
+            cursor.accept("TABLE")
+            while True:
+                cursor.accept("ONLY")
+                table = cursor.name()
+                if table is None:
+                    break
+                found.append(f.Truncate(table))
+                cursor.accept("*")
+                if not cursor.accept(","):
+                    break
+        else:
+            cursor.advance()
+    return found
+
+
+def _do_block(cursor: Cursor) -> tuple[f.Fact, ...]:
+    """A DO block runs now, so the statements in its body count."""
+    found: list[f.Fact] = []
+    for tok in cursor.rest():
+        body = _body_text(tok)
+        if body is not None:
+            significant = [t for t in lex(body) if t.kind not in (Kind.COMMENT, Kind.SPACE)]
+            found.extend(_data_changes(significant))
+    return (f.Other("do"), *found)
+
+
+def _body_text(tok: Tok) -> str | None:
+    if tok.kind is Kind.DOLLAR:
+        tag_end = tok.text.index("$", 1) + 1
+        return tok.text[tag_end : len(tok.text) - tag_end]
+    if tok.kind is Kind.STRING and tok.text.startswith("'"):
+        return tok.text[1:-1].replace("''", "'")
+    return None
+
+
+# CREATE ...
+
+
+def _create(cursor: Cursor) -> tuple[f.Fact, ...]:
+    cursor.accept("CREATE")
+    cursor.accept("OR", "REPLACE")
+    unique = cursor.accept("UNIQUE")
+    if cursor.accept("INDEX"):
+        return (_create_index(cursor, unique),)
+    for modifier in ("GLOBAL", "LOCAL", "TEMPORARY", "TEMP", "UNLOGGED"):
+        cursor.accept(modifier)
+    if cursor.accept("TABLE"):
+        return (_create_table(cursor),)
+    if cursor.at("TYPE"):
+        return (_create_type(cursor),)
+    cursor.accept("CONSTRAINT")
+    cursor.accept("EVENT")
+    return (f.Other("create " + cursor.key().lower()),)
+
+
+def _create_index(cursor: Cursor, unique: bool) -> f.Fact:
+    concurrently = cursor.accept("CONCURRENTLY")
+    cursor.accept("IF", "NOT", "EXISTS")
+    name = None if cursor.at("ON") else cursor.identifier()
+    if not cursor.accept("ON"):
+        return f.Other("create index")
+    cursor.accept("ONLY")
+    table = cursor.name()
+    if table is None:
+        return f.Other("create index")
+    if cursor.accept("USING"):
+        cursor.advance()
+    columns = []
+    for element in split_top_level(cursor.group()):
+        column = identifier_of(element[0])
+        if column is not None and not (len(element) > 1 and element[1].text == "("):
+            columns.append(column)
+    return f.CreateIndex(name, table, tuple(columns), unique, concurrently)
+
+
+def _create_table(cursor: Cursor) -> f.Fact:
+    cursor.accept("IF", "NOT", "EXISTS")
+    table = cursor.name()
+    if table is None:
+        return f.Other("create table")
+    columns: list[f.Column] = []
+    constraints: list[f.Constraint] = []
+    for element in split_top_level(cursor.group()):
+        if element[0].key in _TABLE_CONSTRAINT_STARTS:
+            constraints.append(_constraint(Cursor(element)))
+        elif element[0].key != "LIKE":
+            column = _column(Cursor(element))
+            if column is not None:
+                columns.append(column)
+    return f.CreateTable(table, tuple(columns), tuple(constraints))
+
+
+def _create_type(cursor: Cursor) -> f.Fact:
+    cursor.accept("TYPE")
+    name = cursor.name()
+    if name is None or not cursor.accept("AS", "ENUM"):
+        return f.Other("create type")
+    values = tuple(_string_value(tok) for tok in cursor.group() if tok.kind is Kind.STRING)
+    return f.CreateEnum(name, values)
+
+
+def _string_value(tok: Tok) -> str:
+    return tok.text[1:-1].replace("''", "'")
+
+
+def _column(cursor: Cursor) -> f.Column | None:
+    name = cursor.identifier()
+    if name is None:
+        return None
+    type_text = render(cursor.until(_COLUMN_CONSTRAINT_STARTS))
+    not_null = primary_key = unique = identity = generated = False
+    default: str | None = None
+    references: f.Name | None = None
+    check: str | None = None
+    while not cursor.done():
+        if cursor.accept("CONSTRAINT"):
+            cursor.identifier()
+        elif cursor.accept("NOT", "NULL"):
+            not_null = True
+        elif cursor.accept("DEFAULT"):
+            expression = render(cursor.until(_COLUMN_CONSTRAINT_STARTS))
+            default = None if expression == "null" else expression
+        elif cursor.accept("PRIMARY", "KEY"):
+            primary_key = not_null = True
+        elif cursor.accept("UNIQUE"):
+            unique = True
+        elif cursor.accept("CHECK"):
+            check = render(cursor.group())
+        elif cursor.accept("REFERENCES"):
+            references = cursor.name()
+        elif cursor.accept("GENERATED"):
+            cursor.accept("ALWAYS")
+            cursor.accept("BY", "DEFAULT")
+            cursor.accept("AS")
+            if cursor.accept("IDENTITY"):
+                identity = not_null = True
+            else:
+                generated = True
+            cursor.group()
+        else:
+            cursor.advance()
+    return f.Column(
+        name,
+        type_text,
+        not_null=not_null,
+        default=default,
+        identity=identity,
+        generated=generated,
+        primary_key=primary_key,
+        unique=unique,
+        references=references,
+        check=check,
+    )
+
+
+def _constraint(cursor: Cursor) -> f.Constraint:
+    name = cursor.identifier() if cursor.accept("CONSTRAINT") else None
+    kind: f.ConstraintKind
+    columns: tuple[str, ...] = ()
+    references: f.Name | None = None
+    expression: str | None = None
+    using_index: str | None = None
+    if cursor.accept("CHECK"):
+        kind = "check"
+        expression = render(cursor.group())
+    elif cursor.accept("FOREIGN", "KEY"):
+        kind = "foreign-key"
+        columns = _identifiers(cursor.group())
+        if cursor.accept("REFERENCES"):
+            references = cursor.name()
+    elif cursor.accept("EXCLUDE"):
+        kind = "exclude"
+    else:
+        kind = "primary-key" if cursor.accept("PRIMARY", "KEY") else "unique"
+        cursor.accept("UNIQUE")
+        cursor.accept("NULLS", "NOT", "DISTINCT")
+        cursor.accept("NULLS", "DISTINCT")
+        if cursor.at("USING", "INDEX") and cursor.key(2) != "TABLESPACE":
+            cursor.i += 2
+            using_index = cursor.identifier()
+        columns = _identifiers(cursor.group())
+    not_valid = False
+    while not cursor.done():
+        if cursor.accept("NOT", "VALID"):
+            not_valid = True
+        else:
+            cursor.advance()
+    return f.Constraint(kind, name, columns, not_valid, using_index, references, expression)
+
+
+def _identifiers(tokens: Sequence[Tok]) -> tuple[str, ...]:
+    names = (identifier_of(tok) for tok in tokens if tok.kind is not Kind.PUNCT)
+    return tuple(name for name in names if name is not None)
+
+
+# ALTER ...
+
+
+def _alter(cursor: Cursor) -> tuple[f.Fact, ...]:
+    cursor.accept("ALTER")
+    if cursor.accept("TABLE"):
+        return _alter_table(cursor)
+    if cursor.accept("TYPE"):
+        return (_alter_type(cursor),)
+    return (f.Other("alter " + cursor.key().lower()),)
+
+
+def _alter_table(cursor: Cursor) -> tuple[f.Fact, ...]:
+    cursor.accept("IF", "EXISTS")
+    cursor.accept("ONLY")
+    table = cursor.name()
+    if table is None:
+        return (f.Other("alter table"),)
+    cursor.accept("*")
+    return tuple(
+        _alter_table_action(table, Cursor(action)) for action in split_top_level(cursor.rest())
+    )
+
+
+def _alter_table_action(table: f.Name, cursor: Cursor) -> f.Fact:
+    if cursor.accept("ADD"):
+        if cursor.key() in _TABLE_CONSTRAINT_STARTS:
+            return f.AddConstraint(table, _constraint(cursor))
+        cursor.accept("COLUMN")
+        cursor.accept("IF", "NOT", "EXISTS")
+        column = _column(cursor)
+        if column is not None:
+            return f.AddColumn(table, column)
+    elif cursor.accept("DROP"):
+        if cursor.accept("CONSTRAINT"):
+            cursor.accept("IF", "EXISTS")
+            name = cursor.identifier()
+            if name is not None:
+                return f.DropConstraint(table, name)
+        else:
+            cursor.accept("COLUMN")
+            cursor.accept("IF", "EXISTS")
+            column_name = cursor.identifier()
+            if column_name is not None:
+                return f.DropColumn(table, column_name)
+    elif cursor.accept("ALTER"):
+        cursor.accept("COLUMN")
+        column_name = cursor.identifier()
+        if column_name is not None:
+            return _alter_column(table, column_name, cursor)
+    elif cursor.accept("VALIDATE", "CONSTRAINT"):
+        name = cursor.identifier()
+        if name is not None:
+            return f.ValidateConstraint(table, name)
+    elif cursor.accept("RENAME"):
+        return _rename(table, cursor)
+    return f.OtherAlterTable(table, render(cursor.toks))
+
+
+def _alter_column(table: f.Name, column: str, cursor: Cursor) -> f.Fact:
+    if cursor.accept("SET", "DATA", "TYPE") or cursor.accept("TYPE"):
+        new_type = render(cursor.until(frozenset({"COLLATE", "USING"})))
+        using = None
+        while not cursor.done():
+            if cursor.accept("USING"):
+                using = render(cursor.rest())
+            else:
+                cursor.advance()
+        return f.AlterColumnType(table, column, new_type, using)
+    if cursor.accept("SET", "NOT", "NULL"):
+        return f.SetNotNull(table, column)
+    if cursor.accept("DROP", "NOT", "NULL"):
+        return f.DropNotNull(table, column)
+    if cursor.accept("SET", "DEFAULT"):
+        return f.SetDefault(table, column, render(cursor.rest()))
+    if cursor.accept("DROP", "DEFAULT"):
+        return f.SetDefault(table, column, None)
+    return f.OtherAlterTable(table, render(cursor.toks))
+
+
+def _rename(table: f.Name, cursor: Cursor) -> f.Fact:
+    if cursor.accept("TO"):
+        new_name = cursor.identifier()
+        if new_name is not None:
+            return f.RenameTable(table, f.Name(new_name, table.schema))
+    elif cursor.accept("CONSTRAINT"):
+        old = cursor.identifier()
+        if old is not None and cursor.accept("TO"):
+            new = cursor.identifier()
+            if new is not None:
+                return f.RenameConstraint(table, old, new)
+    else:
+        cursor.accept("COLUMN")
+        old = cursor.identifier()
+        if old is not None and cursor.accept("TO"):
+            new = cursor.identifier()
+            if new is not None:
+                return f.RenameColumn(table, old, new)
+    return f.OtherAlterTable(table, render(cursor.toks))
+
+
+def _alter_type(cursor: Cursor) -> f.Fact:
+    name = cursor.name()
+    if name is None:
+        return f.Other("alter type")
+    if cursor.accept("ADD", "VALUE"):
+        cursor.accept("IF", "NOT", "EXISTS")
+        tok = cursor.advance()
+        if tok.kind is Kind.STRING:
+            return f.AddEnumValue(name, _string_value(tok))
+    elif cursor.accept("RENAME", "TO"):
+        new_name = cursor.identifier()
+        if new_name is not None:
+            return f.RenameType(name, f.Name(new_name, name.schema))
+    elif cursor.accept("RENAME", "VALUE"):
+        old = cursor.advance()
+        if old.kind is Kind.STRING and cursor.accept("TO"):
+            new = cursor.advance()
+            if new.kind is Kind.STRING:
+                return f.RenameEnumValue(name, _string_value(old), _string_value(new))
+    return f.Other("alter type")
+
+
+# DROP ...
+
+
+def _drop(cursor: Cursor) -> tuple[f.Fact, ...]:
+    cursor.accept("DROP")
+    kind = cursor.key()
+    if kind not in ("TABLE", "INDEX", "TYPE"):
+        return (f.Other("drop " + kind.lower()),)
+    cursor.advance()
+    concurrently = kind == "INDEX" and cursor.accept("CONCURRENTLY")
+    cursor.accept("IF", "EXISTS")
+    found: list[f.Fact] = []
+    while True:
+        name = cursor.name()
+        if name is None:
+            break
+        if kind == "TABLE":
+            found.append(f.DropTable(name))
+        elif kind == "INDEX":
+            found.append(f.DropIndex(name, concurrently))
+        else:
+            found.append(f.DropType(name))
+        if not cursor.accept(","):
+            break
+    return tuple(found) or (f.Other("drop " + kind.lower()),)

@@ -1,0 +1,79 @@
+"""sqlparse's lexer reduced to the few token kinds the fact reader needs."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NamedTuple
+
+from sqlparse import tokens as T
+from sqlparse.lexer import Lexer
+
+
+class Kind(Enum):
+    WORD = "word"  # keyword or bare identifier
+    QUOTED = "quoted"  # "double-quoted identifier"
+    STRING = "string"  # 'single-quoted' literal
+    DOLLAR = "dollar"  # $tag$ dollar-quoted body $tag$
+    NUMBER = "number"
+    PUNCT = "punct"  # ( ) , . ; ::
+    OPERATOR = "operator"
+    COMMENT = "comment"
+    SPACE = "space"
+    OTHER = "other"
+
+
+class Tok(NamedTuple):
+    kind: Kind
+    text: str
+    key: str  # upper-cased text for words, the text itself otherwise
+    line: int  # 1-based, relative to the lexed text
+
+
+def _kind_of(ttype: object) -> Kind:
+    if ttype in T.Comment:
+        return Kind.COMMENT
+    if ttype in T.Whitespace or ttype in T.Newline:
+        return Kind.SPACE
+    if ttype is T.Literal:
+        return Kind.DOLLAR
+    if ttype in T.String.Symbol:
+        return Kind.QUOTED
+    if ttype in T.String:
+        return Kind.STRING
+    if ttype in T.Number:
+        return Kind.NUMBER
+    if ttype in T.Punctuation:
+        return Kind.PUNCT
+    if ttype in T.Keyword or ttype in T.Name.Placeholder:
+        return Kind.OTHER if ttype in T.Name.Placeholder else Kind.WORD
+    if ttype in T.Name:
+        return Kind.WORD
+    if ttype in T.Operator or ttype in T.Wildcard or ttype in T.Assignment:
+        return Kind.OPERATOR
+    return Kind.OTHER
+
+
+# Token types are interned singletons, so their kind is worked out once.
+_KINDS: dict[object, Kind] = {}
+
+
+def lex(text: str, first_line: int = 1) -> list[Tok]:
+    """Every token of ``text`` (comments and whitespace included) with its line."""
+    result: list[Tok] = []
+    line = first_line
+    kinds = _KINDS
+    lexer = Lexer.get_default_instance()  # type: ignore[no-untyped-call]
+    for ttype, value in lexer.get_tokens(text):
+        kind = kinds.get(ttype)
+        if kind is None:
+            kind = kinds[ttype] = _kind_of(ttype)
+        if kind is Kind.WORD and (" " in value or "\t" in value or "\n" in value):
+            # sqlparse lexes "NOT NULL", "PRIMARY KEY", "IF NOT EXISTS" as one token.
+            for part in value.split():
+                result.append(Tok(Kind.WORD, part, part.upper(), line))
+            line += value.count("\n")
+            continue
+        result.append(Tok(kind, value, value.upper() if kind is Kind.WORD else value, line))
+        if "\n" in value:
+            line += value.count("\n")
+    return result
