@@ -31,6 +31,7 @@ def hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     saved = dict(os.environ)
     os.environ.update(GIT_ENV)
     os.environ["GIT_CONFIG_GLOBAL"] = str(global_config)
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
     os.environ.pop("MIGRATION_GUARD_DEBUG", None)
     os.environ.pop("MIGRATION_MESSAGE", None)
     try:

@@ -50,7 +50,7 @@ def merge_base(repo: Repo, ref: str, commit: Commit) -> Commit:
 def fetch_command(repo: Repo, ref: str) -> str:
     remotes = {remote.name for remote in repo.remotes}
     remote, _, branch = ref.partition("/")
-    if branch and remote in remotes:
+    if branch and (remote in remotes or remote == "origin"):
         return f"git fetch {remote} {branch}"
     return f"git fetch origin {ref}"
 

@@ -218,3 +218,43 @@ def test_cycle_with_no_base_at_all(tmp_path: Path) -> None:
     write_revision(versions, "a.py", "a", "b")
     write_revision(versions, "b.py", "b", "a")
     assert codes(read_graph(versions)) == ["cycle"]
+
+
+def test_parse_cache_is_used_and_never_stale(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import time
+
+    from migration_guard.alembic_ini import AlembicSettings
+    from migration_guard.graph import load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    versions = tmp_path / "versions"
+    path = write_revision(versions, "a.py", "aaaa", None)
+    old = 1_600_000_000
+    os.utime(path, (old, old))
+    time.sleep(0.2)  # out of the racy window
+    settings = AlembicSettings(tmp_path / "alembic.ini", tmp_path, (versions,), False)
+
+    calls = []
+    real = load.read_revision_source
+    monkeypatch.setattr(load, "read_revision_source", lambda *a: calls.append(a) or real(*a))
+    assert load.work_tree_graph(settings, tmp_path).heads == ("aaaa",)
+    assert load.work_tree_graph(settings, tmp_path).heads == ("aaaa",)
+    assert len(calls) == 1  # the second run came from the cache
+
+    # same size, same mtime, other content: the ctime (and so the key) still changes
+    path.write_text(path.read_text().replace("aaaa", "bbbb"))
+    os.utime(path, (old, old))
+    time.sleep(0.2)
+    assert load.work_tree_graph(settings, tmp_path).heads == ("bbbb",)
+    assert len(calls) == 2
+
+
+def test_recently_changed_files_are_not_cached(tmp_path: Path, monkeypatch) -> None:
+    from migration_guard.graph.scan import scan_work_tree
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    versions = tmp_path / "versions"
+    write_revision(versions, "a.py", "a", None)
+    (source,) = scan_work_tree((versions,), False, tmp_path)
+    assert source.cache_key is None

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from migration_guard import exit_codes
+from typing import TYPE_CHECKING
+
 from migration_guard.commands import Invocation
 from migration_guard.findings import Problem, Report
-from migration_guard.graph.base import BaseComparison, compare_with_base
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.project import Project, open_project
+
+if TYPE_CHECKING:
+    from migration_guard.graph.base import BaseComparison
 
 
 def run(invocation: Invocation) -> int:
     project = open_project(invocation.project)
     graph = project.graph()
     base = invocation.arguments.base
-    comparison = compare_with_base(graph, project.alembic, project.root, base) if base else None
+    comparison = None
+    if base:
+        from migration_guard.graph.base import compare_with_base
+
+        comparison = compare_with_base(graph, project.alembic, project.root, base)
     problems = graph_problems(project, graph, comparison)
     invocation.emit(Report(command="heads", heads=graph.heads, problems=problems))
     return graph_exit_code(problems)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.findings import Problem
+from migration_guard.graph.cache import ParseCache
 from migration_guard.graph.load import graph_from_sources
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.scan import scan_git_tree
@@ -37,7 +38,8 @@ def compare_with_base(
     merge_base(repo, ref, base_commit)
     locations = tuple(repo_relative(repo, location) for location in settings.version_locations)
     base_graph = graph_from_sources(
-        scan_git_tree(base_commit.tree, locations, settings.recursive_version_locations)
+        scan_git_tree(base_commit.tree, locations, settings.recursive_version_locations),
+        ParseCache(f"git-blobs|{repo.git_dir}"),
     )
     return compare_graphs(graph, base_graph, ref)
 
@@ -51,7 +53,7 @@ def compare_graphs(graph: RevisionGraph, base_graph: RevisionGraph, ref: str) ->
         file = graph.revisions[rev]
         if any(parent in new_set for parent in file.down_revisions):
             continue  # not the first new revision of its line: judged through its parent
-        missing = [head for head in base_heads if head != rev and head not in graph.ancestors(rev)]
+        missing = [head for head in base_heads if head not in graph.ancestors(rev)]
         if not missing:
             continue
         current = ", ".join(file.down_revisions) or "None"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from migration_guard.findings import Problem
 from migration_guard.graph.revision_file import RevisionFile
@@ -43,7 +44,7 @@ class RevisionGraph:
         graph.problems.extend(graph._cycles())
         return graph
 
-    @property
+    @cached_property
     def heads(self) -> tuple[str, ...]:
         """Revisions no other revision names as its ``down_revision`` (``depends_on`` does not count)."""
         parents = {parent for rev in self.revisions.values() for parent in rev.down_revisions}
@@ -160,10 +161,11 @@ class RevisionGraph:
         """Revisions on a loop of ``down_revision``/``depends_on`` links, plus what Alembic's own
         test finds: revisions not both reachable down from a head and up from a base."""
         stuck = _on_loops(self.revisions, self._known_parents)
+        if not stuck:
+            # without a loop every revision reaches a head and a base: Alembic's test agrees
+            return []
         for parents_of in (self._versioned_parents, self._all_parents):
             stuck |= self._unreachable(parents_of)
-        if not stuck:
-            return []
         ordered = sorted(stuck)
         file = self.revisions[ordered[0]]
         return [

@@ -1,0 +1,75 @@
+"""A cache of statically read revision files, keyed by stat or git blob id.
+
+It can never serve a stale graph: an entry is used only when the key (path, size, mtime, ctime,
+inode; or the blob's content hash) is the same, and files changed in the last seconds are never
+cached. Set ``MIGRATION_GUARD_NO_CACHE=1`` to bypass it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base, "migration-guard")
+
+
+class ParseCache:
+    """Entries for one set of version locations; saved with only the keys used this run."""
+
+    def __init__(self, scope: str) -> None:
+        self.enabled = os.environ.get("MIGRATION_GUARD_NO_CACHE") != "1"
+        digest = hashlib.sha256(scope.encode()).hexdigest()[:24]
+        self.path = cache_dir() / f"graph-{digest}.json"
+        self.entries: dict[str, Any] = {}
+        self.used: dict[str, Any] = {}
+        self.changed = False
+        if self.enabled:
+            self._load()
+
+    def get(self, key: str | None) -> Any:
+        if key is None or not self.enabled:
+            return None
+        value = self.entries.get(key)
+        if value is not None:
+            self.used[key] = value
+        return value
+
+    def put(self, key: str | None, value: Any) -> None:
+        if key is None or not self.enabled:
+            return
+        self.used[key] = value
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the cache atomically; a cache we cannot write is simply not kept."""
+        if not self.enabled or not (self.changed or len(self.used) != len(self.entries)):
+            return
+        import tempfile
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".graph-")
+            with os.fdopen(handle, "w") as stream:
+                json.dump({"format": _FORMAT, "entries": self.used}, stream)
+            os.replace(temporary, self.path)
+        except OSError:
+            return
+
+    def _load(self) -> None:
+        try:
+            with open(self.path) as stream:
+                document = json.load(stream)
+        except (OSError, ValueError):
+            return
+        if isinstance(document, dict) and document.get("format") == _FORMAT:
+            entries = document.get("entries")
+            if isinstance(entries, dict):
+                self.entries = entries

@@ -1,0 +1,109 @@
+"""Small real Alembic projects and git repositories in temporary folders."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.graph.helpers import revision_source
+
+ENV_PY = '''
+from alembic import context
+import os
+
+config = context.config
+
+
+def run_migrations_offline():
+    context.configure(url=os.environ["DATABASE_URL"], literal_binds=True, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    from sqlalchemy import create_engine
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
+'''
+
+ENV_PY_ONLINE_ONLY = ENV_PY.replace(
+    "if context.is_offline_mode():\n    run_migrations_offline()\nelse:\n    run_migrations_online()",
+    "run_migrations_online()",
+)
+
+ALEMBIC_INI = """[alembic]
+script_location = %(here)s/migrations
+{extra}
+"""
+
+
+def make_project(root: Path, *, env_py: str = ENV_PY, extra_ini: str = "", pyproject: str = "") -> Path:
+    """A project with ``alembic.ini`` at its root and revisions in ``migrations/versions``."""
+    (root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
+    (root / "migrations" / "env.py").write_text(env_py)
+    (root / "alembic.ini").write_text(ALEMBIC_INI.format(extra=extra_ini))
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "0"\n\n[tool.migration-guard]\nalembic_ini = "alembic.ini"\n'
+        + pyproject
+    )
+    return root
+
+
+def add_revision(
+    root: Path,
+    revision: str,
+    down: str | tuple[str, ...] | None,
+    *,
+    upgrade: str = "pass",
+    filename: str | None = None,
+    labels: str | tuple[str, ...] | None = None,
+    depends_on: str | tuple[str, ...] | None = None,
+) -> Path:
+    """A revision file whose ``upgrade()`` body is ``upgrade`` (indented for you)."""
+    source = revision_source(revision, down, labels=labels, depends_on=depends_on)
+    body = "\n".join("    " + line if line else "" for line in upgrade.strip("\n").splitlines())
+    source = "from alembic import op\nimport sqlalchemy as sa\n" + source.replace(
+        "def upgrade():\n    pass\n", f"def upgrade():\n{body}\n"
+    )
+    path = root / "migrations" / "versions" / (filename or f"{revision}.py")
+    path.write_text(source)
+    return path
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def init_repo(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+
+
+def commit_all(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+
+
+def run_cli(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command, as a separate process, as a user or a CI step runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--project", str(root), "--no-color", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        check=False,
+    )
