@@ -1,0 +1,79 @@
+"""Every rule against its fixture file: flagged cases must flag, clean cases must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from migration_guard.rules import ALL_RULES, documentation
+from migration_guard.rules.engine import RuleSettings
+from tests.rules.helpers import assert_clean, assert_flags
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HEADINGS = ("What it flags", "Why it hurts", "Do this instead")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text())
+    assert isinstance(document, dict)
+    return document
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        document = _load(path)
+        for expected in ("flagged", "clean"):
+            for case in document.get(expected, []):
+                cases.append(
+                    pytest.param(
+                        document["rule"],
+                        expected,
+                        case,
+                        id=f"{document['rule']}-{expected}-{case['name']}",
+                    )
+                )
+    return cases
+
+
+def _settings(case: dict[str, Any]) -> RuleSettings:
+    values = {key: tuple(value) for key, value in case.get("settings", {}).items()}
+    return RuleSettings(**values)
+
+
+@pytest.mark.parametrize(("rule", "expected", "case"), _cases())
+def test_fixture(rule: str, expected: str, case: dict[str, Any]) -> None:
+    if expected == "flagged":
+        assert_flags(case["sql"], rule, _settings(case))
+    else:
+        assert_clean(case["sql"], rule, _settings(case))
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.id)
+def test_rule_is_documented(rule: Any) -> None:
+    doc = documentation(rule)
+    for heading in HEADINGS:
+        assert f"\n{heading}\n" in f"\n{doc}\n", f"{rule.id}: no '{heading}' heading"
+    assert "op." in doc.split("Do this instead", 1)[1], f"{rule.id}: no Alembic op. example"
+    assert rule.summary and rule.help and rule.severity in ("error", "warning")
+
+
+@pytest.mark.parametrize(
+    "rule", [rule for rule in ALL_RULES if rule.id != "render-failed"], ids=lambda rule: rule.id
+)
+def test_rule_has_fixtures(rule: Any) -> None:
+    path = FIXTURES / f"{rule.id}.yaml"
+    assert path.is_file(), f"{rule.id}: no fixture file {path.name}"
+    document = _load(path)
+    assert document["rule"] == rule.id
+    assert document.get("flagged"), f"{rule.id}: no flagged cases"
+    assert document.get("clean"), f"{rule.id}: no clean cases"
+
+
+def test_every_fixture_names_a_registered_rule() -> None:
+    ids = {rule.id for rule in ALL_RULES}
+    for path in FIXTURES.glob("*.yaml"):
+        assert _load(path)["rule"] in ids, path.name
