@@ -42,6 +42,8 @@ ODD = Report(
         Finding("render-failed", "warning", "env.py has no offline mode", revision="c"),
         Finding("r", "error", "from stdin", path="-", line=4),
         Finding("r", "error", "odd path", path="db/my versions/ä#1.py", line=None),
+        Finding("r", "warning", "outside", path="/tmp/my x.sql", line=2),
+        Finding("r", "warning", "windows", path="C:\\work\\x.sql", line=2),
     ),
 )
 
@@ -106,3 +108,7 @@ def test_unknown_rules_and_locations_degrade_gracefully() -> None:
     odd = results[3]["locations"][0]["physicalLocation"]
     assert odd["artifactLocation"]["uri"] == "db/my%20versions/%C3%A4%231.py"
     assert "region" not in odd
+    outside = results[4]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert outside == {"uri": "file:///tmp/my%20x.sql"}
+    windows = results[5]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert windows == {"uri": "file:///C:/work/x.sql"}

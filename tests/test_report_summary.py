@@ -131,6 +131,8 @@ def test_revision_without_sql_is_still_listed() -> None:
     markdown = render_summary(Report("lint", revisions=("r1",)))
     assert "<summary><code>r1</code></summary>" in markdown
     assert "No SQL was rendered" in markdown
+    assert "### Revisions" in markdown  # lint: not "new" revisions
+    assert "### New revisions" in render_summary(SAMPLE)
 
 
 def test_long_sql_is_truncated() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from migration_guard import __version__
@@ -20,7 +21,7 @@ def _rule(rule: RuleInfo) -> dict[str, object]:
         "id": rule.id,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": help_text},
-        "help": {"text": help_text, "markdown": help_text},
+        "help": {"text": help_text},
         "defaultConfiguration": {"level": rule.severity},
     }
 
@@ -44,9 +45,15 @@ def _rules(report: Report) -> list[RuleInfo]:
 def _locations(path: str | None, line: int | None) -> list[dict[str, object]]:
     if not path or path == "-":
         return []
-    physical: dict[str, object] = {
-        "artifactLocation": {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
-    }
+    artifact: dict[str, object]
+    if PurePosixPath(path).is_absolute():
+        # Outside the project (e.g. ``lint --sql /tmp/x.sql``): an absolute file URI.
+        artifact = {"uri": PurePosixPath(path).as_uri()}
+    elif PureWindowsPath(path).is_absolute():
+        artifact = {"uri": PureWindowsPath(path).as_uri()}
+    else:
+        artifact = {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    physical: dict[str, object] = {"artifactLocation": artifact}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
     return [{"physicalLocation": physical}]

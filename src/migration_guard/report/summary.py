@@ -80,7 +80,7 @@ def render_summary(report: Report) -> str:
     revisions = list(report.revisions)
     revisions += [rev for rev, _ in report.sql if rev not in revisions]
     if revisions:
-        out += ["### New revisions", ""]
+        out += ["### New revisions" if report.command == "check" else "### Revisions", ""]
         used = sum(len(row) + 1 for row in out)
         for revision in revisions:
             body = sql.get(revision, "")
