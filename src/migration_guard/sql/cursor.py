@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from migration_guard.sql.facts import Name
 from migration_guard.sql.tokens import Kind, Tok
 
-_END = Tok(Kind.OTHER, "", "", 0)
+_END = Tok(Kind.OTHER, "", "", 0, 0)
 _NO_SPACE_BEFORE = frozenset({"(", ")", ",", "[", "]", ".", "::"})
 _NO_SPACE_AFTER = frozenset({"(", "[", ".", "::"})
 

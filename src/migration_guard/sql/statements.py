@@ -35,7 +35,7 @@ def split_statements(text: str, first_line: int = 1) -> list[RawStatement]:
             continue
         if tok.kind is Kind.PUNCT and tok.text == ";" and atomic_depth == 0:
             pending.append(tok)
-            _flush(pending, statements)
+            _flush(text, pending, statements)
             pending = []
             previous_key = ""
             continue
@@ -49,11 +49,11 @@ def split_statements(text: str, first_line: int = 1) -> list[RawStatement]:
             previous_key = tok.key
         elif tok.kind not in _INSIGNIFICANT:
             previous_key = ""
-    _flush(pending, statements)
+    _flush(text, pending, statements)
     return statements
 
 
-def _flush(pending: list[Tok], statements: list[RawStatement]) -> None:
+def _flush(source: str, pending: list[Tok], statements: list[RawStatement]) -> None:
     significant = tuple(
         tok
         for tok in pending
@@ -63,5 +63,5 @@ def _flush(pending: list[Tok], statements: list[RawStatement]) -> None:
         return
     last = significant[-1]
     end_line = last.line + last.text.count("\n")
-    text = "".join(tok.text for tok in pending).rstrip()
+    text = source[pending[0].start : pending[-1].start + len(pending[-1].text)].rstrip()
     statements.append(RawStatement(text, significant[0].line, end_line, significant))

@@ -26,7 +26,8 @@ class Tok(NamedTuple):
     kind: Kind
     text: str
     key: str  # upper-cased text for words, the text itself otherwise
-    line: int  # 1-based, relative to the lexed text
+    line: int  # 1-based line in the file
+    start: int  # offset in the lexed text
 
 
 def _kind_of(ttype: object) -> Kind:
@@ -61,6 +62,7 @@ def lex(text: str, first_line: int = 1) -> list[Tok]:
     """Every token of ``text`` (comments and whitespace included) with its line."""
     result: list[Tok] = []
     line = first_line
+    offset = 0
     kinds = _KINDS
     lexer = Lexer.get_default_instance()  # type: ignore[no-untyped-call]
     for ttype, value in lexer.get_tokens(text):
@@ -69,11 +71,16 @@ def lex(text: str, first_line: int = 1) -> list[Tok]:
             kind = kinds[ttype] = _kind_of(ttype)
         if kind is Kind.WORD and (" " in value or "\t" in value or "\n" in value):
             # sqlparse lexes "NOT NULL", "PRIMARY KEY", "IF NOT EXISTS" as one token.
+            position = 0
             for part in value.split():
-                result.append(Tok(Kind.WORD, part, part.upper(), line))
-            line += value.count("\n")
-            continue
-        result.append(Tok(kind, value, value.upper() if kind is Kind.WORD else value, line))
+                position = value.index(part, position)
+                part_line = line + value.count("\n", 0, position)
+                result.append(Tok(Kind.WORD, part, part.upper(), part_line, offset + position))
+                position += len(part)
+        else:
+            key = value.upper() if kind is Kind.WORD else value
+            result.append(Tok(kind, value, key, line, offset))
         if "\n" in value:
             line += value.count("\n")
+        offset += len(value)
     return result
