@@ -1,0 +1,217 @@
+"""Step 1 of ``new``: which model files differ from HEAD, and which tables and columns they touch.
+
+Read statically (``ast``), before anything runs: the user checks we have the right change.
+Autogenerate's own list, from the database comparison, follows once it has run.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from migration_guard.errors import InputError
+
+if TYPE_CHECKING:
+    from git import Repo
+
+_COLUMN_CALLS = {"mapped_column", "Column", "column_property", "deferred", "composite"}
+
+
+@dataclass(frozen=True)
+class ModelFileChange:
+    """One changed model file: its path from the project root, how it changed, what it touches."""
+
+    path: str
+    status: str  # "added", "modified" or "deleted"
+    details: tuple[str, ...]
+    tables: tuple[str, ...]
+
+
+def changed_model_files(
+    root: Path, models: tuple[str, ...], *, staged: bool
+) -> list[ModelFileChange]:
+    """Model files that differ from HEAD: in the index when ``staged``, else in the work tree."""
+    from migration_guard.gitrepo import open_repo
+
+    repo = open_repo(root)
+    top = Path(repo.working_tree_dir or ".").resolve()
+    folders = [_from_top(root / folder, top) for folder in models]
+    has_head = repo.head.is_valid()
+    arguments = ["--name-status", "-z", "--no-renames"]
+    if staged:
+        arguments.append("--cached")
+    if has_head:
+        arguments.append("HEAD")
+    elif not staged:
+        arguments.append("--cached")  # no commit yet: everything known to git is new
+    raw = repo.git.diff(*arguments, "--", *folders).split("\0")
+    entries = [(raw[i], raw[i + 1]) for i in range(0, len(raw) - 1, 2) if raw[i]]
+    if not staged:
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
+        entries += [("A", name) for name in untracked.split("\0") if name]
+    changes = []
+    for letter, name in sorted(set(entries), key=lambda entry: entry[1]):
+        if not name.endswith(".py"):
+            continue
+        shown = _from_top(top / name, root.resolve())
+        old = _git_text(repo, f"HEAD:{name}") if has_head and letter != "A" else None
+        if letter == "D":
+            new = None
+        elif staged:
+            new = _git_text(repo, f":{name}")
+        else:
+            new = (top / name).read_text(encoding="utf-8", errors="replace")
+        status = {"A": "added", "D": "deleted"}.get(letter[0], "modified")
+        details, tables = describe_change(shown, old, new)
+        changes.append(ModelFileChange(shown, status, details, tables))
+    return changes
+
+
+def describe_change(
+    path: str, old: str | None, new: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The table and column definitions that differ between two versions of a model file."""
+    before = _tables(path, old, strict=False) if old is not None else {}
+    after = _tables(path, new, strict=True) if new is not None else {}
+    details: list[str] = []
+    touched: list[str] = []
+    for table in sorted(set(before) | set(after)):
+        if table not in before:
+            details.append(f"new table `{table}` ({', '.join(f'`{c}`' for c in after[table])})")
+        elif table not in after:
+            details.append(f"table `{table}` removed from the models")
+        else:
+            old_columns, new_columns = before[table], after[table]
+            for column, definition in new_columns.items():
+                if column not in old_columns:
+                    details.append(f"`{table}`: new column `{column}`: {definition}")
+                elif old_columns[column] != definition:
+                    details.append(f"`{table}`: `{column}` changed to {definition}")
+            details.extend(
+                f"`{table}`: column `{column}` removed"
+                for column in old_columns
+                if column not in new_columns
+            )
+            if not any(detail.startswith(f"`{table}`") for detail in details):
+                continue
+        touched.append(table)
+    if not details:
+        details.append(
+            "no table or column definition changed (only other code, comments or docstrings)"
+        )
+    return tuple(details), tuple(touched)
+
+
+def check_syntax(folder: Path, shown_as: str) -> None:
+    """Raise an input error naming the first model file under ``folder`` Python cannot parse;
+    files are named ``shown_as/<path inside folder>``."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        try:
+            source = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        _tables(
+            f"{shown_as.rstrip('/')}/{path.relative_to(folder).as_posix()}", source, strict=True
+        )
+
+
+def derived_message(changes: list[ModelFileChange]) -> str:
+    """A revision message from what changed: ``update documents``, ``update documents, users``."""
+    tables = list(dict.fromkeys(table for change in changes for table in change.tables))
+    if not tables:
+        tables = list(dict.fromkeys(Path(change.path).stem for change in changes))
+    return "update " + ", ".join(tables) if tables else "update models"
+
+
+def _tables(path: str, source: str | None, *, strict: bool) -> dict[str, dict[str, str]]:
+    """``{table: {column: definition}}`` of the mapped classes in ``source``."""
+    try:
+        tree = ast.parse(source or "", filename=path)
+    except SyntaxError as error:
+        if not strict:
+            return {}
+        raise InputError(
+            f"{path}:{error.lineno or 1}: syntax error in a model file: {error.msg}"
+        ) from None
+    tables: dict[str, dict[str, str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        name = _table_name(node)
+        if name is None:
+            continue
+        columns: dict[str, str] = {}
+        for statement in node.body:
+            column = _column(statement)
+            if column is not None:
+                columns[column[0]] = column[1]
+        tables[name] = columns
+    return tables
+
+
+def _table_name(node: ast.ClassDef) -> str | None:
+    for statement in node.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AnnAssign):
+            targets, value = [statement.target], statement.value
+        for target in targets:
+            if (
+                isinstance(target, ast.Name)
+                and target.id == "__tablename__"
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                return value.value
+    return None
+
+
+def _column(statement: ast.stmt) -> tuple[str, str] | None:
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        name = statement.target.id
+        annotation = ast.unparse(statement.annotation)
+        if statement.value is None:
+            return (name, annotation) if annotation.startswith("Mapped") else None
+        if _is_column_call(statement.value):
+            return name, f"{annotation} = {ast.unparse(statement.value)}"
+        return None
+    if (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+        and _is_column_call(statement.value)
+    ):
+        return statement.targets[0].id, ast.unparse(statement.value)
+    return None
+
+
+def _is_column_call(value: ast.expr) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    function = value.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    return name in _COLUMN_CALLS
+
+
+def _git_text(repo: Repo, spec: str) -> str | None:
+    import git
+
+    try:
+        return str(repo.git.show(spec))
+    except git.GitCommandError:
+        return None
+
+
+def _from_top(path: Path, top: Path) -> str:
+    try:
+        return path.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,77 @@
+"""A stand-in project tree: symlinks to the real one, with a few folders made real copies.
+
+``new --dry-run`` and the hook generate into an overlay so the user's tree is only ever written
+once, when a finished revision file is moved in; the hook also swaps the models folders for their
+staged content, so unstaged edits neither reach the migration nor get touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+_SKIP = {"__pycache__"}
+
+
+def build_overlay(
+    root: Path,
+    destination: Path,
+    *,
+    copy_dirs: Iterable[Path] = (),
+    copy_files: Iterable[Path] = (),
+    replace_dirs: Mapping[Path, Path] | None = None,
+) -> Path:
+    """Mirror ``root`` at ``destination`` (which must not exist) and return it.
+
+    Every entry is a symlink to the real one, except: ``copy_dirs`` and ``copy_files`` are copied,
+    each folder in ``replace_dirs`` gets the content of the folder it maps to (an absent source
+    means an empty folder), and the folders above those are real folders.
+    """
+    root = root.resolve()
+    copies = {path.resolve() for path in copy_dirs}
+    files = {path.resolve() for path in copy_files}
+    replaced = {path.resolve(): source for path, source in (replace_dirs or {}).items()}
+    chain: set[Path] = {root}
+    for path in (*copies, *files, *replaced):
+        chain.update(parent for parent in path.parents if parent == root or root in parent.parents)
+    _materialize(root, destination, chain, copies, files, replaced)
+    for path, source in replaced.items():
+        target = destination / path.relative_to(root)
+        if not target.exists():
+            _copy_tree(source, target)
+    for path in copies:
+        (destination / path.relative_to(root)).mkdir(parents=True, exist_ok=True)
+    return destination
+
+
+def _materialize(
+    source: Path,
+    target: Path,
+    chain: set[Path],
+    copies: set[Path],
+    files: set[Path],
+    replaced: Mapping[Path, Path],
+) -> None:
+    target.mkdir()
+    for entry in sorted(os.scandir(source), key=lambda item: item.name):
+        path = Path(entry.path)
+        destination = target / entry.name
+        if path in replaced:
+            _copy_tree(replaced[path], destination)
+        elif path in copies:
+            _copy_tree(path, destination)
+        elif path in files:
+            shutil.copy2(path, destination)
+        elif path in chain and entry.is_dir(follow_symlinks=False):
+            _materialize(path, destination, chain, copies, files, replaced)
+        elif entry.name not in _SKIP:
+            destination.symlink_to(path, target_is_directory=entry.is_dir())
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(*_SKIP))
+    else:
+        target.mkdir(parents=True, exist_ok=True)
