@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.graph.helpers import revision_source
 
-ENV_PY = '''
+ENV_PY = """
 from alembic import context
 import os
 
@@ -35,7 +35,7 @@ if context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
-'''
+"""
 
 ENV_PY_ONLINE_ONLY = ENV_PY.replace(
     "if context.is_offline_mode():\n    run_migrations_offline()\nelse:\n    run_migrations_online()",
@@ -48,7 +48,9 @@ script_location = %(here)s/migrations
 """
 
 
-def make_project(root: Path, *, env_py: str = ENV_PY, extra_ini: str = "", pyproject: str = "") -> Path:
+def make_project(
+    root: Path, *, env_py: str = ENV_PY, extra_ini: str = "", pyproject: str = ""
+) -> Path:
     """A project with ``alembic.ini`` at its root and revisions in ``migrations/versions``."""
     (root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
     (root / "migrations" / "env.py").write_text(env_py)
@@ -73,8 +75,11 @@ def add_revision(
     """A revision file whose ``upgrade()`` body is ``upgrade`` (indented for you)."""
     source = revision_source(revision, down, labels=labels, depends_on=depends_on)
     body = "\n".join("    " + line if line else "" for line in upgrade.strip("\n").splitlines())
-    source = "from alembic import op\nimport sqlalchemy as sa\n" + source.replace(
-        "def upgrade():\n    pass\n", f"def upgrade():\n{body}\n"
+    docstring_end = source.index('"""\n', 3) + 4
+    source = (
+        source[:docstring_end]
+        + "from alembic import op\nimport sqlalchemy as sa\n"
+        + source[docstring_end:].replace("def upgrade():\n    pass\n", f"def upgrade():\n{body}\n")
     )
     path = root / "migrations" / "versions" / (filename or f"{revision}.py")
     path.write_text(source)

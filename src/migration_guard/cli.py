@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from migration_guard import __version__, exit_codes
@@ -13,6 +14,7 @@ from migration_guard.commands import Invocation
 from migration_guard.errors import GuardError
 
 FORMATS = ("text", "json", "github", "sarif")
+RUNNERS = ("auto", "docker", "local")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,38 +34,60 @@ def build_parser() -> argparse.ArgumentParser:
         prog="migration-guard",
         description="Keeps Alembic migrations for PostgreSQL correct before they reach a database.",
     )
-    parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
-                        help="repository root holding pyproject.toml (default: current directory)")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="repository root holding pyproject.toml (default: current directory)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.add_argument("--no-color", action="store_true", help="never colour the text output")
     parser.add_argument("--version", action="version", version=f"migration-guard {__version__}")
-    parser.add_argument("--summary-file", metavar="FILE",
-                        help="also append a Markdown job summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
-    parser.add_argument("--sarif-file", metavar="FILE", help="also write the report as SARIF 2.1.0 to FILE")
+    parser.add_argument(
+        "--summary-file",
+        metavar="FILE",
+        help="also append a Markdown job summary to FILE (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    parser.add_argument(
+        "--sarif-file", metavar="FILE", help="also write the report as SARIF 2.1.0 to FILE"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     heads = commands.add_parser("heads", help="static check of the revision graph")
-    heads.add_argument("--base", metavar="REF", help="also check that new revisions descend from REF's head")
+    heads.add_argument(
+        "--base", metavar="REF", help="also check that new revisions descend from REF's head"
+    )
 
     lint = commands.add_parser("lint", help="render migrations offline and lint their SQL")
     lint.add_argument("revisions", nargs="*", metavar="REV", help="revisions to lint")
     selection = lint.add_mutually_exclusive_group()
     selection.add_argument("--all", action="store_true", help="every revision (the default)")
-    selection.add_argument("--base", metavar="REF", help="revisions added since the merge-base with REF")
+    selection.add_argument(
+        "--base", metavar="REF", help="revisions added since the merge-base with REF"
+    )
     selection.add_argument("--staged", action="store_true", help="revision files staged in git")
-    selection.add_argument("--sql", nargs="+", metavar="FILE", help="lint SQL files directly (- for stdin)")
+    selection.add_argument(
+        "--sql", nargs="+", metavar="FILE", help="lint SQL files directly (- for stdin)"
+    )
+    lint.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
 
     new = commands.add_parser("new", help="autogenerate, show and lint a new revision")
     new.add_argument("description", help="the revision message")
-    new.add_argument("--runner", choices=("auto", "docker", "local"), default=None)
+    new.add_argument("--runner", choices=RUNNERS, default=None)
     new.add_argument("--dry-run", action="store_true", help="show everything, write nothing")
 
     hook = commands.add_parser("hook", help="the pre-commit entry point")
     hook.add_argument("files", nargs="*", metavar="FILE")
 
-    check = commands.add_parser("check", help="the pull-request check: heads --base plus lint of new revisions")
-    check.add_argument("--base", metavar="REF", help="base ref (default: config base, then origin/main)")
+    check = commands.add_parser(
+        "check", help="the pull-request check: heads --base plus lint of new revisions"
+    )
+    check.add_argument(
+        "--base", metavar="REF", help="base ref (default: config base, then origin/main)"
+    )
+    check.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
 
     rebase = commands.add_parser("rebase", help="point the first new revision at the base head")
     rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
@@ -115,21 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(invocation: Invocation) -> int:
     # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
-    command = invocation.arguments.command
-    if command == "heads":
-        from migration_guard.commands.heads import run
-    elif command == "lint":
-        from migration_guard.commands.lint import run
-    elif command == "new":
-        from migration_guard.commands.new import run
-    elif command == "hook":
-        from migration_guard.commands.hook import run
-    elif command == "check":
-        from migration_guard.commands.check import run
-    elif command == "rebase":
-        from migration_guard.commands.rebase import run
-    else:
-        from migration_guard.commands.rules import run
+    module = importlib.import_module(f"migration_guard.commands.{invocation.arguments.command}")
+    run: Callable[[Invocation], int] = module.run
     return run(invocation)
 
 

@@ -28,13 +28,20 @@ def ensure_renderable(graph: RevisionGraph) -> None:
     for problem in graph.problems:
         if problem.code in BLOCKING_PROBLEMS:
             where = f"{problem.path}:{problem.line}: " if problem.path and problem.line else ""
-            detail = problem.message if problem.code == "parse-error" else f"{where}{problem.message}"
+            detail = (
+                problem.message if problem.code == "parse-error" else f"{where}{problem.message}"
+            )
             raise InputError(f"cannot render migrations: {detail}")
 
 
 def lint_revisions(project: Project, graph: RevisionGraph, revisions: list[str]) -> LintResult:
     """Render ``revisions`` offline and run the rules over each one's SQL."""
-    from migration_guard.rules.engine import MigrationSource, RuleSettings, SourceStatement, lint_migration
+    from migration_guard.rules.engine import (
+        MigrationSource,
+        RuleSettings,
+        SourceStatement,
+        lint_migration,
+    )
 
     ensure_renderable(graph)
     settings = RuleSettings.from_config(project.config)
@@ -60,7 +67,9 @@ def lint_revisions(project: Project, graph: RevisionGraph, revisions: list[str])
     return LintResult(findings=tuple(findings), revisions=tuple(ordered), sql=tuple(sql))
 
 
-def lint_sql_files(project_root: Path, paths: list[str], settings_source: Project | None) -> LintResult:
+def lint_sql_files(
+    project_root: Path, paths: list[str], settings_source: Project | None
+) -> LintResult:
     """Lint SQL given directly (``-`` is stdin); ``-- Running upgrade`` blocks are migrations."""
     from migration_guard.config import load_config
     from migration_guard.rules.engine import RuleSettings, lint_migration, migrations_from_sql_text
@@ -101,7 +110,12 @@ def rule_infos() -> tuple[RuleInfo, ...]:
     from migration_guard.rules import ALL_RULES
 
     return tuple(
-        RuleInfo(id=rule.id, severity=rule.severity, summary=rule.summary, help=inspect.getdoc(rule) or "")
+        RuleInfo(
+            id=rule.id,
+            severity=rule.severity,
+            summary=rule.summary,
+            help=inspect.getdoc(rule) or "",
+        )
         for rule in ALL_RULES
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings, read_alembic_settings
@@ -25,11 +25,16 @@ class Project:
         return work_tree_graph(self.alembic, self.root)
 
 
-def open_project(root: Path) -> Project:
-    """Load config and alembic.ini; a missing project folder or ini is a configuration error."""
+def open_project(root: Path, runner: str | None = None) -> Project:
+    """Load config and alembic.ini; a missing project folder or ini is a configuration error.
+
+    ``runner`` (from ``--runner``) overrides the configured one.
+    """
     if not root.is_dir():
         raise ConfigError(f"{root}: project directory not found")
     config = load_config(root)
+    if runner is not None:
+        config = replace(config, runner=runner)
     alembic = read_alembic_settings(config.alembic_ini_path)
     if not any(location.is_dir() for location in alembic.version_locations):
         shown = ", ".join(str(location) for location in alembic.version_locations)

@@ -12,7 +12,7 @@ from migration_guard.project import open_project
 
 
 def run(invocation: Invocation) -> int:
-    project = open_project(invocation.project)
+    project = open_project(invocation.project, invocation.arguments.runner)
     base = invocation.arguments.base or project.config.base
     graph = project.graph()
     comparison = compare_with_base(graph, project.alembic, project.root, base)

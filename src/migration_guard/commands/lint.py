@@ -20,7 +20,7 @@ def run(invocation: Invocation) -> int:
             raise InputError("give revisions or --sql files, not both")
         result = lint_sql_files(invocation.project, list(arguments.sql), None)
     else:
-        project = open_project(invocation.project)
+        project = open_project(invocation.project, invocation.arguments.runner)
         graph = project.graph()
         revisions = select_revisions(project, graph, arguments)
         result = lint_revisions(project, graph, revisions)
@@ -63,7 +63,9 @@ def resolve_revision(graph: RevisionGraph, name: str) -> list[str]:
     if name == "heads" or (name == "head" and len(graph.heads) == 1):
         return list(graph.heads)
     if name == "head":
-        raise InputError(f"'head' is ambiguous: {len(graph.heads)} heads ({', '.join(graph.heads)})")
+        raise InputError(
+            f"'head' is ambiguous: {len(graph.heads)} heads ({', '.join(graph.heads)})"
+        )
     resolved = graph.resolve(name)
     if resolved is not None:
         return [resolved]

@@ -49,14 +49,24 @@ def run(invocation: Invocation) -> int:
     return exit_codes.OK
 
 
-def plan(graph: RevisionGraph, comparison: BaseComparison) -> tuple[str | None, str | None, str | None]:
+def plan(
+    graph: RevisionGraph, comparison: BaseComparison
+) -> tuple[str | None, str | None, str | None]:
     """(new parent, revision to rewrite, None) when the fix is unambiguous, else a reason."""
     heads = comparison.base_heads
     if len(heads) != 1:
-        return None, None, f"{comparison.ref} has {len(heads)} heads ({', '.join(heads)}); merge them first"
+        return (
+            None,
+            None,
+            f"{comparison.ref} has {len(heads)} heads ({', '.join(heads)}); merge them first",
+        )
     if len(comparison.problems) != 1:
         stale = ", ".join(problem.revisions[0] for problem in comparison.problems)
-        return None, None, f"several new revisions start from old revisions ({stale}); fix them by hand"
+        return (
+            None,
+            None,
+            f"several new revisions start from old revisions ({stale}); fix them by hand",
+        )
     revision = comparison.problems[0].revisions[0]
     parents = graph.revisions[revision].down_revisions
     if len(parents) > 1:
@@ -75,7 +85,9 @@ def refuse_if_edited(root: Path, path: Path) -> None:
     if status.strip():
         state = status[:2]
         kind = "untracked" if state == "??" else "staged or unstaged edits"
-        raise InputError(f"{relative}: has {kind}; commit or stash them before `migration-guard rebase`")
+        raise InputError(
+            f"{relative}: has {kind}; commit or stash them before `migration-guard rebase`"
+        )
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -72,7 +72,9 @@ def compare_graphs(graph: RevisionGraph, base_graph: RevisionGraph, ref: str) ->
                 help=f"point {rev} at {wanted}",
             )
         )
-    return BaseComparison(ref=ref, base_graph=base_graph, new_revisions=new, problems=tuple(problems))
+    return BaseComparison(
+        ref=ref, base_graph=base_graph, new_revisions=new, problems=tuple(problems)
+    )
 
 
 def _python_literal(heads: tuple[str, ...]) -> str:

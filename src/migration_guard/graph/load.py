@@ -10,11 +10,17 @@ from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.findings import Problem
 from migration_guard.graph.cache import ParseCache
 from migration_guard.graph.model import RevisionGraph
-from migration_guard.graph.revision_file import RevisionFile, RevisionFileError, read_revision_source
+from migration_guard.graph.revision_file import (
+    RevisionFile,
+    RevisionFileError,
+    read_revision_source,
+)
 from migration_guard.graph.scan import SourceFile, scan_work_tree
 
 
-def graph_from_sources(sources: Iterable[SourceFile], cache: ParseCache | None = None) -> RevisionGraph:
+def graph_from_sources(
+    sources: Iterable[SourceFile], cache: ParseCache | None = None
+) -> RevisionGraph:
     """Read every source statically; unreadable files become ``parse-error`` problems."""
     files: list[RevisionFile] = []
     problems: list[Problem] = []
@@ -44,7 +50,9 @@ def _read(source: SourceFile, cache: ParseCache | None) -> RevisionFile | Proble
     if cached is not None:
         return _from_cache(cached, source.path)
     try:
-        outcome: RevisionFile | Problem = read_revision_source(source.read(), source.path, source.filename)
+        outcome: RevisionFile | Problem = read_revision_source(
+            source.read(), source.path, source.filename
+        )
     except RevisionFileError as error:
         outcome = Problem(
             code="parse-error",

@@ -21,7 +21,9 @@ class RevisionGraph:
     problems: list[Problem] = field(default_factory=list)
 
     @classmethod
-    def build(cls, files: Iterable[RevisionFile], parse_problems: Iterable[Problem] = ()) -> RevisionGraph:
+    def build(
+        cls, files: Iterable[RevisionFile], parse_problems: Iterable[Problem] = ()
+    ) -> RevisionGraph:
         graph = cls(revisions={}, problems=list(parse_problems))
         for revision_file in files:
             earlier = graph.revisions.get(revision_file.revision)
@@ -98,7 +100,7 @@ class RevisionGraph:
             code="multiple-heads",
             message=(
                 f"{len(heads)} heads ({', '.join(heads)}), at most {max_heads} allowed: "
-                f"merge them with `alembic merge -m \"merge heads\" {' '.join(heads)}`"
+                f'merge them with `alembic merge -m "merge heads" {" ".join(heads)}`'
             ),
             revisions=heads,
             path=first.path,

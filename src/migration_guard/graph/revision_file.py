@@ -67,7 +67,9 @@ def read_revision_source(source: str | bytes, path: str, filename: str) -> Revis
     else:
         legacy = _LEGACY_NAME.match(filename)
         if legacy is None:
-            raise NotARevision("no revision identifier (Alembic refuses a folder holding this file)", 1)
+            raise NotARevision(
+                "no revision identifier (Alembic refuses a folder holding this file)", 1
+            )
         revision, line = legacy.group(1), 1
 
     if "down_revision" not in values:
@@ -129,4 +131,6 @@ def _literal_ids(node: ast.expr, name: str, line: int) -> tuple[str, ...]:
             if element.value and element.value not in ids:
                 ids.append(element.value)
         return tuple(ids)
-    raise RevisionFileError(f"{name} is not a literal (None, a string, or a tuple of strings)", line)
+    raise RevisionFileError(
+        f"{name} is not a literal (None, a string, or a tuple of strings)", line
+    )

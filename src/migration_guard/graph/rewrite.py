@@ -35,7 +35,11 @@ def _down_revision_value(module: ast.Module) -> ast.expr | None:
     for statement in module.body:
         if isinstance(statement, ast.Assign):
             targets = statement.targets
-            if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id == "down_revision":
+            if (
+                len(targets) == 1
+                and isinstance(targets[0], ast.Name)
+                and targets[0].id == "down_revision"
+            ):
                 return statement.value
         elif (
             isinstance(statement, ast.AnnAssign)

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from git.objects import Tree
+    from git.objects import Blob, Tree
 
 # Alembic's own pattern: editor lock files (.#x.py) and __init__.py are not revisions.
 REVISION_FILE = re.compile(r"(?!\.\#|__init__)(.*\.py)$")
@@ -72,7 +72,11 @@ def _walk(
             continue
         seen.add(identity)
         racy = max(stat.st_mtime_ns, stat.st_ctime_ns) >= racy_after
-        key = None if racy else f"{entry.path}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}|{stat.st_ino}"
+        key = (
+            None
+            if racy
+            else f"{entry.path}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ctime_ns}|{stat.st_ino}"
+        )
         yield SourceFile(
             path=_join(shown, entry.name),
             filename=entry.name,
@@ -81,7 +85,9 @@ def _walk(
         )
     if recursive:
         for subdirectory in subdirectories:
-            yield from _walk(subdirectory.path, _join(shown, subdirectory.name), recursive, seen, racy_after)
+            yield from _walk(
+                subdirectory.path, _join(shown, subdirectory.name), recursive, seen, racy_after
+            )
 
 
 def scan_git_tree(tree: Tree, locations: tuple[str, ...], recursive: bool) -> Iterator[SourceFile]:
@@ -103,12 +109,22 @@ def _walk_git(folder: Tree, prefix: PurePosixPath, recursive: bool) -> Iterator[
                 path=str(prefix / blob.name),
                 filename=blob.name,
                 cache_key=f"blob:{blob.hexsha}",
-                read=blob.data_stream.read,
+                read=_blob_reader(blob),
             )
     if recursive:
         for subtree in sorted(folder.trees, key=lambda item: item.name):
             if subtree.name != "__pycache__":
                 yield from _walk_git(subtree, prefix / subtree.name, recursive)
+
+
+def _blob_reader(blob: Blob) -> Callable[[], bytes]:
+    # The stream is opened only when read: gitpython's cat-file pipe breaks when a stream is
+    # opened and then left unread (as a cache hit would leave it).
+    def read() -> bytes:
+        data: bytes = blob.data_stream.read()
+        return data
+
+    return read
 
 
 def _file_reader(path: str) -> Callable[[], bytes]:

@@ -55,7 +55,13 @@ def render_offline(
         environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         try:
             completed = subprocess.run(
-                [sys.executable, "-m", "migration_guard.render.worker", str(request_path), str(result_path)],
+                [
+                    sys.executable,
+                    "-m",
+                    "migration_guard.render.worker",
+                    str(request_path),
+                    str(result_path),
+                ],
                 capture_output=True,
                 text=True,
                 timeout=RENDER_TIMEOUT_SECONDS,
@@ -76,7 +82,8 @@ def render_offline(
         RenderedRevision(
             revision=entry["revision"],
             statements=tuple(
-                RenderedStatement(sql=item["sql"], line=item["line"]) for item in entry["statements"]
+                RenderedStatement(sql=item["sql"], line=item["line"])
+                for item in entry["statements"]
             ),
             error=entry["error"],
         )

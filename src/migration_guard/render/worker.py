@@ -73,14 +73,16 @@ def render(request: dict[str, Any]) -> dict[str, Any]:
     os.environ[request["database_url_env"]] = request["placeholder_url"]
     # The version table's bookkeeping is not what we lint, and our steps do not follow
     # Alembic's head tracking (we render chosen revisions, not a range).
-    migration.HeadMaintainer.update_to_step = lambda self, step: None  # type: ignore[method-assign]
+    setattr(migration.HeadMaintainer, "update_to_step", lambda self, step: None)  # noqa: B010
 
     config = Config(str(ini_path))
     script = ScriptDirectory.from_config(config)
     wanted = list(request["revisions"])
     files = {}
     for rev in wanted:
-        module_path = script.get_revision(rev).path  # type: ignore[union-attr]
+        script_file = script.get_revision(rev)
+        assert script_file is not None
+        module_path = script_file.path
         files[module_path] = rev
         files[os.path.realpath(module_path)] = rev
     capture = _StatementCapture(files)
@@ -89,17 +91,21 @@ def render(request: dict[str, Any]) -> dict[str, Any]:
     pending = wanted
     while pending:
         steps = [
-            migration.RevisionStep(script.revision_map, script.get_revision(rev), True)  # type: ignore[arg-type]
+            migration.RevisionStep(script.revision_map, script.get_revision(rev), True)
             for rev in pending
         ]
         capture.current = None
         try:
             with EnvironmentContext(
-                config, script, fn=lambda heads, context: steps, as_sql=True, destination_rev="heads"
+                config,
+                script,
+                fn=lambda heads, context, steps=steps: steps,
+                as_sql=True,
+                destination_rev="heads",
             ):
                 script.run_env()
             break
-        except BaseException as error:  # noqa: BLE001 - a user's migration may raise anything
+        except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
             failed = capture.current if capture.current in pending else None
@@ -138,7 +144,7 @@ def main(argv: list[str]) -> int:
     request = json.loads(Path(request_path).read_text())
     try:
         result = render(request)
-    except Exception as error:  # noqa: BLE001 - reported to the parent as one line
+    except Exception as error:
         result = {"fatal": _one_line(error)}
     Path(result_path).write_text(json.dumps(result))
     return 0

@@ -1,0 +1,267 @@
+"""``lint`` end to end: real temporary Alembic projects rendered offline, findings down to the op line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.projects import ENV_PY_ONLINE_ONLY, add_revision, make_project, run_cli
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "verity-prism"
+
+
+def lint_json(root: Path, *args: str, stdin: str | None = None) -> tuple[int, dict]:
+    result = run_cli(root, "--format", "json", "lint", *args, stdin=stdin)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.stdout, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if needle in text:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def test_finding_points_at_the_op_line(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade="op.create_table('documents', sa.Column('id', sa.Integer(), primary_key=True))",
+    )
+    path = add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.add_column('documents', sa.Column('note', sa.Text(), nullable=True))\n"
+            "op.add_column('documents', sa.Column('language', sa.String(8), nullable=False))"
+        ),
+    )
+    code, document = lint_json(tmp_path)
+    assert code == 1
+    assert document["revisions"] == ["a1", "b2"]
+    (finding,) = [f for f in document["findings"] if f["rule"] == "not-null-without-default"]
+    assert finding["revision"] == "b2"
+    assert finding["path"] == "migrations/versions/b2.py"
+    assert finding["line"] == line_of(path, "'language'")
+    assert "ADD COLUMN language" in finding["statement"]
+    assert set(finding) == {"rule", "severity", "revision", "path", "line", "message", "statement"}
+
+
+def test_table_created_in_the_same_migration_is_fine(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True))\n"
+            "op.add_column('t', sa.Column('language', sa.String(8), nullable=False))\n"
+            "op.create_index('ix_t_language', 't', ['language'])"
+        ),
+    )
+    code, document = lint_json(tmp_path)
+    assert (code, document["findings"]) == (0, [])
+
+
+def test_raw_sql_from_op_execute_is_linted(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None)
+    path = add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade="op.execute(\"DELETE FROM public.audit_log WHERE created_at < now() - interval '1 year'\")",
+    )
+    code, document = lint_json(tmp_path, "b2")
+    assert code == 1
+    assert document["revisions"] == ["b2"]
+    (finding,) = document["findings"]
+    assert finding["rule"] == "audit-log-delete"
+    assert finding["line"] == line_of(path, "op.execute")
+
+
+def test_merge_revision_and_branch_label_each_get_their_own_sql(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path, "a1", None, upgrade="op.create_table('t', sa.Column('id', sa.Integer()))"
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        labels="feature",
+        upgrade="op.add_column('t', sa.Column('x', sa.Integer(), nullable=False))",
+    )
+    add_revision(tmp_path, "c3", "a1", upgrade="op.add_column('t', sa.Column('y', sa.Integer()))")
+    add_revision(tmp_path, "m4", ("b2", "c3"), upgrade="op.drop_column('t', 'y')")
+    code, document = lint_json(tmp_path, "feature", "m4")
+    assert document["revisions"] == ["b2", "m4"]
+    by_revision = {f["revision"]: f["rule"] for f in document["findings"]}
+    assert by_revision == {"b2": "not-null-without-default", "m4": "drop-column"}
+    assert code == 1
+
+
+def test_env_without_offline_mode_is_render_failed_not_a_crash(tmp_path: Path) -> None:
+    make_project(tmp_path, env_py=ENV_PY_ONLINE_ONLY)
+    add_revision(tmp_path, "a1", None)
+    code, document = lint_json(tmp_path)
+    assert code == 0
+    (finding,) = document["findings"]
+    assert finding["rule"] == "render-failed"
+    assert finding["severity"] == "warning"
+    assert finding["path"] == "migrations/versions/a1.py"
+
+
+def test_revision_that_reads_the_database_fails_alone(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path, "a1", None, upgrade="op.create_table('t', sa.Column('id', sa.Integer()))"
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade="rows = op.get_bind().execute(sa.text('SELECT 1')).fetchall()",
+    )
+    add_revision(
+        tmp_path,
+        "c3",
+        "b2",
+        upgrade="op.add_column('t', sa.Column('x', sa.Integer(), nullable=False))",
+    )
+    code, document = lint_json(tmp_path)
+    rules = {(f["revision"], f["rule"]) for f in document["findings"]}
+    assert rules == {("b2", "render-failed"), ("c3", "not-null-without-default")}
+    assert code == 1
+
+
+def test_syntax_error_in_a_revision_is_exit_2(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None)
+    (tmp_path / "migrations" / "versions" / "b2.py").write_text(
+        "revision = 'b2'\ndown_revision = 'a1'\ndef upgrade(:\n    pass\n"
+    )
+    result = run_cli(tmp_path, "lint")
+    assert result.returncode == 2
+    assert "b2.py:3" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_revision_is_exit_2(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None)
+    result = run_cli(tmp_path, "lint", "zzz")
+    assert result.returncode == 2
+    assert "no revision 'zzz'" in result.stderr
+
+
+def test_lint_never_touches_the_users_database(tmp_path: Path) -> None:
+    """env.py that ignores offline mode and connects: it gets a closed port, not DATABASE_URL."""
+    make_project(tmp_path, env_py=ENV_PY_ONLINE_ONLY)
+    add_revision(
+        tmp_path, "a1", None, upgrade="op.create_table('t', sa.Column('id', sa.Integer()))"
+    )
+    marker = tmp_path / "connected"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(tmp_path),
+            "--format",
+            "json",
+            "lint",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{marker}"},
+        check=False,
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["findings"][0]["rule"] == "render-failed"
+    assert not marker.exists()
+
+
+def test_sql_input_split_into_revisions(tmp_path: Path) -> None:
+    sql = tmp_path / "upgrade.sql"
+    sql.write_text(
+        "BEGIN;\n\nCREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);\n\n"
+        "-- Running upgrade  -> a1\n\nCREATE TABLE t (id INTEGER);\n\n"
+        "INSERT INTO alembic_version (version_num) VALUES ('a1');\n\n"
+        "-- Running upgrade a1 -> b2\n\nALTER TABLE t ADD COLUMN x INTEGER NOT NULL;\n\n"
+        "UPDATE alembic_version SET version_num='b2' WHERE alembic_version.version_num = 'a1';\n\n"
+        "COMMIT;\n"
+    )
+    code, document = lint_json(tmp_path, "--sql", str(sql))
+    assert code == 1
+    assert document["revisions"] == ["a1", "b2"]
+    (finding,) = document["findings"]
+    assert (finding["rule"], finding["revision"], finding["path"], finding["line"]) == (
+        "not-null-without-default",
+        "b2",
+        "upgrade.sql",
+        13,
+    )
+
+
+def test_sql_from_stdin(tmp_path: Path) -> None:
+    code, document = lint_json(tmp_path, "--sql", "-", stdin="TRUNCATE audit_log;\n")
+    assert code == 1
+    (finding,) = document["findings"]
+    assert (finding["rule"], finding["path"], finding["revision"]) == (
+        "audit-log-delete",
+        "-",
+        None,
+    )
+
+
+def test_unreadable_sql_file_is_exit_2(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "lint", "--sql", str(tmp_path / "missing.sql"))
+    assert result.returncode == 2
+    assert "missing.sql" in result.stderr
+
+
+@pytest.mark.slow
+def test_example_pending_change_is_flagged_at_its_add_column(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from migration_guard.runners.postgres import create_database, drop_database
+
+    project = tmp_path / "verity-prism"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    backend = project / "backend"
+    name = f"lint_{uuid.uuid4().hex[:8]}"
+    url = create_database(postgres_url, name)
+    try:
+        environment = {**os.environ, "DATABASE_URL": url}
+        for args in (["upgrade", "head"], ["revision", "--autogenerate", "-m", "add language"]):
+            subprocess.run(
+                [sys.executable, "-m", "alembic", *args],
+                cwd=backend,
+                env=environment,
+                check=True,
+                capture_output=True,
+            )
+    finally:
+        drop_database(postgres_url, name)
+    (new_file,) = [p for p in (backend / "alembic" / "versions").glob("*add_language*.py")]
+    code, document = lint_json(project)
+    assert code == 1
+    (finding,) = document["findings"]
+    assert finding["rule"] == "not-null-without-default"
+    assert finding["path"] == f"backend/alembic/versions/{new_file.name}"
+    assert finding["line"] == line_of(new_file, "op.add_column")
