@@ -83,15 +83,19 @@ class MigrationFacts:
     def __init__(self, statements: tuple[StatementFacts, ...], settings: RuleSettings) -> None:
         self.statements = statements
         self.settings = settings
-        self._new_tables: list[tuple[f.Name, int]] = []
+        # table name -> (schema, index of the creating statement)
+        self._new_tables: dict[str, list[tuple[str | None, int]]] = {}
         for statement in statements:
             for fact in statement.facts:
                 if isinstance(fact, f.CreateTable):
-                    self._new_tables.append((fact.table, statement.index))
+                    self._add_new_table(fact.table, statement.index)
                 elif isinstance(fact, f.RenameTable) and self.is_new_table(
                     fact.table, statement.index
                 ):
-                    self._new_tables.append((fact.new_name, statement.index))
+                    self._add_new_table(fact.new_name, statement.index)
+
+    def _add_new_table(self, table: f.Name, index: int) -> None:
+        self._new_tables.setdefault(table.name, []).append((table.schema, index))
 
     def each(self, kind: type[FactT]) -> Iterator[tuple[StatementFacts, FactT]]:
         """Every fact of type ``kind`` with its statement, in order."""
@@ -102,7 +106,10 @@ class MigrationFacts:
 
     def is_new_table(self, table: f.Name, before: int) -> bool:
         """True when this migration created ``table`` before statement ``before``."""
-        return any(index < before and name.same_as(table) for name, index in self._new_tables)
+        return any(
+            index < before and f.Name(table.name, schema).same_as(table)
+            for schema, index in self._new_tables.get(table.name, ())
+        )
 
 
 class Rule:

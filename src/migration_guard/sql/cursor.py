@@ -71,7 +71,10 @@ class Cursor:
         return self.peek(ahead).key
 
     def at(self, *keys: str) -> bool:
-        return all(self.key(offset) == key for offset, key in enumerate(keys))
+        toks, i = self.toks, self.i
+        if i + len(keys) > len(toks):
+            return False
+        return all(toks[i + offset].key == key for offset, key in enumerate(keys))
 
     def accept(self, *keys: str) -> bool:
         if self.at(*keys):

@@ -94,14 +94,18 @@ def _transaction(cursor: Cursor) -> f.Transaction | None:
 def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
     """DELETE FROM / TRUNCATE targets anywhere in the statement (CTEs included)."""
     found: list[f.Fact] = []
-    cursor = Cursor(tokens)
-    while not cursor.done():
-        if cursor.accept("DELETE", "FROM"):
-            cursor.accept("ONLY")
-            table = cursor.name()
-            if table is not None:
-                found.append(f.Delete(table))
-        elif cursor.accept("TRUNCATE"):
+    for index, tok in enumerate(tokens):
+        if tok.key == "DELETE":
+            cursor = Cursor(tokens)
+            cursor.i = index + 1
+            if cursor.accept("FROM"):
+                cursor.accept("ONLY")
+                table = cursor.name()
+                if table is not None:
+                    found.append(f.Delete(table))
+        elif tok.key == "TRUNCATE":
+            cursor = Cursor(tokens)
+            cursor.i = index + 1
             cursor.accept("TABLE")
             while True:
                 cursor.accept("ONLY")
@@ -112,8 +116,6 @@ def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
                 cursor.accept("*")
                 if not cursor.accept(","):
                     break
-        else:
-            cursor.advance()
     return found
 
 
@@ -122,7 +124,8 @@ def _do_block(cursor: Cursor) -> tuple[f.Fact, ...]:
     found: list[f.Fact] = []
     for tok in cursor.rest():
         body = _body_text(tok)
-        if body is not None:
+        lowered = body.lower() if body is not None else ""
+        if body is not None and ("delete" in lowered or "truncate" in lowered):
             significant = [t for t in lex(body) if t.kind not in (Kind.COMMENT, Kind.SPACE)]
             found.extend(_data_changes(significant))
     return (f.Other("do"), *found)
