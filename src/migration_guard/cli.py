@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from migration_guard import __version__, exit_codes
-from migration_guard.commands import Invocation
-from migration_guard.errors import GuardError
+from migration_guard.hookfast import quick_hook_exit
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see below)
+if TYPE_CHECKING:
+    import argparse
+
+    from migration_guard.commands import Invocation
+
+# argparse, pathlib and the commands are imported inside the functions: `hook` with nothing
+# relevant staged returns from quick_hook_exit before any of them loads (see bench/hook).
 
 FORMATS = ("text", "json", "github", "sarif")
 RUNNERS = ("auto", "docker", "local")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as our one-line exit-2 error."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        raise _UsageExit(message)
 
 
 class _UsageExit(Exception):
@@ -30,6 +27,16 @@ class _UsageExit(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse that reports usage errors as our one-line exit-2 error."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.print_usage(sys.stderr)
+            raise _UsageExit(message)
+
     parser = _Parser(
         prog="migration-guard",
         description="Keeps Alembic migrations for PostgreSQL correct before they reach a database.",
@@ -100,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
+    quick = quick_hook_exit(list(sys.argv[1:] if argv is None else argv))
+    if quick is not None:
+        return quick
+    from migration_guard.commands import Invocation
+    from migration_guard.errors import GuardError
+
     debug = os.environ.get("MIGRATION_GUARD_DEBUG") == "1"
     try:
         arguments = build_parser().parse_args(argv)
@@ -139,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(invocation: Invocation) -> int:
     # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
+    import importlib
+
     module = importlib.import_module(f"migration_guard.commands.{invocation.arguments.command}")
     run: Callable[[Invocation], int] = module.run
     return run(invocation)

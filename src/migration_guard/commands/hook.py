@@ -1,0 +1,168 @@
+"""``hook [FILE…]``: the pre-commit entry (and the plain git hook's).
+
+Staged model changes and no staged revision → run ``new`` on the staged models, leave the file
+unstaged and stop the commit (exit 1). Staged revisions → ``heads`` + ``lint`` of those. Nothing
+relevant → exit 0 at once: this path imports nothing heavier than tomllib and configparser.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.errors import InputError
+
+MESSAGE_ENV = "MIGRATION_MESSAGE"
+
+
+def run(invocation: Invocation) -> int:
+    from migration_guard.alembic_ini import read_alembic_settings
+    from migration_guard.config import load_config
+
+    config = load_config(invocation.project)
+    models = [(invocation.project / folder).resolve() for folder in config.models]
+    # pre-commit passes paths from the repository root, where it runs us
+    names: list[str] = list(invocation.arguments.files or [])
+    if names and not any(name.endswith(".py") for name in names):
+        return exit_codes.OK
+    settings = read_alembic_settings(config.alembic_ini_path)
+    versions = [location.resolve() for location in settings.version_locations]
+    if names and not any(_classify(Path(name).resolve(), models, versions) for name in names):
+        return exit_codes.OK
+    top = Path(_git(invocation.project, "rev-parse", "--show-toplevel").strip()).resolve()
+    staged = _staged(top)
+    staged_models = [path for path in staged if _classify(path, models, versions) == "model"]
+    staged_revisions = [
+        path
+        for path, status in staged.items()
+        if status != "D" and _classify(path, models, versions) == "revision"
+    ]
+    if staged_revisions:
+        return _check_revisions(invocation)
+    if not staged_models:
+        return exit_codes.OK
+    return _generate(invocation, top, staged_models)
+
+
+def _check_revisions(invocation: Invocation) -> int:
+    """Staged revisions: the graph check plus lint of just those revisions."""
+    from migration_guard.commands.heads import graph_exit_code, graph_problems
+    from migration_guard.commands.lint import staged_revisions
+    from migration_guard.findings import Report
+    from migration_guard.lint import ensure_renderable, lint_revisions, rule_infos
+    from migration_guard.project import open_project
+
+    project = open_project(invocation.project)
+    graph = project.graph()
+    problems = graph_problems(project, graph, None)
+    revisions = staged_revisions(project, graph)
+    if any(problem.code in ("parse-error", "cycle", "missing-parent") for problem in problems):
+        invocation.emit(Report(command="check", heads=graph.heads, problems=problems))
+        return graph_exit_code(problems)
+    ensure_renderable(graph)
+    result = lint_revisions(project, graph, revisions)
+    invocation.emit(
+        Report(
+            command="check",
+            heads=graph.heads,
+            problems=problems,
+            findings=result.findings,
+            revisions=result.revisions,
+            sql=result.sql,
+            rules=rule_infos(),
+        )
+    )
+    if graph_exit_code(problems) == exit_codes.USAGE:
+        return exit_codes.USAGE
+    failed = bool(problems) or any(finding.severity == "error" for finding in result.findings)
+    return exit_codes.FINDINGS if failed else exit_codes.OK
+
+
+def _generate(invocation: Invocation, top: Path, staged_models: list[Path]) -> int:
+    """Staged model changes without a revision: generate one from the staged models."""
+    from migration_guard.commands.new import choose_runner, generate
+    from migration_guard.models_diff import changed_model_files, derived_message
+    from migration_guard.project import open_project
+
+    project = open_project(invocation.project)
+    runner, _why = choose_runner(project, project.config.runner)
+    unstaged = _unstaged_models(top, project.config.models, invocation.project)
+    if runner == "docker" and unstaged:
+        raise InputError(
+            f"{unstaged[0]} has unstaged edits and the docker runner generates from the work tree: "
+            "stage them, or stash them with `git stash --keep-index`, then commit again"
+        )
+    message = " ".join(os.environ.get(MESSAGE_ENV, "").split())
+    if not message:
+        message = derived_message(
+            changed_model_files(project.root, project.config.models, staged=True)
+        )
+    print(f"migration-guard: staged model changes and no staged revision: generating {message!r}")
+    outcome = generate(invocation, project, message, runner=runner, dry_run=False, staged=True)
+    if not outcome.changed or outcome.path is None:
+        print("migration-guard: the staged model change needs no migration; commit continues")
+        return exit_codes.OK
+    shown = _from(outcome.path, Path.cwd())
+    print(
+        f"\nmigration-guard: commit stopped. Review {shown}, then:\n"
+        f"  git add {shown}\n"
+        "and commit again (set MIGRATION_MESSAGE to choose the revision message)."
+    )
+    return exit_codes.FINDINGS
+
+
+def _classify(path: Path, models: list[Path], versions: list[Path]) -> str | None:
+    if path.suffix != ".py":
+        return None
+    if _under(path, versions):
+        return "revision"
+    if _under(path, models):
+        return "model"
+    return None
+
+
+def _under(path: Path, folders: list[Path]) -> bool:
+    return any(folder == path or folder in path.parents for folder in folders)
+
+
+def _staged(top: Path) -> dict[Path, str]:
+    """Staged paths (absolute) with their status letter, compared with HEAD."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=top, capture_output=True, check=False
+    )
+    against = ["HEAD"] if head.returncode == 0 else []
+    output = _git(top, "diff", "--cached", "--name-status", "-z", "--no-renames", *against)
+    parts = output.split("\0")
+    return {
+        (top / parts[i + 1]).resolve(): parts[i][:1]
+        for i in range(0, len(parts) - 1, 2)
+        if parts[i]
+    }
+
+
+def _unstaged_models(top: Path, models: tuple[str, ...], root: Path) -> list[str]:
+    folders = [str((root / folder).resolve()) for folder in models]
+    output = _git(top, "diff", "--name-only", "-z", "--", *folders)
+    return [name for name in output.split("\0") if name]
+
+
+def _git(cwd: Path, *arguments: str) -> str:
+    completed = subprocess.run(
+        ["git", *arguments], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        lines = [line for line in completed.stderr.splitlines() if line.strip()]
+        raise InputError(
+            f"git {arguments[0]} failed in {cwd}: {lines[-1] if lines else 'no output'}"
+        )
+    return completed.stdout
+
+
+def _from(path: Path, base: Path) -> str:
+    try:
+        return os.path.relpath(path, base)
+    except ValueError:
+        return str(path)
