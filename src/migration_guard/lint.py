@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def lint_sql_files(
 ) -> LintResult:
     """Lint SQL given directly (``-`` is stdin); ``-- Running upgrade`` blocks are migrations."""
     from migration_guard.config import load_config
-    from migration_guard.rules.engine import RuleSettings, lint_migration, migrations_from_sql_text
+    from migration_guard.rules.engine import RuleSettings, lint_migrations, migrations_from_sql_text
 
     config = settings_source.config if settings_source else load_config(project_root)
     settings = RuleSettings.from_config(config)
@@ -82,11 +83,13 @@ def lint_sql_files(
     for name in paths:
         text = _read_sql(name)
         shown = name if name == "-" else _relative(Path(name), project_root)
-        for migration in migrations_from_sql_text(text, shown):
+        migrations = migrations_from_sql_text(text, shown)
+        for migration in migrations:
             if migration.revision is not None:
                 revisions.append(migration.revision)
                 sql.append((migration.revision, "\n\n".join(s.sql for s in migration.statements)))
-            findings.extend(lint_migration(migration, settings))
+        # one call per file: a suppression at the top of the file covers all its blocks
+        findings.extend(lint_migrations(migrations, settings))
     return LintResult(findings=tuple(findings), revisions=tuple(revisions), sql=tuple(sql))
 
 
@@ -120,7 +123,7 @@ def rule_infos() -> tuple[RuleInfo, ...]:
     )
 
 
-def _render(project: Project, ordered: list[str]) -> list[RenderedRevision]:
+def _render(project: Project, ordered: list[str]) -> Iterable[RenderedRevision]:
     if project.config.runner == "docker":
         from migration_guard.render.compose import render_in_compose
 

@@ -7,15 +7,16 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from migration_guard.errors import EnvironmentProblem
 
 # Where env.py would connect if it ignored offline mode: a closed port, so a misbehaving env.py
 # fails (and the revision is reported render-failed) instead of touching a real database.
 PLACEHOLDER_URL = "postgresql://migration-guard:offline@127.0.0.1:9/migration_guard_offline"
-RENDER_TIMEOUT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -35,57 +36,84 @@ class RenderedRevision:
 
 def render_offline(
     ini_path: Path, revisions: list[str], database_url_env: str
-) -> list[RenderedRevision]:
-    """Render ``revisions`` (in upgrade order) with the project's own alembic.ini and env.py."""
+) -> Iterator[RenderedRevision]:
+    """Start rendering ``revisions`` (in upgrade order) with the project's own alembic.ini and
+    env.py now; the iterator yields each revision as soon as the child has rendered it."""
     if not revisions:
-        return []
-    with tempfile.TemporaryDirectory(prefix="migration-guard-render-") as scratch:
-        request_path = Path(scratch, "request.json")
-        result_path = Path(scratch, "result.json")
-        request_path.write_text(
-            json.dumps(
-                {
-                    "ini_path": str(ini_path.resolve()),
-                    "revisions": revisions,
-                    "database_url_env": database_url_env,
-                    "placeholder_url": PLACEHOLDER_URL,
-                }
-            )
+        return iter(())
+    scratch = tempfile.TemporaryDirectory(prefix="migration-guard-render-")
+    request_path = Path(scratch.name, "request.json")
+    request_path.write_text(
+        json.dumps(
+            {
+                "ini_path": str(ini_path.resolve()),
+                "revisions": revisions,
+                "database_url_env": database_url_env,
+                "placeholder_url": PLACEHOLDER_URL,
+            }
         )
-        environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        try:
-            completed = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "migration_guard.render.worker",
-                    str(request_path),
-                    str(result_path),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=RENDER_TIMEOUT_SECONDS,
-                env=environment,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise EnvironmentProblem(
-                f"alembic offline render of {ini_path} took over {RENDER_TIMEOUT_SECONDS}s"
-            ) from None
-        if not result_path.exists():
-            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    )
+    errors = open(Path(scratch.name, "stderr"), "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+    reader, writer = os.pipe()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "migration_guard.render.worker", str(request_path), str(writer)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            pass_fds=(writer,),
+            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+        )
+    except OSError as error:
+        os.close(reader)
+        errors.close()
+        scratch.cleanup()
+        raise EnvironmentProblem(f"cannot start {sys.executable}: {error}") from None
+    finally:
+        os.close(writer)
+    return _results(child, reader, errors, scratch, ini_path, len(revisions))
+
+
+def _results(
+    child: subprocess.Popen[bytes],
+    reader: int,
+    errors: IO[str],
+    scratch: tempfile.TemporaryDirectory[str],
+    ini_path: Path,
+    expected: int,
+) -> Iterator[RenderedRevision]:
+    seen = 0
+    try:
+        with os.fdopen(reader, encoding="utf-8") as channel:
+            for line in channel:
+                entry = json.loads(line)
+                if "fatal" in entry:
+                    raise EnvironmentProblem(
+                        f"alembic failed to run for {ini_path}: {entry['fatal']}"
+                    )
+                seen += 1
+                yield _revision(entry)
+        child.wait()
+        if seen < expected:
+            errors.seek(0)
+            last = (errors.read().strip().splitlines() or ["no output"])[-1]
             raise EnvironmentProblem(f"alembic failed to run for {ini_path}: {last}")
-        result = json.loads(result_path.read_text())
-    if "fatal" in result:
-        raise EnvironmentProblem(f"alembic failed to run for {ini_path}: {result['fatal']}")
-    return [
-        RenderedRevision(
-            revision=entry["revision"],
-            statements=tuple(
-                RenderedStatement(sql=item["sql"], line=item["line"])
-                for item in entry["statements"]
-            ),
-            error=entry["error"],
-        )
-        for entry in result["revisions"]
-    ]
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        errors.close()
+        scratch.cleanup()
+
+
+def _revision(entry: dict[str, object]) -> RenderedRevision:
+    statements = entry["statements"]
+    assert isinstance(statements, list)
+    error = entry["error"]
+    return RenderedRevision(
+        revision=str(entry["revision"]),
+        statements=tuple(
+            RenderedStatement(sql=item["sql"], line=item["line"]) for item in statements
+        ),
+        error=error if isinstance(error, str) else None,
+    )

@@ -1,9 +1,10 @@
 """Runs in a child process: renders chosen revisions offline with the project's own env.py and
 records, for every emitted statement, the line of the revision file that produced it.
 
-Run as ``python -m migration_guard.render.worker REQUEST.json RESULT.json``. The child imports the
-user's env.py and models; keeping that out of our own process keeps their ``sys.path``, logging
-config and module state away from us.
+Run as ``python -m migration_guard.render.worker REQUEST.json FD``: each revision is written to
+file descriptor FD as one JSON line as soon as it is rendered, so the parent lints while the
+child renders. The child imports the user's env.py and models; keeping that out of our own
+process keeps their ``sys.path``, logging config and module state away from us.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 from types import FrameType
@@ -28,12 +30,24 @@ class _StatementCapture(StringIO):
     the innermost stack frame inside that revision's file (the ``op.`` call).
     """
 
-    def __init__(self, files: dict[str, str]) -> None:
+    def __init__(self, files: dict[str, str], emit: Callable[[dict[str, Any]], None]) -> None:
         super().__init__()
         self.revision_of_file = files
+        self.emit = emit
         self.current: str | None = None
         self.in_transaction = False
-        self.statements: dict[str, list[dict[str, Any]]] = {}
+        self.statements: list[dict[str, Any]] = []
+
+    def finish(self) -> None:
+        """The current revision is complete: hand it to the parent."""
+        if self.current is not None:
+            self.emit({"revision": self.current, "statements": self.statements, "error": None})
+        self.current = None
+        self.statements = []
+
+    def abandon(self) -> None:
+        self.current = None
+        self.statements = []
 
     def write(self, text: str) -> int:
         stripped = text.strip()
@@ -43,15 +57,15 @@ class _StatementCapture(StringIO):
         elif upper == _COMMIT:
             self.in_transaction = False
         if stripped.startswith("-- Running upgrade"):
+            self.finish()
             self.current = stripped.rsplit("->", 1)[-1].strip()
             # the migration starts inside the transaction Alembic opened for it (or for the run)
-            opening = [{"sql": _BEGIN, "line": None}] if self.in_transaction else []
-            self.statements[self.current] = opening
+            self.statements = [{"sql": _BEGIN, "line": None}] if self.in_transaction else []
             return len(text)
         if stripped and self.current is not None:
             line = self._revision_line(sys._getframe(1))
             if line is not None:
-                self.statements[self.current].append({"sql": stripped, "line": line})
+                self.statements.append({"sql": stripped, "line": line})
         return len(text)
 
     def _revision_line(self, frame: FrameType | None) -> int | None:
@@ -62,11 +76,12 @@ class _StatementCapture(StringIO):
         return None
 
 
-def render(request: dict[str, Any]) -> dict[str, Any]:
+def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
+    """Render the requested revisions in order, emitting each one (or why it failed)."""
     from alembic.config import Config
     from alembic.runtime import migration
     from alembic.runtime.environment import EnvironmentContext
-    from alembic.script import ScriptDirectory
+    from alembic.script import Script, ScriptDirectory
 
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
@@ -77,24 +92,26 @@ def render(request: dict[str, Any]) -> dict[str, Any]:
 
     config = Config(str(ini_path))
     script = ScriptDirectory.from_config(config)
+    revision_map = script.revision_map
     wanted = list(request["revisions"])
+    scripts: dict[str, Script] = {}
     files = {}
     for rev in wanted:
-        script_file = script.get_revision(rev)
-        assert script_file is not None
-        module_path = script_file.path
+        # the map's own dict: get_revision() re-resolves partial ids and labels on every call
+        found = getattr(revision_map, "_revision_map", {}).get(rev) or revision_map.get_revision(
+            rev
+        )
+        assert isinstance(found, Script)
+        scripts[rev] = found
+        module_path = found.path
         files[module_path] = rev
         files[os.path.realpath(module_path)] = rev
-    capture = _StatementCapture(files)
+    capture = _StatementCapture(files, emit)
     config.output_buffer = capture
-    errors: dict[str, str] = {}
     pending = wanted
     while pending:
-        steps = [
-            migration.RevisionStep(script.revision_map, script.get_revision(rev), True)
-            for rev in pending
-        ]
-        capture.current = None
+        steps = [migration.RevisionStep(revision_map, scripts[rev], True) for rev in pending]
+        capture.abandon()
         try:
             with EnvironmentContext(
                 config,
@@ -104,7 +121,8 @@ def render(request: dict[str, Any]) -> dict[str, Any]:
                 destination_rev="heads",
             ):
                 script.run_env()
-            break
+            capture.finish()
+            return
         except BaseException as error:
             if isinstance(error, KeyboardInterrupt):
                 raise
@@ -112,20 +130,10 @@ def render(request: dict[str, Any]) -> dict[str, Any]:
             message = _one_line(error)
             if failed is None:  # env.py itself failed: nothing can render
                 for rev in pending:
-                    errors[rev] = message
-                break
-            errors[failed] = message
+                    emit({"revision": rev, "statements": [], "error": message})
+                return
+            emit({"revision": failed, "statements": [], "error": message})
             pending = pending[pending.index(failed) + 1 :]
-    return {
-        "revisions": [
-            {
-                "revision": rev,
-                "statements": [] if rev in errors else capture.statements.get(rev, []),
-                "error": errors.get(rev),
-            }
-            for rev in wanted
-        ]
-    }
 
 
 def _one_line(error: BaseException) -> str:
@@ -140,13 +148,18 @@ def _one_line(error: BaseException) -> str:
 
 
 def main(argv: list[str]) -> int:
-    request_path, result_path = argv
+    request_path, descriptor = argv
     request = json.loads(Path(request_path).read_text())
-    try:
-        result = render(request)
-    except Exception as error:
-        result = {"fatal": _one_line(error)}
-    Path(result_path).write_text(json.dumps(result))
+    with os.fdopen(int(descriptor), "w", encoding="utf-8") as channel:
+
+        def emit(entry: dict[str, Any]) -> None:
+            channel.write(json.dumps(entry) + "\n")
+            channel.flush()
+
+        try:
+            render(request, emit)
+        except Exception as error:
+            emit({"fatal": _one_line(error)})
     return 0
 
 

@@ -1,0 +1,119 @@
+"""Shared by the benchmarks: generated Alembic histories and whole-process timing."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+ENV_PY = """
+import os
+from alembic import context
+
+url = os.environ.get("DATABASE_URL", "postgresql://bench@localhost/bench")
+if context.is_offline_mode():
+    context.configure(url=url, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    raise SystemExit("offline only")
+"""
+
+# What a long-lived project's upgrade() bodies look like, mostly safe, some not.
+OPERATIONS = [
+    "op.add_column('t{t}', sa.Column('c{i}', sa.Integer(), nullable=True))",
+    "op.create_index('ix_t{t}_c{i}', 't{t}', ['c{i}'], postgresql_concurrently=True)",
+    "op.add_column('t{t}', sa.Column('flag{i}', sa.Boolean(), server_default=sa.false(), nullable=False))",
+    "op.create_table('n{i}', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('name', sa.String(80), nullable=False))",
+    'op.execute("UPDATE t{t} SET c{i} = 0 WHERE c{i} IS NULL")',
+    "op.alter_column('t{t}', 'c{i}', existing_type=sa.Integer(), nullable=False)",
+    "op.create_foreign_key('fk_t{t}_{i}', 't{t}', 'users', ['owner_id'], ['id'])",
+    "op.drop_column('t{t}', 'old{i}')",
+]
+
+
+def revision_id(index: int) -> str:
+    return f"{index:04d}bench{index:04d}"
+
+
+def generate_history(root: Path, count: int, *, merges: bool = True) -> list[str]:
+    """An Alembic project at ``root`` with ``count`` revisions: linear runs, and a
+    branch-and-merge every 50 revisions when ``merges``. Returns the ids in upgrade order."""
+    versions = root / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (root / "migrations" / "env.py").write_text(ENV_PY)
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/migrations\n")
+    (root / "pyproject.toml").write_text('[tool.migration-guard]\nalembic_ini = "alembic.ini"\n')
+    order: list[str] = []
+    previous: str | tuple[str, ...] | None = None
+    index = 0
+    while index < count:
+        rev = revision_id(index)
+        if merges and index % 50 == 49 and index + 2 < count:
+            side, merge = f"{index:04d}side{index:04d}", f"{index:04d}merge{index:04d}"
+            write_revision(versions, side, previous, index)
+            write_revision(versions, rev, previous, index + 1)
+            write_revision(versions, merge, (side, rev), None)
+            order += [side, rev, merge]
+            previous = merge
+            index += 3
+            continue
+        write_revision(versions, rev, previous, index)
+        order.append(rev)
+        previous = rev
+        index += 1
+    return order
+
+
+def write_revision(versions: Path, rev: str, down: object, index: int | None) -> Path:
+    if index is None:
+        body = "pass"
+    else:
+        body = OPERATIONS[index % len(OPERATIONS)].format(i=index, t=index % 17)
+    path = versions / f"{rev}_step.py"
+    path.write_text(
+        f'"""step {index}\n\nRevision ID: {rev}\nRevises: {down}\nCreate Date: 2024-01-01\n"""\n'
+        "from typing import Sequence, Union\n\nfrom alembic import op\nimport sqlalchemy as sa\n\n"
+        f"revision: str = {rev!r}\n"
+        f"down_revision: Union[str, Sequence[str], None] = {down!r}\n"
+        "branch_labels: Union[str, Sequence[str], None] = None\n"
+        "depends_on: Union[str, Sequence[str], None] = None\n\n\n"
+        f"def upgrade() -> None:\n    {body}\n\n\n"
+        "def downgrade() -> None:\n    pass\n"
+    )
+    return path
+
+
+def timed(
+    command: list[str] | str, cwd: Path, runs: int, env: dict[str, str] | None = None
+) -> tuple[float, str]:
+    """Median wall time of ``runs`` whole-process runs (a string runs through the shell)."""
+    samples = []
+    output = ""
+    for _ in range(runs):
+        start = time.perf_counter()
+        completed = subprocess.run(
+            command,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            shell=isinstance(command, str),
+        )
+        samples.append(time.perf_counter() - start)
+        output = completed.stdout
+        if completed.returncode not in (0, 1):
+            raise SystemExit(
+                f"{command} failed ({completed.returncode}): {completed.stderr.strip()}"
+            )
+    return statistics.median(samples), output
+
+
+def environment(**extra: str) -> dict[str, str]:
+    return {**os.environ, **extra}
