@@ -212,3 +212,25 @@ def test_rebase_with_nothing_to_do(tmp_path: Path) -> None:
     result = run_cli(root, "rebase")
     assert result.returncode == 0
     assert "nothing to rebase" in result.stdout
+
+
+def test_annotations_and_sarif_are_relative_to_the_repository_root(tmp_path: Path) -> None:
+    repository = tmp_path / "repo"
+    project = repository / "services" / "api"
+    project.mkdir(parents=True)
+    make_project(project, pyproject='base = "main"\n')
+    add_revision(project, "a1", None)
+    init_repo(repository)
+    git(repository, "checkout", "-q", "-b", "feature")
+    add_revision(project, "b2", "a1", upgrade="op.execute('TRUNCATE audit_log')")
+    commit_all(repository, "b2")
+    sarif = tmp_path / "report.sarif"
+    result = run_cli(project, "--format", "github", "--sarif-file", str(sarif), "check")
+    assert result.returncode == 1
+    assert "file=services/api/migrations/versions/b2.py" in result.stdout
+    location = json.loads(sarif.read_text())["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == (
+        "services/api/migrations/versions/b2.py"
+    )
+    as_json = run_cli(project, "--format", "json", "check")
+    assert json.loads(as_json.stdout)["findings"][0]["path"] == "migrations/versions/b2.py"

@@ -69,7 +69,9 @@ def test_syntax_error_is_exit_2_naming_file_and_line(tmp_path: Path) -> None:
 
 def test_non_literal_id_is_exit_2(tmp_path: Path) -> None:
     make_project(tmp_path)
-    (tmp_path / "migrations" / "versions" / "a.py").write_text("revision = make_id()\ndown_revision = None\n")
+    (tmp_path / "migrations" / "versions" / "a.py").write_text(
+        "revision = make_id()\ndown_revision = None\n"
+    )
     code, document = heads_json(tmp_path)
     assert code == 2
     assert document["problems"][0]["code"] == "parse-error"
@@ -228,3 +230,15 @@ def test_not_a_git_repository_is_exit_2(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "heads", "--base", "main")
     assert result.returncode == 2
     assert "not inside a git repository" in result.stderr
+
+
+def test_settings_from_pyproject_tool_alembic(tmp_path: Path) -> None:
+    """Alembic 1.16+ projects keep script_location in pyproject.toml; alembic.ini only logs."""
+    make_project(tmp_path)
+    (tmp_path / "alembic.ini").write_text("[alembic]\n\n[loggers]\nkeys = root\n")
+    with (tmp_path / "pyproject.toml").open("a") as stream:
+        stream.write('\n[tool.alembic]\nscript_location = "%(here)s/migrations"\n')
+    add_revision(tmp_path, "a1", None)
+    add_revision(tmp_path, "b2", "a1")
+    code, document = heads_json(tmp_path)
+    assert (code, document["heads"]) == (0, ["b2"])

@@ -265,3 +265,14 @@ def test_example_pending_change_is_flagged_at_its_add_column(
     assert finding["rule"] == "not-null-without-default"
     assert finding["path"] == f"backend/alembic/versions/{new_file.name}"
     assert finding["line"] == line_of(new_file, "op.add_column")
+
+
+def test_lint_with_settings_in_pyproject_tool_alembic(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    (tmp_path / "alembic.ini").write_text("[alembic]\n")
+    with (tmp_path / "pyproject.toml").open("a") as stream:
+        stream.write('\n[tool.alembic]\nscript_location = "%(here)s/migrations"\n')
+    add_revision(tmp_path, "a1", None, upgrade="op.execute('TRUNCATE audit_log')")
+    code, document = lint_json(tmp_path)
+    assert code == 1
+    assert [f["rule"] for f in document["findings"]] == ["audit-log-delete"]

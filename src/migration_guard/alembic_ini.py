@@ -34,7 +34,9 @@ class AlembicSettings:
 def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSettings:
     """Parse ``ini_path``; relative paths are taken from the ini file's own directory."""
     if not ini_path.is_file():
-        raise ConfigError(f"{ini_path}: alembic.ini not found (set alembic_ini in [tool.migration-guard])")
+        raise ConfigError(
+            f"{ini_path}: alembic.ini not found (set alembic_ini in [tool.migration-guard])"
+        )
     here = ini_path.resolve().parent
     parser = configparser.ConfigParser(defaults={"here": here.as_posix()})
     try:
@@ -54,6 +56,9 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
 
     location = option("script_location")
     if not location:
+        # Alembic 1.16+ may keep its settings in pyproject.toml's [tool.alembic] instead
+        if (here / "pyproject.toml").is_file():
+            return _read_toml_settings(ini_path, here / "pyproject.toml")
         raise ConfigError(f"{ini_path}: no script_location in [{section}]")
     script_location = _resolve(location, here)
     if not script_location.is_dir():
@@ -83,8 +88,45 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
     )
 
 
+def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
+    """The ``[tool.alembic]`` table of a pyproject.toml, as Alembic 1.16+ reads it."""
+    from migration_guard.config import tomllib
+
+    try:
+        with toml_path.open("rb") as stream:
+            table = tomllib.load(stream).get("tool", {}).get("alembic", {})
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{toml_path}: cannot read: {error}") from None
+    here = toml_path.resolve().parent
+    arguments = {"here": here.as_posix()}
+    location = table.get("script_location")
+    if not isinstance(location, str) or not location:
+        raise ConfigError(
+            f"{ini_path}: no script_location in [alembic] nor in {toml_path} [tool.alembic]"
+        )
+    script_location = _resolve(location % arguments, here)
+    if not script_location.is_dir():
+        raise ConfigError(f"{toml_path}: script_location {location} is not a directory")
+    raw_versions = table.get("version_locations")
+    if isinstance(raw_versions, list) and raw_versions:
+        versions = tuple(_resolve(str(item) % arguments, here) for item in raw_versions)
+    else:
+        versions = (script_location / "versions",)
+    recursive = table.get("recursive_version_locations") is True
+    return AlembicSettings(
+        ini_path=ini_path,
+        script_location=script_location,
+        version_locations=versions,
+        recursive_version_locations=recursive,
+    )
+
+
 def _resolve(location: str, here: Path) -> Path:
-    if not os.path.isabs(location) and ":" in location and not re.match(r"^[A-Za-z]:[\\/]", location):
+    if (
+        not os.path.isabs(location)
+        and ":" in location
+        and not re.match(r"^[A-Za-z]:[\\/]", location)
+    ):
         return _resolve_package_resource(location)
     path = Path(location)
     return path if path.is_absolute() else (here / path).resolve()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,10 +30,40 @@ class Invocation:
         return load_config(self.project)
 
     def emit(self, report: Report) -> None:
-        """Print ``report`` in the chosen format on stdout."""
+        """Print ``report`` in the chosen format on stdout (and the summary / SARIF files)."""
         from migration_guard.report import render_report, write_outputs
 
-        text = render_report(report, self.format, color=self.color)
+        # Annotations and SARIF locate files from the repository root, not from --project.
+        located = from_repository_root(report, self.project)
+        shown = located if self.format in ("github", "sarif") else report
+        text = render_report(shown, self.format, color=self.color)
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         sys.stdout.flush()
-        write_outputs(report, summary_file=self.summary_file, sarif_file=self.sarif_file)
+        write_outputs(located, summary_file=self.summary_file, sarif_file=self.sarif_file)
+
+
+def from_repository_root(report: Report, project: Path) -> Report:
+    """``report`` with project-relative paths made relative to the enclosing git work tree."""
+    prefix = _project_in_repository(project)
+    if not prefix:
+        return report
+
+    def moved(path: str | None) -> str | None:
+        if path is None or path == "-" or path.startswith("/"):
+            return path
+        return f"{prefix}/{path}"
+
+    return replace(
+        report,
+        findings=tuple(replace(f, path=moved(f.path)) for f in report.findings),
+        problems=tuple(replace(p, path=moved(p.path)) for p in report.problems),
+    )
+
+
+def _project_in_repository(project: Path) -> str:
+    """The project folder relative to the git work tree holding it ('' at its root or outside)."""
+    resolved = project.resolve()
+    for folder in (resolved, *resolved.parents):
+        if (folder / ".git").exists():
+            return resolved.relative_to(folder).as_posix().strip(".")
+    return ""

@@ -90,7 +90,12 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
     # Alembic's head tracking (we render chosen revisions, not a range).
     setattr(migration.HeadMaintainer, "update_to_step", lambda self, step: None)  # noqa: B010
 
-    config = Config(str(ini_path))
+    # as the alembic command does: a pyproject.toml beside alembic.ini may hold [tool.alembic]
+    toml = ini_path.parent / "pyproject.toml"
+    if ini_path.suffix == ".toml":
+        config = Config(toml_file=str(ini_path))
+    else:
+        config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
     script = ScriptDirectory.from_config(config)
     revision_map = script.revision_map
     wanted = list(request["revisions"])
