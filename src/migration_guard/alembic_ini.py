@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +91,10 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
 
 def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
     """The ``[tool.alembic]`` table of a pyproject.toml, as Alembic 1.16+ reads it."""
-    from migration_guard.config import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
 
     try:
         with toml_path.open("rb") as stream:
