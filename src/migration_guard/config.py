@@ -57,7 +57,13 @@ _STRING_KEYS = {
     "test_database_url",
     "base",
 }
-_LIST_KEYS = {"models", "protected_tables", "soft_delete_columns", "search_vector_columns", "disable"}
+_LIST_KEYS = {
+    "models",
+    "protected_tables",
+    "soft_delete_columns",
+    "search_vector_columns",
+    "disable",
+}
 KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
 
 

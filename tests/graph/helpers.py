@@ -44,6 +44,4 @@ def write_revision(folder: Path, filename: str, *args: object, **kwargs: object)
 
 
 def read_graph(*folders: Path, recursive: bool = False, root: Path | None = None) -> RevisionGraph:
-    return graph_from_sources(
-        scan_work_tree(tuple(folders), recursive, root or folders[0].parent)
-    )
+    return graph_from_sources(scan_work_tree(tuple(folders), recursive, root or folders[0].parent))

@@ -147,7 +147,9 @@ def test_several_version_locations(tmp_path: Path) -> None:
 def test_syntax_error_is_a_parse_error_with_line(tmp_path: Path) -> None:
     versions = tmp_path / "versions"
     versions.mkdir()
-    (versions / "bad.py").write_text('revision = "a"\ndown_revision = None\n\ndef upgrade(:\n    pass\n')
+    (versions / "bad.py").write_text(
+        'revision = "a"\ndown_revision = None\n\ndef upgrade(:\n    pass\n'
+    )
     graph = read_graph(versions)
     (problem,) = graph.problems
     assert problem.code == "parse-error"
@@ -158,7 +160,9 @@ def test_syntax_error_is_a_parse_error_with_line(tmp_path: Path) -> None:
 def test_non_literal_revision_is_a_parse_error(tmp_path: Path) -> None:
     versions = tmp_path / "versions"
     versions.mkdir()
-    (versions / "a.py").write_text('import uuid\nrevision = uuid.uuid4().hex\ndown_revision = None\n')
+    (versions / "a.py").write_text(
+        "import uuid\nrevision = uuid.uuid4().hex\ndown_revision = None\n"
+    )
     (problem,) = read_graph(versions).problems
     assert problem.code == "parse-error"
     assert problem.line == 2

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from migration_guard import exit_codes
 from typing import TYPE_CHECKING
 
+from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.findings import Problem, Report
 from migration_guard.graph.model import RevisionGraph

@@ -20,13 +20,20 @@ def run(invocation: Invocation) -> int:
             raise InputError(f"no rule {wanted!r}; `migration-guard rules` lists them")
         info = matches[0]
         if invocation.format == "json":
-            document = {"id": info.id, "severity": info.severity, "summary": info.summary, "doc": info.help}
+            document = {
+                "id": info.id,
+                "severity": info.severity,
+                "summary": info.summary,
+                "doc": info.help,
+            }
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
         else:
             sys.stdout.write(f"{info.id} ({info.severity}): {info.summary}\n\n{info.help}\n")
         return exit_codes.OK
     if invocation.format == "json":
-        rules = [{"id": info.id, "severity": info.severity, "summary": info.summary} for info in infos]
+        rules = [
+            {"id": info.id, "severity": info.severity, "summary": info.summary} for info in infos
+        ]
         sys.stdout.write(json.dumps({"rules": rules}, indent=2) + "\n")
         return exit_codes.OK
     width = max(len(info.id) for info in infos)
