@@ -276,3 +276,16 @@ def test_lint_with_settings_in_pyproject_tool_alembic(tmp_path: Path) -> None:
     code, document = lint_json(tmp_path)
     assert code == 1
     assert [f["rule"] for f in document["findings"]] == ["audit-log-delete"]
+
+
+def test_staged_lints_only_staged_revision_files(tmp_path: Path) -> None:
+    from tests.projects import git, init_repo
+
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None, upgrade="op.execute('TRUNCATE audit_log')")
+    init_repo(tmp_path)
+    add_revision(tmp_path, "b2", "a1", upgrade="op.create_table('x', sa.Column('id', sa.Integer()))")
+    add_revision(tmp_path, "c3", "b2", upgrade="op.execute('TRUNCATE audit_log')")  # not staged
+    git(tmp_path, "add", "migrations/versions/b2.py")
+    code, document = lint_json(tmp_path, "--staged")
+    assert (code, document["revisions"], document["findings"]) == (0, ["b2"], [])
