@@ -102,16 +102,30 @@ def _literal(value: str) -> str | list[str]:
 
 
 def _version_locations(ini: str) -> list[str] | None:
-    """Versions folders for the plain cases; None for anything needing Alembic's full rules."""
-    import configparser
-
+    """Versions folders for the plain cases, by a line scan of alembic.ini (configparser costs
+    more than our budget); None for anything needing Alembic's full rules."""
     here = os.path.dirname(os.path.realpath(ini))
-    parser = configparser.ConfigParser(defaults={"here": here})
-    if not parser.read(ini, encoding="utf-8") or not parser.has_section("alembic"):
+    with open(ini, encoding="utf-8") as stream:
+        lines = stream.read().splitlines()
+    section = None
+    values: dict[str, str] = {}
+    for line in lines:
+        text = line.strip()
+        if not text or text[0] in "#;":
+            continue
+        if text.startswith("["):
+            section = text.strip("[]").strip()
+            continue
+        if line[0].isspace():
+            if section == "alembic":
+                return None  # a continuation line: leave it to configparser
+            continue
+        key, equals, value = text.partition("=")
+        if section == "alembic" and equals:
+            values[key.strip().lower()] = value.strip()
+    location = values.get("script_location", "").replace("%(here)s", here)
+    if "version_locations" in values or not location or "%" in location:
         return None
-    if parser.get("alembic", "version_locations", fallback=None):
-        return None
-    location = parser.get("alembic", "script_location", fallback="").strip()
-    if not location or (":" in location and not os.path.isabs(location)):
+    if ":" in location and not os.path.isabs(location):
         return None
     return [os.path.realpath(os.path.join(here, location, "versions"))]

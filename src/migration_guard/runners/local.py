@@ -256,14 +256,15 @@ def _cluster_home(account: pwd.struct_passwd | None) -> Path:
     """Where the cached cluster lives; as root, somewhere its unprivileged owner can reach."""
     root = cache_root()
     if account is not None and not _reachable_by_others(root):
-        root = Path(
-            tempfile.gettempdir() if _reachable_by_others(Path(tempfile.gettempdir())) else "/tmp"
-        )
-        root = root / f"migration-guard-cache-{os.geteuid()}"
+        # one stand-in folder per cache folder, so separate caches stay separate
+        tag = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+        temp = Path(tempfile.gettempdir())
+        parent = temp if _reachable_by_others(temp) else Path("/tmp")
+        root = parent / f"migration-guard-cache-{os.geteuid()}" / tag
     home = root / "postgres"
     home.mkdir(parents=True, exist_ok=True)
     if account is not None:
-        for folder in (root, home):
+        for folder in (root.parent, root, home):
             os.chmod(folder, 0o755)
         os.chown(home, account.pw_uid, account.pw_gid)
     return home
