@@ -284,7 +284,9 @@ def test_staged_lints_only_staged_revision_files(tmp_path: Path) -> None:
     make_project(tmp_path)
     add_revision(tmp_path, "a1", None, upgrade="op.execute('TRUNCATE audit_log')")
     init_repo(tmp_path)
-    add_revision(tmp_path, "b2", "a1", upgrade="op.create_table('x', sa.Column('id', sa.Integer()))")
+    add_revision(
+        tmp_path, "b2", "a1", upgrade="op.create_table('x', sa.Column('id', sa.Integer()))"
+    )
     add_revision(tmp_path, "c3", "b2", upgrade="op.execute('TRUNCATE audit_log')")  # not staged
     git(tmp_path, "add", "migrations/versions/b2.py")
     code, document = lint_json(tmp_path, "--staged")
