@@ -242,3 +242,28 @@ def test_settings_from_pyproject_tool_alembic(tmp_path: Path) -> None:
     add_revision(tmp_path, "b2", "a1")
     code, document = heads_json(tmp_path)
     assert (code, document["heads"]) == (0, ["b2"])
+
+
+def test_global_options_after_the_command_as_pre_commit_args_put_them(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "heads",
+            "--project",
+            str(tmp_path),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["heads"] == ["a1"]

@@ -12,6 +12,7 @@ from migration_guard.hookfast import quick_hook_exit
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see below)
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
 
     from migration_guard.commands import Invocation
 
@@ -28,6 +29,7 @@ class _UsageExit(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     import argparse
+    import functools
     from pathlib import Path
 
     class _Parser(argparse.ArgumentParser):
@@ -41,33 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="migration-guard",
         description="Keeps Alembic migrations for PostgreSQL correct before they reach a database.",
     )
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="repository root holding pyproject.toml (default: current directory)",
-    )
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    parser.add_argument("--no-color", action="store_true", help="never colour the text output")
+    _add_global_options(parser, Path, defaults=True)
     parser.add_argument("--version", action="version", version=f"migration-guard {__version__}")
-    parser.add_argument(
-        "--summary-file",
-        metavar="FILE",
-        help="also append a Markdown job summary to FILE (e.g. $GITHUB_STEP_SUMMARY)",
-    )
-    parser.add_argument(
-        "--sarif-file", metavar="FILE", help="also write the report as SARIF 2.1.0 to FILE"
-    )
+    # Global options are also accepted after the command, where pre-commit's `args:` puts them.
+    after_command = _Parser(add_help=False)
+    _add_global_options(after_command, Path, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    add_command = functools.partial(commands.add_parser, parents=[after_command])
     commands.required = True
 
-    heads = commands.add_parser("heads", help="static check of the revision graph")
+    heads = add_command("heads", help="static check of the revision graph")
     heads.add_argument(
         "--base", metavar="REF", help="also check that new revisions descend from REF's head"
     )
 
-    lint = commands.add_parser("lint", help="render migrations offline and lint their SQL")
+    lint = add_command("lint", help="render migrations offline and lint their SQL")
     lint.add_argument("revisions", nargs="*", metavar="REV", help="revisions to lint")
     selection = lint.add_mutually_exclusive_group()
     selection.add_argument("--all", action="store_true", help="every revision (the default)")
@@ -80,15 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
 
-    new = commands.add_parser("new", help="autogenerate, show and lint a new revision")
+    new = add_command("new", help="autogenerate, show and lint a new revision")
     new.add_argument("description", help="the revision message")
     new.add_argument("--runner", choices=RUNNERS, default=None)
     new.add_argument("--dry-run", action="store_true", help="show everything, write nothing")
 
-    hook = commands.add_parser("hook", help="the pre-commit entry point")
+    hook = add_command("hook", help="the pre-commit entry point")
     hook.add_argument("files", nargs="*", metavar="FILE")
 
-    check = commands.add_parser(
+    check = add_command(
         "check", help="the pull-request check: heads --base plus lint of new revisions"
     )
     check.add_argument(
@@ -96,13 +86,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
 
-    rebase = commands.add_parser("rebase", help="point the first new revision at the base head")
+    rebase = add_command("rebase", help="point the first new revision at the base head")
     rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
     rebase.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
 
-    rules = commands.add_parser("rules", help="list the rules or show one rule's documentation")
+    rules = add_command("rules", help="list the rules or show one rule's documentation")
     rules.add_argument("rule", nargs="?", metavar="RULE")
     return parser
+
+
+def _add_global_options(
+    parser: argparse.ArgumentParser, path: type[Path], *, defaults: bool
+) -> None:
+    import argparse
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--project",
+        type=path,
+        default=default(path(".")),
+        metavar="DIR",
+        help="repository root holding pyproject.toml (default: current directory)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default=default("text"), help="output format")
+    parser.add_argument(
+        "--no-color",
+        action="store_true",
+        default=default(False),
+        help="never colour the text output",
+    )
+    parser.add_argument(
+        "--summary-file",
+        metavar="FILE",
+        default=default(None),
+        help="also append a Markdown job summary to FILE (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+    parser.add_argument(
+        "--sarif-file",
+        metavar="FILE",
+        default=default(None),
+        help="also write the report as SARIF 2.1.0 to FILE",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
