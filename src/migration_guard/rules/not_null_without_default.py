@@ -18,6 +18,12 @@ class NotNullWithoutDefault(Rule):
     themselves and are not flagged; neither is a NOT NULL column of a table created earlier
     in the same migration.
 
+    Also flagged: a column added without a default and then set NOT NULL
+    (``ALTER COLUMN … SET NOT NULL``) in the same migration with no backfill in between.
+    ``SET DEFAULT`` does not fill existing rows; an ``UPDATE`` of the table, a ``DO`` block,
+    a ``SELECT``/``CALL`` of a function or an ``ALTER COLUMN … TYPE … USING`` counts as a
+    backfill.
+
     Why it hurts
     ------------
     PostgreSQL has to give every existing row a value. With no default that value is NULL,
@@ -44,14 +50,55 @@ class NotNullWithoutDefault(Rule):
     )
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
-        for statement, fact in migration.each(f.AddColumn):
-            column = fact.column
-            if not column.not_null or column.default is not None or column.fills_itself:
-                continue
-            if migration.is_new_table(fact.table, statement.index):
-                continue
-            yield Violation(
-                statement,
-                f"Column `{fact.table}.{column.name}` is added as NOT NULL without a default, "
-                "so the migration fails on a table with rows.",
-            )
+        # Columns added nullable without a default, still NULL in every existing row.
+        unfilled: list[tuple[f.Name, str]] = []
+        for statement in migration.statements:
+            for fact in statement.facts:
+                if isinstance(fact, f.AddColumn):
+                    column = fact.column
+                    if column.default is not None or column.fills_itself:
+                        continue
+                    if migration.is_new_table(fact.table, statement.index):
+                        continue
+                    if column.not_null:
+                        yield Violation(
+                            statement,
+                            f"Column `{fact.table}.{column.name}` is added as NOT NULL without "
+                            "a default, so the migration fails on a table with rows.",
+                        )
+                    else:
+                        unfilled.append((fact.table, column.name))
+                elif isinstance(fact, f.SetNotNull):
+                    key = _find(unfilled, fact.table, fact.column)
+                    if key is not None:
+                        unfilled.remove(key)
+                        yield Violation(
+                            statement,
+                            f"Column `{fact.table}.{fact.column}` is added without a default and "
+                            "set NOT NULL with no backfill in between, so the migration fails "
+                            "on a table with rows.",
+                        )
+                elif isinstance(fact, (f.DropColumn, f.AlterColumnType)):
+                    if isinstance(fact, f.DropColumn) or fact.using is not None:
+                        key = _find(unfilled, fact.table, fact.column)
+                        if key is not None:
+                            unfilled.remove(key)
+                elif isinstance(fact, f.RenameColumn):
+                    key = _find(unfilled, fact.table, fact.column)
+                    if key is not None:
+                        unfilled[unfilled.index(key)] = (key[0], fact.new_name)
+                elif isinstance(fact, f.Update):
+                    unfilled = [key for key in unfilled if not key[0].same_as(fact.table)]
+                elif isinstance(fact, f.Other) and fact.kind.split(" ", 1)[0] in _MAY_BACKFILL:
+                    unfilled = []
+
+
+# Statements that may fill existing rows in ways the facts do not show.
+_MAY_BACKFILL = frozenset({"do", "select", "call", "execute", "with", "merge", "copy", "perform"})
+
+
+def _find(keys: list[tuple[f.Name, str]], table: f.Name, column: str) -> tuple[f.Name, str] | None:
+    for key in keys:
+        if key[1] == column and key[0].same_as(table):
+            return key
+    return None

@@ -51,7 +51,8 @@ class Column:
     def base_type(self) -> str:
         """The type without modifiers, array brackets or schema: "varchar(50)[]" -> "varchar"."""
         base = self.type.split("(", 1)[0].split("[", 1)[0].strip()
-        return base.rsplit(".", 1)[-1]
+        # "text" quoted is still the type text; pg_catalog.text is too.
+        return base.rsplit(".", 1)[-1].strip('"')
 
     @property
     def fills_itself(self) -> bool:

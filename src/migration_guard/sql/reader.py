@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from migration_guard.sql import facts as f
@@ -28,6 +29,8 @@ _COLUMN_CONSTRAINT_STARTS = frozenset(
 _TABLE_CONSTRAINT_STARTS = frozenset(
     {"CONSTRAINT", "CHECK", "UNIQUE", "PRIMARY", "FOREIGN", "EXCLUDE"}
 )
+# DEFAULT NULL, DEFAULT (NULL), DEFAULT NULL::character varying: no default at all.
+_NULL_DEFAULT = re.compile(r"[(\s]*null[)\s]*(::[\w\s.\[\]()\"]*)?")
 # Statements whose body runs later (when called or triggered), not during the migration.
 _DEFERRED_BODIES = frozenset({"FUNCTION", "PROCEDURE", "TRIGGER", "RULE", "POLICY", "AGGREGATE"})
 
@@ -92,8 +95,10 @@ def _transaction(cursor: Cursor) -> f.Transaction | None:
 
 
 def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
-    """DELETE FROM / TRUNCATE targets anywhere in the statement (CTEs included)."""
+    """DELETE FROM / TRUNCATE targets anywhere in the statement (CTEs included), and
+    the target of ``MERGE INTO … WHEN MATCHED THEN DELETE``."""
     found: list[f.Fact] = []
+    merge_target: f.Name | None = None
     for index, tok in enumerate(tokens):
         if tok.key == "DELETE":
             cursor = Cursor(tokens)
@@ -103,6 +108,15 @@ def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
                 table = cursor.name()
                 if table is not None:
                     found.append(f.Delete(table))
+            elif merge_target is not None and index and tokens[index - 1].key == "THEN":
+                found.append(f.Delete(merge_target))
+                merge_target = None  # one finding per MERGE, however many DELETE arms
+        elif tok.key == "MERGE":
+            cursor = Cursor(tokens)
+            cursor.i = index + 1
+            if cursor.accept("INTO"):
+                cursor.accept("ONLY")
+                merge_target = cursor.name()
         elif tok.key == "TRUNCATE":
             cursor = Cursor(tokens)
             cursor.i = index + 1
@@ -226,7 +240,7 @@ def _column(cursor: Cursor) -> f.Column | None:
             not_null = True
         elif cursor.accept("DEFAULT"):
             expression = render(cursor.until(_COLUMN_CONSTRAINT_STARTS))
-            default = None if expression == "null" else expression
+            default = None if _NULL_DEFAULT.fullmatch(expression) else expression
         elif cursor.accept("PRIMARY", "KEY"):
             primary_key = not_null = True
         elif cursor.accept("UNIQUE"):
