@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
 
 from migration_guard import __version__, exit_codes
 from migration_guard.hookfast import quick_hook_exit
@@ -12,6 +11,7 @@ from migration_guard.hookfast import quick_hook_exit
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see below)
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from migration_guard.commands import Invocation
