@@ -12,11 +12,23 @@ from migration_guard.render.offline import RenderedRevision, RenderedStatement
 
 
 def render_in_compose(project: Project, revisions: list[str]) -> list[RenderedRevision]:
-    """Render ``revisions`` with ``docker compose run --rm backend alembic upgrade … --sql``."""
+    """Render ``revisions`` with ``docker compose run --rm backend alembic upgrade … --sql``.
+
+    Several revisions: one container renders the whole history (``upgrade heads --sql``) and each
+    revision takes its own ``-- Running upgrade`` block; only if that fails is each revision
+    rendered in a container of its own, so the one that cannot be rendered is named.
+    """
     from migration_guard.runners.docker import open_compose
-    from migration_guard.sql.split import split_revisions
 
     compose = open_compose(project.config)
+    if len(revisions) > 1:
+        completed = compose.run(
+            "run", "--rm", compose.service, "alembic", "upgrade", "heads", "--sql", check=False
+        )
+        if completed.returncode == 0:
+            blocks = _blocks(completed.stdout)
+            if all(revision in blocks for revision in revisions):
+                return [RenderedRevision(revision, blocks[revision]) for revision in revisions]
     graph = project.graph()
     results: list[RenderedRevision] = []
     for revision in revisions:
@@ -30,11 +42,20 @@ def render_in_compose(project: Project, revisions: list[str]) -> list[RenderedRe
             lines = [line.strip() for line in completed.stderr.splitlines() if line.strip()]
             results.append(RenderedRevision(revision, (), lines[-1] if lines else "alembic failed"))
             continue
-        statements = tuple(
-            RenderedStatement(sql=raw.text.strip(), line=None)
-            for block in split_revisions(completed.stdout)
-            if block.revision == revision
-            for raw in block.statements
-        )
-        results.append(RenderedRevision(revision, statements))
+        results.append(RenderedRevision(revision, _blocks(completed.stdout).get(revision, ())))
     return results
+
+
+def _blocks(output: str) -> dict[str, tuple[RenderedStatement, ...]]:
+    """Each revision's statements in ``alembic upgrade --sql`` output; no lines (see above)."""
+    from migration_guard.sql.split import split_revisions
+
+    blocks: dict[str, tuple[RenderedStatement, ...]] = {}
+    for block in split_revisions(output):
+        if block.revision is None:
+            continue
+        # as in-process: a migration that starts inside Alembic's transaction opens with BEGIN
+        opening = (RenderedStatement("BEGIN;", None),) if block.starts_in_transaction else ()
+        body = tuple(RenderedStatement(sql=raw.text.strip(), line=None) for raw in block.statements)
+        blocks[block.revision] = opening + body
+    return blocks
