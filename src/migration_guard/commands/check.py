@@ -5,10 +5,11 @@ from __future__ import annotations
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.heads import graph_exit_code, graph_problems
-from migration_guard.findings import Report
+from migration_guard.findings import Problem, Report
 from migration_guard.graph.base import compare_with_base
+from migration_guard.graph.model import RevisionGraph
 from migration_guard.lint import BLOCKING_PROBLEMS, LintResult, lint_revisions, rule_infos
-from migration_guard.project import open_project
+from migration_guard.project import Project, open_project
 
 
 def run(invocation: Invocation) -> int:
@@ -17,9 +18,20 @@ def run(invocation: Invocation) -> int:
     graph = project.graph()
     comparison = compare_with_base(graph, project.alembic, project.root, base)
     problems = graph_problems(project, graph, comparison)
+    return graph_and_lint(invocation, project, graph, problems, list(comparison.new_revisions))
+
+
+def graph_and_lint(
+    invocation: Invocation,
+    project: Project,
+    graph: RevisionGraph,
+    problems: tuple[Problem, ...],
+    revisions: list[str],
+) -> int:
+    """Lint ``revisions`` unless the graph cannot be rendered; one report of both; its exit code."""
     renderable = not any(problem.code in BLOCKING_PROBLEMS for problem in graph.problems)
     if renderable:
-        result = lint_revisions(project, graph, list(comparison.new_revisions))
+        result = lint_revisions(project, graph, revisions)
     else:
         result = LintResult(findings=(), revisions=(), sql=())
     invocation.emit(

@@ -49,36 +49,16 @@ def run(invocation: Invocation) -> int:
 
 def _check_revisions(invocation: Invocation) -> int:
     """Staged revisions: the graph check plus lint of just those revisions."""
-    from migration_guard.commands.heads import graph_exit_code, graph_problems
+    from migration_guard.commands.check import graph_and_lint
+    from migration_guard.commands.heads import graph_problems
     from migration_guard.commands.lint import staged_revisions
-    from migration_guard.findings import Report
-    from migration_guard.lint import ensure_renderable, lint_revisions, rule_infos
     from migration_guard.project import open_project
 
     project = open_project(invocation.project)
     graph = project.graph()
     problems = graph_problems(project, graph, None)
     revisions = staged_revisions(project, graph)
-    if any(problem.code in ("parse-error", "cycle", "missing-parent") for problem in problems):
-        invocation.emit(Report(command="check", heads=graph.heads, problems=problems))
-        return graph_exit_code(problems)
-    ensure_renderable(graph)
-    result = lint_revisions(project, graph, revisions)
-    invocation.emit(
-        Report(
-            command="check",
-            heads=graph.heads,
-            problems=problems,
-            findings=result.findings,
-            revisions=result.revisions,
-            sql=result.sql,
-            rules=rule_infos(),
-        )
-    )
-    if graph_exit_code(problems) == exit_codes.USAGE:
-        return exit_codes.USAGE
-    failed = bool(problems) or any(finding.severity == "error" for finding in result.findings)
-    return exit_codes.FINDINGS if failed else exit_codes.OK
+    return graph_and_lint(invocation, project, graph, problems, revisions)
 
 
 def _generate(invocation: Invocation, top: Path, staged_models: list[Path]) -> int:
