@@ -30,12 +30,6 @@ from tests.projects import ENV_PY, run_cli
 
 FIXTURES = Path(__file__).parent / "real_histories"
 
-NON_LITERAL_DEPENDS_ON = (
-    "graph/revision_file.py read_revision_source: a non-literal depends_on (invenio-accounts "
-    "computes it at import time) makes the whole file a parse-error, so the real history gets "
-    "a spurious missing-parent and an extra head; Alembic reads it as []"
-)
-
 
 def load_bundle(name: str) -> dict[str, str]:
     """``{relative path: file text}`` from one bundle, in file order."""
@@ -137,9 +131,7 @@ def lay_out(tmp_path: Path, history: History) -> tuple[Path, list[Path]]:
         "ctfd",
         "dispatch_core",
         "airflow_fab",
-        pytest.param(
-            "invenio", marks=pytest.mark.xfail(strict=True, reason=NON_LITERAL_DEPENDS_ON)
-        ),
+        pytest.param("invenio"),
     ],
 )
 def test_static_graph_agrees_with_alembic(tmp_path: Path, name: str) -> None:
@@ -195,7 +187,6 @@ def test_heads_command_on_date_prefixed_history(tmp_path: Path) -> None:
     assert (code, frozenset(report["heads"]), report["problems"]) == (0, theirs.heads, [])
 
 
-@pytest.mark.xfail(strict=True, reason=NON_LITERAL_DEPENDS_ON)
 def test_heads_command_on_two_version_locations(tmp_path: Path) -> None:
     """invenio: ``version_locations`` with two package folders, space-separated."""
     root = cli_project(
@@ -213,7 +204,6 @@ def test_heads_command_on_two_version_locations(tmp_path: Path) -> None:
     assert (code, frozenset(report["heads"])) == (0, theirs.heads)
 
 
-@pytest.mark.xfail(strict=True, reason=NON_LITERAL_DEPENDS_ON)
 def test_computed_depends_on_is_not_a_parse_error() -> None:
     """The real file: ``depends_on = resolved_depends_on``, a list filled by optional imports.
     Alembic takes whatever it is at import time; heads never depend on depends_on, so the
@@ -268,14 +258,6 @@ def test_recursive_version_locations_on_a_real_history(tmp_path: Path) -> None:
     assert (code, frozenset(report["heads"]), report["problems"]) == (0, theirs.heads, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "alembic_ini.py read_alembic_settings: recursive_version_locations = True (capital T) "
-        "is read as true; Alembic's get_alembic_boolean_option only accepts the exact string "
-        "'true', so Alembic does not recurse and sees different heads"
-    ),
-)
 def test_recursive_version_locations_is_read_as_alembic_reads_it(tmp_path: Path) -> None:
     root = cli_project(tmp_path, "recursive_version_locations = True\n", "max_heads = 100\n")
     versions = root / "migrations" / "versions"

@@ -13,7 +13,6 @@ from migration_guard.errors import ConfigError
 
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
 _LEGACY_SPLIT = re.compile(r", *|(?: +)")
-_TRUE = {"true", "1", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,8 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
         versions = tuple(_resolve(part.strip(), here) for part in parts if part.strip())
     else:
         versions = (script_location / "versions",)
-    recursive = (option("recursive_version_locations") or "false").lower() in _TRUE
+    # exactly as Alembic's get_alembic_boolean_option: only the string "true" is true
+    recursive = option("recursive_version_locations") == "true"
     return AlembicSettings(
         ini_path=ini_path,
         script_location=script_location,

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def cache_dir() -> Path:

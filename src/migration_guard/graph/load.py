@@ -77,6 +77,7 @@ def _to_cache(outcome: RevisionFile | Problem) -> dict[str, Any]:
             outcome.line,
             outcome.down_revision_line,
             outcome.labels_known,
+            outcome.depends_known,
         ]
     }
 
@@ -85,7 +86,7 @@ def _from_cache(entry: dict[str, Any], path: str) -> RevisionFile | Problem:
     if "problem" in entry:
         message, line = entry["problem"]
         return Problem(code="parse-error", message=message, path=path, line=line)
-    revision, down, depends, labels, line, down_line, labels_known = entry["revision"]
+    revision, down, depends, labels, line, down_line, labels_known, depends_known = entry["revision"]
     return RevisionFile(
         revision=revision,
         down_revisions=tuple(down),
@@ -95,4 +96,5 @@ def _from_cache(entry: dict[str, Any], path: str) -> RevisionFile | Problem:
         line=line,
         down_revision_line=down_line,
         labels_known=labels_known,
+        depends_known=depends_known,
     )

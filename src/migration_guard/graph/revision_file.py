@@ -14,8 +14,9 @@ _FIELDS = ("revision", "down_revision", "branch_labels", "depends_on")
 class RevisionFile:
     """The identifiers one revision file declares.
 
-    ``down_revisions`` is empty for a base; ``labels_known`` is False when
-    ``branch_labels`` is not a literal (the graph does not need it to find heads).
+    ``down_revisions`` is empty for a base; ``labels_known`` / ``depends_known`` are False when
+    ``branch_labels`` / ``depends_on`` are computed at import time rather than literals (heads
+    never depend on either, so such a file is still read).
     """
 
     revision: str
@@ -26,6 +27,7 @@ class RevisionFile:
     line: int
     down_revision_line: int
     labels_known: bool = True
+    depends_known: bool = True
 
 
 class RevisionFileError(Exception):
@@ -77,9 +79,13 @@ def read_revision_source(source: str | bytes, path: str, filename: str) -> Revis
     down_node, down_line = values["down_revision"]
     down_revisions = _literal_ids(down_node, "down_revision", down_line)
     depends_on: tuple[str, ...] = ()
+    depends_known = True
     if "depends_on" in values:
         depends_node, depends_line = values["depends_on"]
-        depends_on = _literal_ids(depends_node, "depends_on", depends_line)
+        try:
+            depends_on = _literal_ids(depends_node, "depends_on", depends_line)
+        except RevisionFileError:
+            depends_known = False
     labels: tuple[str, ...] = ()
     labels_known = True
     if "branch_labels" in values:
@@ -97,6 +103,7 @@ def read_revision_source(source: str | bytes, path: str, filename: str) -> Revis
         line=line,
         down_revision_line=down_line,
         labels_known=labels_known,
+        depends_known=depends_known,
     )
 
 
