@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from migration_guard.sql.tokens import Kind, Tok, lex
+from migration_guard.sql.tokens import Kind, Tok, significant
 
 
 @dataclass(frozen=True)
@@ -17,9 +17,6 @@ class RawStatement:
     tokens: tuple[Tok, ...]
 
 
-_INSIGNIFICANT = (Kind.COMMENT, Kind.SPACE)
-
-
 def split_statements(text: str, first_line: int = 1) -> list[RawStatement]:
     """Statements of ``text`` in order; dollar-quoted bodies, strings and comments stay whole.
 
@@ -27,41 +24,49 @@ def split_statements(text: str, first_line: int = 1) -> list[RawStatement]:
     Comments before a statement are not part of its text.
     """
     statements: list[RawStatement] = []
-    pending: list[Tok] = []
+    toks: list[Tok] = []  # the pending statement's tokens, minus comments and semicolons
+    first_start = -1  # offset of the pending statement's first token, -1 before it
+    last_end = 0  # offset just past its last token, comments included
     atomic_depth = 0  # inside CREATE FUNCTION ... BEGIN ATOMIC ... END
     previous_key = ""
-    for tok in lex(text, first_line):
-        if not pending and tok.kind in _INSIGNIFICANT:
+    comment, punct, word = Kind.COMMENT, Kind.PUNCT, Kind.WORD
+    for tok in significant(text, first_line):
+        kind = tok.kind
+        if kind is comment:
+            if first_start >= 0:
+                last_end = tok.start + len(tok.text)
             continue
-        if tok.kind is Kind.PUNCT and tok.text == ";" and atomic_depth == 0:
-            pending.append(tok)
-            _flush(text, pending, statements)
-            pending = []
+        if first_start < 0:
+            first_start = tok.start
+        last_end = tok.start + len(tok.text)
+        if kind is punct and tok.text == ";":
+            if atomic_depth == 0:
+                _flush(text, first_start, last_end, toks, statements)
+                toks = []
+                first_start = -1
             previous_key = ""
             continue
-        pending.append(tok)
-        if tok.kind is Kind.WORD:
-            opens = tok.key == "ATOMIC" and previous_key == "BEGIN"
-            if opens or (atomic_depth and tok.key == "CASE"):
+        toks.append(tok)
+        if kind is word:
+            key = tok.key
+            if (key == "ATOMIC" and previous_key == "BEGIN") or (atomic_depth and key == "CASE"):
                 atomic_depth += 1
-            elif atomic_depth and tok.key == "END":
+            elif atomic_depth and key == "END":
                 atomic_depth -= 1
-            previous_key = tok.key
-        elif tok.kind not in _INSIGNIFICANT:
+            previous_key = key
+        else:
             previous_key = ""
-    _flush(text, pending, statements)
+    if first_start >= 0:
+        _flush(text, first_start, last_end, toks, statements)
     return statements
 
 
-def _flush(source: str, pending: list[Tok], statements: list[RawStatement]) -> None:
-    significant = tuple(
-        tok
-        for tok in pending
-        if tok.kind not in _INSIGNIFICANT and not (tok.kind is Kind.PUNCT and tok.text == ";")
-    )
-    if not significant:
+def _flush(
+    source: str, start: int, end: int, toks: list[Tok], statements: list[RawStatement]
+) -> None:
+    if not toks:
         return
-    last = significant[-1]
+    last = toks[-1]
     end_line = last.line + last.text.count("\n")
-    text = source[pending[0].start : pending[-1].start + len(pending[-1].text)].rstrip()
-    statements.append(RawStatement(text, significant[0].line, end_line, significant))
+    text = source[start:end].rstrip()
+    statements.append(RawStatement(text, toks[0].line, end_line, tuple(toks)))
