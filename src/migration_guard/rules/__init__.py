@@ -10,6 +10,7 @@ from migration_guard.rules.column_type_change import ColumnTypeChange
 from migration_guard.rules.concurrently_in_transaction import ConcurrentlyInTransaction
 from migration_guard.rules.constraint_without_not_valid import ConstraintWithoutNotValid
 from migration_guard.rules.drop_column import DropColumn
+from migration_guard.rules.drop_index_not_concurrent import DropIndexNotConcurrent
 from migration_guard.rules.drop_table import DropTable
 from migration_guard.rules.enum_recreated import EnumRecreated
 from migration_guard.rules.index_not_concurrent import IndexNotConcurrent
@@ -26,6 +27,7 @@ from migration_guard.rules.search_vector_type import SearchVectorType
 from migration_guard.rules.set_not_null import SetNotNull
 from migration_guard.rules.soft_delete_pair import SoftDeletePair
 from migration_guard.rules.unique_without_index import UniqueWithoutIndex
+from migration_guard.rules.validate_same_transaction import ValidateSameTransaction
 from migration_guard.rules.volatile_default import VolatileDefault
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -39,6 +41,7 @@ ALL_RULES: tuple[Rule, ...] = (
     IndexNotConcurrent(),
     ConcurrentlyInTransaction(),
     ConstraintWithoutNotValid(),
+    ValidateSameTransaction(),
     UniqueWithoutIndex(),
     PrimaryKeyWithoutIndex(),
     SetNotNull(),
@@ -48,6 +51,7 @@ ALL_RULES: tuple[Rule, ...] = (
     RenameTable(),
     DropColumn(),
     DropTable(),
+    DropIndexNotConcurrent(),
     # Produced outside the rule engine; listed for `rules` and configuration.
     RenderFailed(),
     SuppressionWithoutReason(),
