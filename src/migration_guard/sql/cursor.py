@@ -72,9 +72,13 @@ class Cursor:
 
     def at(self, *keys: str) -> bool:
         toks, i = self.toks, self.i
-        if i + len(keys) > len(toks):
+        # The first key decides nearly every call, so test it before anything else.
+        if i >= len(toks) or toks[i].key != keys[0] or i + len(keys) > len(toks):
             return False
-        return all(toks[i + offset].key == key for offset, key in enumerate(keys))
+        for offset in range(1, len(keys)):  # noqa: SIM110 - all() over a generator is slower
+            if toks[i + offset].key != keys[offset]:
+                return False
+        return True
 
     def accept(self, *keys: str) -> bool:
         if self.at(*keys):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from migration_guard.sql import facts as f
 from migration_guard.sql.cursor import Cursor, identifier_of, render, split_top_level
 from migration_guard.sql.statements import RawStatement
-from migration_guard.sql.tokens import Kind, Tok, lex
+from migration_guard.sql.tokens import Kind, Tok, significant
 
 _COLUMN_CONSTRAINT_STARTS = frozenset(
     {
@@ -140,8 +140,8 @@ def _do_block(cursor: Cursor) -> tuple[f.Fact, ...]:
         body = _body_text(tok)
         lowered = body.lower() if body is not None else ""
         if body is not None and ("delete" in lowered or "truncate" in lowered):
-            significant = [t for t in lex(body) if t.kind not in (Kind.COMMENT, Kind.SPACE)]
-            found.extend(_data_changes(significant))
+            body_tokens = [t for t in significant(body) if t.kind is not Kind.COMMENT]
+            found.extend(_data_changes(body_tokens))
     return (f.Other("do"), *found)
 
 
