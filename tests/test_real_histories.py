@@ -338,6 +338,9 @@ LINT_CASES = {
             ("constraint-without-not-valid", "63677212e6b2", 46),
             ("constraint-without-not-valid", "63677212e6b2", 46),
             ("unique-without-index", "63677212e6b2", 68),
+            # batch_op.drop_index(...) twice in a batch block that ends at line 78
+            ("drop-index-not-concurrent", "63677212e6b2", 78),
+            ("drop-index-not-concurrent", "63677212e6b2", 78),
             # raw op.execute("CREATE UNIQUE INDEX IF NOT EXISTS … (lower(username))")
             ("index-not-concurrent", "63677212e6b2", 72),
             ("index-not-concurrent", "63677212e6b2", 73),
