@@ -25,3 +25,11 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     _, tests = readme_commands()
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert tests in ci_lines
+
+
+def test_readme_lists_every_rule() -> None:
+    from migration_guard.rules import ALL_RULES
+
+    text = (ROOT / "README.md").read_text()
+    missing = [rule.id for rule in ALL_RULES if f"`{rule.id}`" not in text]
+    assert missing == []
