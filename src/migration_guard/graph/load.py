@@ -86,7 +86,9 @@ def _from_cache(entry: dict[str, Any], path: str) -> RevisionFile | Problem:
     if "problem" in entry:
         message, line = entry["problem"]
         return Problem(code="parse-error", message=message, path=path, line=line)
-    revision, down, depends, labels, line, down_line, labels_known, depends_known = entry["revision"]
+    revision, down, depends, labels, line, down_line, labels_known, depends_known = entry[
+        "revision"
+    ]
     return RevisionFile(
         revision=revision,
         down_revisions=tuple(down),
