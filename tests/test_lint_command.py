@@ -291,3 +291,12 @@ def test_staged_lints_only_staged_revision_files(tmp_path: Path) -> None:
     git(tmp_path, "add", "migrations/versions/b2.py")
     code, document = lint_json(tmp_path, "--staged")
     assert (code, document["revisions"], document["findings"]) == (0, ["b2"], [])
+
+
+def test_config_error_after_the_render_started_leaves_no_child(tmp_path: Path) -> None:
+    make_project(tmp_path, pyproject='disable = ["no-such-rule"]\n')
+    add_revision(tmp_path, "a1", None)
+    result = run_cli(tmp_path, "lint")
+    assert result.returncode == 2
+    assert "no-such-rule" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -177,12 +177,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(invocation: Invocation) -> int:
-    # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
     import importlib
+    from dataclasses import replace
 
-    module = importlib.import_module(f"migration_guard.commands.{invocation.arguments.command}")
-    run: Callable[[Invocation], int] = module.run
-    return run(invocation)
+    arguments = invocation.arguments
+    renders = arguments.command in ("lint", "check") and not getattr(arguments, "sql", None)
+    if renders and getattr(arguments, "runner", None) != "docker":
+        # The render child loads Alembic (the slow part) while we import the command and read
+        # the graph; the command hands it back (closes it) if the project renders in docker.
+        from migration_guard.render.offline import OfflineRenderer
+
+        invocation = replace(invocation, renderer=OfflineRenderer())
+    try:
+        # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
+        module = importlib.import_module(f"migration_guard.commands.{arguments.command}")
+        run: Callable[[Invocation], int] = module.run
+        return run(invocation)
+    finally:
+        if invocation.renderer is not None:
+            invocation.renderer.close()
 
 
 def _wants_color() -> bool:

@@ -12,7 +12,7 @@ from migration_guard.findings import Finding, RuleInfo
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
 from migration_guard.project import Project
-from migration_guard.render.offline import RenderedRevision, render_offline
+from migration_guard.render.offline import OfflineRenderer, RenderedRevision, render_offline
 
 BLOCKING_PROBLEMS = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
@@ -35,8 +35,20 @@ def ensure_renderable(graph: RevisionGraph) -> None:
             raise InputError(f"cannot render migrations: {detail}")
 
 
-def lint_revisions(project: Project, graph: RevisionGraph, revisions: list[str]) -> LintResult:
-    """Render ``revisions`` offline and run the rules over each one's SQL."""
+def lint_revisions(
+    project: Project,
+    graph: RevisionGraph,
+    revisions: list[str],
+    renderer: OfflineRenderer | None = None,
+) -> LintResult:
+    """Render ``revisions`` offline and run the rules over each one's SQL.
+
+    ``renderer``, started before the command (see :func:`local_renderer`), has had Alembic loading while
+    the caller read the graph; without one a child is started here.
+    """
+    ensure_renderable(graph)
+    ordered = upgrade_order(graph, revisions)
+    rendered = _render(project, ordered, renderer)  # rendering runs while we load the rules
     from migration_guard.rules.engine import (
         MigrationSource,
         RuleSettings,
@@ -44,10 +56,7 @@ def lint_revisions(project: Project, graph: RevisionGraph, revisions: list[str])
         lint_migration,
     )
 
-    ensure_renderable(graph)
     settings = RuleSettings.from_config(project.config)
-    ordered = upgrade_order(graph, revisions)
-    rendered = _render(project, ordered)
     findings: list[Finding] = []
     sql: list[tuple[str, str]] = []
     for result in rendered:
@@ -123,11 +132,25 @@ def rule_infos() -> tuple[RuleInfo, ...]:
     )
 
 
-def _render(project: Project, ordered: list[str]) -> Iterable[RenderedRevision]:
+def local_renderer(project: Project, started: OfflineRenderer | None) -> OfflineRenderer | None:
+    """The render child to use: ``started`` (or a new one) when rendering is local; none (and
+    ``started`` closed) when the project renders in docker compose."""
+    if project.config.runner == "docker":
+        if started is not None:
+            started.close()
+        return None
+    return started or OfflineRenderer()
+
+
+def _render(
+    project: Project, ordered: list[str], renderer: OfflineRenderer | None = None
+) -> Iterable[RenderedRevision]:
     if project.config.runner == "docker":
         from migration_guard.render.compose import render_in_compose
 
         return render_in_compose(project, ordered)
+    if renderer is not None and ordered:
+        return renderer.render(project.alembic.ini_path, ordered, project.config.database_url_env)
     return render_offline(project.alembic.ini_path, ordered, project.config.database_url_env)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from migration_guard.config import Config
     from migration_guard.findings import Report
+    from migration_guard.render.offline import OfflineRenderer
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Invocation:
     arguments: argparse.Namespace
     summary_file: str | None = None
     sarif_file: str | None = None
+    renderer: OfflineRenderer | None = None
+    """A render child started before the command was imported (``lint`` and ``check``)."""
 
     def config(self) -> Config:
         from migration_guard.config import load_config

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.heads import graph_exit_code, graph_problems
 from migration_guard.findings import Problem, Report
 from migration_guard.graph.base import compare_with_base
 from migration_guard.graph.model import RevisionGraph
-from migration_guard.lint import BLOCKING_PROBLEMS, LintResult, lint_revisions, rule_infos
+from migration_guard.lint import (
+    BLOCKING_PROBLEMS,
+    LintResult,
+    lint_revisions,
+    local_renderer,
+    rule_infos,
+)
 from migration_guard.project import Project, open_project
+from migration_guard.render.offline import OfflineRenderer
 
 
 def run(invocation: Invocation) -> int:
     project = open_project(invocation.project, invocation.arguments.runner)
     base = invocation.arguments.base or project.config.base
-    graph = project.graph()
-    comparison = compare_with_base(graph, project.alembic, project.root, base)
-    problems = graph_problems(project, graph, comparison)
-    return graph_and_lint(invocation, project, graph, problems, list(comparison.new_revisions))
+    with local_renderer(project, invocation.renderer) or nullcontext() as renderer:
+        graph = project.graph()
+        comparison = compare_with_base(graph, project.alembic, project.root, base)
+        problems = graph_problems(project, graph, comparison)
+        new_revisions = list(comparison.new_revisions)
+        return graph_and_lint(invocation, project, graph, problems, new_revisions, renderer)
 
 
 def graph_and_lint(
@@ -27,11 +38,12 @@ def graph_and_lint(
     graph: RevisionGraph,
     problems: tuple[Problem, ...],
     revisions: list[str],
+    renderer: OfflineRenderer | None = None,
 ) -> int:
     """Lint ``revisions`` unless the graph cannot be rendered; one report of both; its exit code."""
     renderable = not any(problem.code in BLOCKING_PROBLEMS for problem in graph.problems)
     if renderable:
-        result = lint_revisions(project, graph, revisions)
+        result = lint_revisions(project, graph, revisions, renderer)
     else:
         result = LintResult(findings=(), revisions=(), sql=())
     invocation.emit(

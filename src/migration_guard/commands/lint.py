@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from migration_guard import exit_codes
@@ -9,7 +10,13 @@ from migration_guard.commands import Invocation
 from migration_guard.errors import InputError
 from migration_guard.findings import Report
 from migration_guard.graph.model import RevisionGraph
-from migration_guard.lint import LintResult, lint_revisions, lint_sql_files, rule_infos
+from migration_guard.lint import (
+    LintResult,
+    lint_revisions,
+    lint_sql_files,
+    local_renderer,
+    rule_infos,
+)
 from migration_guard.project import Project, open_project
 
 
@@ -21,9 +28,10 @@ def run(invocation: Invocation) -> int:
         result = lint_sql_files(invocation.project, list(arguments.sql), None)
     else:
         project = open_project(invocation.project, invocation.arguments.runner)
-        graph = project.graph()
-        revisions = select_revisions(project, graph, arguments)
-        result = lint_revisions(project, graph, revisions)
+        with local_renderer(project, invocation.renderer) or nullcontext() as renderer:
+            graph = project.graph()
+            revisions = select_revisions(project, graph, arguments)
+            result = lint_revisions(project, graph, revisions, renderer)
     invocation.emit(lint_report(result))
     return lint_exit_code(result)
 

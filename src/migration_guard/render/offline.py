@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -10,7 +11,6 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from migration_guard.errors import EnvironmentProblem
 
@@ -34,56 +34,91 @@ class RenderedRevision:
     error: str | None = None
 
 
+class OfflineRenderer:
+    """A render child started ahead of time: it loads Alembic and SQLAlchemy while we read the
+    graph, then renders what :meth:`render` asks for. Use it as a context manager."""
+
+    def __init__(self) -> None:
+        self._scratch = tempfile.TemporaryDirectory(prefix="migration-guard-render-")
+        stderr_path = Path(self._scratch.name, "stderr")
+        self._errors = open(stderr_path, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+        self._reader, writer = os.pipe()
+        try:
+            self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "migration_guard.render.worker", str(writer)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=self._errors,
+                pass_fds=(writer,),
+                # bytecode caching as the user has it: `alembic` itself caches revision modules
+                env=dict(os.environ),
+            )
+        except OSError as error:
+            self.close()
+            raise EnvironmentProblem(f"cannot start {sys.executable}: {error}") from None
+        finally:
+            os.close(writer)
+        self._handed_over = False
+
+    def render(
+        self, ini_path: Path, revisions: list[str], database_url_env: str
+    ) -> Iterator[RenderedRevision]:
+        """Render ``revisions`` (in upgrade order) with the project's own alembic.ini and env.py;
+        the iterator yields each revision as soon as the child has rendered it."""
+        child = self._child
+        if child is None or child.stdin is None or self._handed_over:
+            raise RuntimeError("an OfflineRenderer renders once")
+        self._handed_over = True
+        request = {
+            "ini_path": str(ini_path.resolve()),
+            "revisions": revisions,
+            "database_url_env": database_url_env,
+            "placeholder_url": PLACEHOLDER_URL,
+        }
+        try:
+            child.stdin.write(json.dumps(request).encode() + b"\n")
+            child.stdin.close()
+        except OSError:  # the child died early: _results reports why from its stderr
+            pass
+        return _results(self, ini_path, len(revisions))
+
+    def close(self) -> None:
+        """Stop the child if it is still running and remove the scratch folder."""
+        child, self._child = getattr(self, "_child", None), None
+        if child is not None and child.poll() is None:
+            child.kill()
+            child.wait()
+        if self._reader >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._reader)
+            self._reader = -1
+        self._errors.close()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> OfflineRenderer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def render_offline(
     ini_path: Path, revisions: list[str], database_url_env: str
 ) -> Iterator[RenderedRevision]:
-    """Start rendering ``revisions`` (in upgrade order) with the project's own alembic.ini and
-    env.py now; the iterator yields each revision as soon as the child has rendered it."""
+    """Start a child now and render ``revisions`` with it (see :class:`OfflineRenderer`)."""
     if not revisions:
         return iter(())
-    scratch = tempfile.TemporaryDirectory(prefix="migration-guard-render-")
-    request_path = Path(scratch.name, "request.json")
-    request_path.write_text(
-        json.dumps(
-            {
-                "ini_path": str(ini_path.resolve()),
-                "revisions": revisions,
-                "database_url_env": database_url_env,
-                "placeholder_url": PLACEHOLDER_URL,
-            }
-        )
-    )
-    errors = open(Path(scratch.name, "stderr"), "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
-    reader, writer = os.pipe()
-    try:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "migration_guard.render.worker", str(request_path), str(writer)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-            pass_fds=(writer,),
-            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
-        )
-    except OSError as error:
-        os.close(reader)
-        errors.close()
-        scratch.cleanup()
-        raise EnvironmentProblem(f"cannot start {sys.executable}: {error}") from None
-    finally:
-        os.close(writer)
-    return _results(child, reader, errors, scratch, ini_path, len(revisions))
+    return OfflineRenderer().render(ini_path, revisions, database_url_env)
 
 
 def _results(
-    child: subprocess.Popen[bytes],
-    reader: int,
-    errors: IO[str],
-    scratch: tempfile.TemporaryDirectory[str],
-    ini_path: Path,
-    expected: int,
+    renderer: OfflineRenderer, ini_path: Path, expected: int
 ) -> Iterator[RenderedRevision]:
+    child = renderer._child
+    assert child is not None
     seen = 0
     try:
+        reader, renderer._reader = renderer._reader, -1
         with os.fdopen(reader, encoding="utf-8") as channel:
             for line in channel:
                 entry = json.loads(line)
@@ -95,15 +130,11 @@ def _results(
                 yield _revision(entry)
         child.wait()
         if seen < expected:
-            errors.seek(0)
-            last = (errors.read().strip().splitlines() or ["no output"])[-1]
+            renderer._errors.seek(0)
+            last = (renderer._errors.read().strip().splitlines() or ["no output"])[-1]
             raise EnvironmentProblem(f"alembic failed to run for {ini_path}: {last}")
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        errors.close()
-        scratch.cleanup()
+        renderer.close()
 
 
 def _revision(entry: dict[str, object]) -> RenderedRevision:

@@ -1,14 +1,15 @@
 """Runs in a child process: renders chosen revisions offline with the project's own env.py and
 records, for every emitted statement, the line of the revision file that produced it.
 
-Run as ``python -m migration_guard.render.worker REQUEST.json FD``: each revision is written to
-file descriptor FD as one JSON line as soon as it is rendered, so the parent lints while the
-child renders. The child imports the user's env.py and models; keeping that out of our own
+Run as ``python -m migration_guard.render.worker FD``, the request as one JSON line on stdin:
+each revision is written to file descriptor FD as one JSON line as soon as it is rendered, so
+the parent lints while the child renders. The child imports the user's env.py and models; keeping that out of our own
 process keeps their ``sys.path``, logging config and module state away from us.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -153,8 +154,19 @@ def _one_line(error: BaseException) -> str:
 
 
 def main(argv: list[str]) -> int:
-    request_path, descriptor = argv
-    request = json.loads(Path(request_path).read_text())
+    (descriptor,) = argv
+    # A short-lived process that builds many long-lived objects (modules, the revision map):
+    # the cycle collector's passes would only cost time.
+    gc.disable()
+    # Started before the parent knows what to render: load the heavy modules while it decides.
+    import alembic.runtime.environment
+    import alembic.runtime.migration
+    import alembic.script  # noqa: F401
+
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0  # the parent needed nothing after all
+    request = json.loads(line)
     with os.fdopen(int(descriptor), "w", encoding="utf-8") as channel:
 
         def emit(entry: dict[str, Any]) -> None:
