@@ -267,3 +267,22 @@ def test_global_options_after_the_command_as_pre_commit_args_put_them(tmp_path: 
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["heads"] == ["a1"]
+
+
+def test_alembic_ini_at_the_root_when_the_key_is_left_unset(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
+    add_revision(tmp_path, "a1", None)
+    code, document = heads_json(tmp_path)
+    assert (code, document["heads"]) == (0, ["a1"])
+
+
+def test_an_explicit_alembic_ini_is_never_second_guessed(tmp_path: Path) -> None:
+    make_project(tmp_path, pyproject="")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.migration-guard]\nalembic_ini = "backend/alembic.ini"\n'
+    )
+    add_revision(tmp_path, "a1", None)
+    result = run_cli(tmp_path, "heads")
+    assert result.returncode == 2
+    assert "backend/alembic.ini" in result.stderr

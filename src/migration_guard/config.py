@@ -37,10 +37,19 @@ class Config:
     search_vector_columns: tuple[str, ...] = ("search_vector", "*_tsv", "*_search_vector")
     disable: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
+    explicit: frozenset[str] = field(default=frozenset(), compare=False)
+    """The keys the project set itself (the others have the contract's defaults)."""
 
     @property
     def alembic_ini_path(self) -> Path:
-        return self.root / self.alembic_ini
+        """The configured alembic.ini; left unset, the reference layout's, else the one most
+        projects keep at their root."""
+        configured = self.root / self.alembic_ini
+        if "alembic_ini" not in self.explicit and not configured.is_file():
+            at_root = self.root / "alembic.ini"
+            if at_root.is_file():
+                return at_root
+        return configured
 
     @property
     def compose_path(self) -> Path:
@@ -64,7 +73,7 @@ _LIST_KEYS = {
     "search_vector_columns",
     "disable",
 }
-KEYS = tuple(f.name for f in fields(Config) if f.name != "root")
+KEYS = tuple(f.name for f in fields(Config) if f.name not in ("root", "explicit"))
 
 
 def load_config(root: Path) -> Config:
@@ -113,4 +122,4 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
         raise ConfigError(
             f"{source}: [tool.migration-guard] runner: expected one of {', '.join(RUNNERS)}"
         )
-    return Config(root=root, **values)
+    return Config(root=root, explicit=frozenset(values), **values)
