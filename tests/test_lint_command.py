@@ -300,3 +300,24 @@ def test_config_error_after_the_render_started_leaves_no_child(tmp_path: Path) -
     assert result.returncode == 2
     assert "no-such-rule" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_lint_never_connects_where_env_py_points(tmp_path: Path) -> None:
+    """env.py that ignores offline mode and takes its URL from alembic.ini: it is pinned to the
+    closed placeholder port, so nothing is reached (render-failed, not a connection)."""
+    marker = tmp_path / "reached.db"
+    make_project(
+        tmp_path,
+        env_py=ENV_PY_ONLINE_ONLY.replace(
+            'create_engine(os.environ["DATABASE_URL"])',
+            "create_engine(config.get_main_option('sqlalchemy.url'))",
+        ),
+        extra_ini=f"sqlalchemy.url = sqlite:///{marker}\n",
+    )
+    add_revision(
+        tmp_path, "a1", None, upgrade="op.create_table('t', sa.Column('id', sa.Integer()))"
+    )
+    code, document = lint_json(tmp_path)
+    assert code == 0
+    assert [f["rule"] for f in document["findings"]] == ["render-failed"]
+    assert not marker.exists()

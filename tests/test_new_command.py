@@ -382,3 +382,43 @@ def test_empty_description_is_a_usage_error(project: Path, tmp_path: Path) -> No
     assert result.returncode == 2
     assert "description is empty" in result.stderr
     assert revision_files(project) == before
+
+
+def test_local_runner_never_touches_the_database_env_py_names(
+    project: Path, tmp_path: Path, postgres_url: str
+) -> None:
+    """An env.py that ignores DATABASE_URL and hard-codes the team's database: the local runner
+    still upgrades and autogenerates only on its private server."""
+    from migration_guard.runners.postgres import query
+
+    name = f"users_own_{uuid.uuid4().hex[:8]}"
+    users_database = create_database(postgres_url, name)
+    try:
+        env_py = project / "backend" / "alembic" / "env.py"
+        hard_coded = users_database.replace("postgresql://", "postgresql+psycopg2://", 1)
+        env_py.write_text(
+            env_py.read_text().replace(
+                '    url = os.environ.get("DATABASE_URL")\n',
+                f"    url = {hard_coded!r}  # ignores DATABASE_URL\n",
+            )
+        )
+        assert hard_coded in env_py.read_text()
+        before = revision_files(project)
+        result = guard(
+            project,
+            "new",
+            "add language",
+            "--runner",
+            "local",
+            "--dry-run",
+            path=[only_git_bin(tmp_path)],
+        )
+        output = result.stdout + result.stderr
+        assert "add column `documents.language`" in output, output
+        assert revision_files(project) == before
+        tables = query(
+            users_database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+        assert tables == []
+    finally:
+        drop_database(postgres_url, name)

@@ -116,6 +116,9 @@ def _one_line(error: BaseException) -> str:
 
 
 def main(argv: list[str]) -> int:
+    from migration_guard.runners.pinned import pin_from_environment
+
+    pin_from_environment()
     request_path, result_path = argv
     request = json.loads(Path(request_path).read_text())
     try:

@@ -27,6 +27,7 @@ from pathlib import Path
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners import postgres as pg
+from migration_guard.runners.pinned import PINNED_URL_ENV
 
 TEMPLATE_PREFIX = "mg_tpl_"
 KEEP_TEMPLATES = 4
@@ -132,7 +133,14 @@ def run_alembic(
     settings: AlembicSettings, arguments: list[str], database_url_env: str, url: str
 ) -> None:
     """Run the project's Alembic (this Python's) from alembic.ini's folder against ``url``."""
-    command = [sys.executable, "-m", "alembic", "-c", str(settings.ini_path), *arguments]
+    command = [
+        sys.executable,
+        "-m",
+        "migration_guard.runners.pinned",
+        "-c",
+        str(settings.ini_path),
+        *arguments,
+    ]
     completed = subprocess.run(
         command,
         cwd=settings.working_dir,
@@ -279,6 +287,7 @@ def _reachable_by_others(path: Path) -> bool:
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
     env = dict(os.environ)
     env[database_url_env] = url
+    env[PINNED_URL_ENV] = url  # whatever URL env.py reads, it connects here
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 

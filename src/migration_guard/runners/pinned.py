@@ -1,0 +1,69 @@
+"""Pins every SQLAlchemy engine a child process creates to the throwaway database.
+
+The local runner tells env.py the private server's URL through ``database_url_env``. An env.py
+that takes its URL from somewhere else (``sqlalchemy.url`` in alembic.ini, a settings module)
+would otherwise run ``upgrade head`` on that database, which may be the user's. So in the
+local runner's children every engine connects to the pinned URL, whatever URL it was given;
+only the driver (psycopg2, psycopg, asyncpg) is taken from the requested URL.
+
+``python -m migration_guard.runners.pinned ALEMBIC-ARGS…`` runs the ``alembic`` command line
+pinned to ``$MIGRATION_GUARD_PINNED_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
+
+
+def pin_engines(url: str) -> None:
+    """Make ``create_engine`` (and so ``engine_from_config`` and ``create_async_engine``)
+    connect to ``url``."""
+    import sqlalchemy
+    import sqlalchemy.engine
+    from sqlalchemy.engine import create as create_module
+    from sqlalchemy.engine import make_url
+
+    original = create_module.create_engine
+    pinned = make_url(url)
+
+    def create_engine(requested: Any, *args: Any, **kwargs: Any) -> Any:
+        target = pinned
+        try:
+            requested_url = make_url(requested)
+        except Exception:  # an odd URL object: connect to the pinned URL as it is
+            requested_url = None
+        if requested_url is not None and requested_url.get_backend_name() == "postgresql":
+            target = pinned.set(drivername=requested_url.drivername)
+        return original(target, *args, **kwargs)
+
+    create_module.create_engine = create_engine  # type: ignore[assignment]
+    sqlalchemy.engine.create_engine = create_engine  # type: ignore[assignment]
+    sqlalchemy.create_engine = create_engine  # type: ignore[assignment]
+    try:
+        from sqlalchemy.ext.asyncio import engine as async_engine
+    except ImportError:  # pragma: no cover - asyncio extension unavailable
+        return
+    setattr(async_engine, "_create_engine", create_engine)  # noqa: B010 - a private import
+
+
+def pin_from_environment() -> None:
+    """Pin to ``$MIGRATION_GUARD_PINNED_URL`` when it is set."""
+    url = os.environ.get(PINNED_URL_ENV)
+    if url:
+        pin_engines(url)
+
+
+def main(argv: list[str]) -> int:
+    pin_from_environment()
+    from alembic.config import main as alembic_main
+
+    alembic_main(argv=argv, prog="alembic")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
