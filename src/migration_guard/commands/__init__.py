@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from migration_guard.config import Config
     from migration_guard.findings import Report
     from migration_guard.render.offline import OfflineRenderer
 
@@ -26,11 +25,6 @@ class Invocation:
     sarif_file: str | None = None
     renderer: OfflineRenderer | None = None
     """A render child started before the command was imported (``lint`` and ``check``)."""
-
-    def config(self) -> Config:
-        from migration_guard.config import load_config
-
-        return load_config(self.project)
 
     def emit(self, report: Report) -> None:
         """Print ``report`` in the chosen format on stdout (and the summary / SARIF files)."""

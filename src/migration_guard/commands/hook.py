@@ -41,23 +41,23 @@ def run(invocation: Invocation) -> int:
         if status != "D" and _classify(path, models, versions) == "revision"
     ]
     if staged_revisions:
-        return _check_revisions(invocation)
+        return _check_revisions(invocation, set(staged_revisions))
     if not staged_models:
         return exit_codes.OK
     return _generate(invocation, top, staged_models)
 
 
-def _check_revisions(invocation: Invocation) -> int:
+def _check_revisions(invocation: Invocation, staged_paths: set[Path]) -> int:
     """Staged revisions: the graph check plus lint of just those revisions."""
     from migration_guard.commands.check import graph_and_lint
     from migration_guard.commands.heads import graph_problems
-    from migration_guard.commands.lint import staged_revisions
+    from migration_guard.commands.lint import revisions_at
     from migration_guard.project import open_project
 
     project = open_project(invocation.project)
     graph = project.graph()
     problems = graph_problems(project, graph, None)
-    revisions = staged_revisions(project, graph)
+    revisions = revisions_at(project, graph, staged_paths)
     return graph_and_lint(invocation, project, graph, problems, revisions)
 
 

@@ -92,9 +92,13 @@ def staged_revisions(project: Project, graph: RevisionGraph) -> list[str]:
     repo = open_repo(project.root)
     top = Path(repo.working_tree_dir or ".").resolve()
     staged = repo.git.diff("--cached", "--name-only", "--diff-filter=AM", "-z").split("\0")
-    staged_paths = {(top / name).resolve() for name in staged if name}
+    return revisions_at(project, graph, {(top / name).resolve() for name in staged if name})
+
+
+def revisions_at(project: Project, graph: RevisionGraph, paths: set[Path]) -> list[str]:
+    """The revisions whose files are ``paths`` (absolute, resolved)."""
     return [
         rev
         for rev, file in graph.revisions.items()
-        if (project.root / file.path).resolve() in staged_paths
+        if (project.root / file.path).resolve() in paths
     ]

@@ -86,10 +86,16 @@ class RevisionGraph:
         """A revision id, or the revision carrying branch label ``name``."""
         if name in self.revisions:
             return name
+        return self._label_owners.get(name)
+
+    @cached_property
+    def _label_owners(self) -> dict[str, str]:
+        """Branch label → the first revision (in file order) carrying it."""
+        owners: dict[str, str] = {}
         for rev, file in self.revisions.items():
-            if name in file.branch_labels:
-                return rev
-        return None
+            for label in file.branch_labels:
+                owners.setdefault(label, rev)
+        return owners
 
     def multiple_heads_problem(self, max_heads: int) -> Problem | None:
         heads = self.heads
