@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -90,14 +91,23 @@ def write_revision(versions: Path, rev: str, down: object, index: int | None) ->
 
 
 def timed(
-    command: list[str] | str, cwd: Path, runs: int, env: dict[str, str] | None = None
+    command: list[str] | str,
+    cwd: Path,
+    runs: int,
+    env: dict[str, str] | None = None,
+    *,
+    before: Callable[[int], None] | None = None,
+    warmup: bool = True,
 ) -> tuple[float, str]:
     """Median wall time of ``runs`` whole-process runs (a string runs through the shell), after
-    one warm-up run; both tools run as users run them, with bytecode caching on."""
+    one warm-up run unless ``warmup`` is off; both tools run as users run them, with bytecode
+    caching on. ``before(index)`` runs ahead of each run, untimed."""
     env = environment() if env is None else env
     samples = []
     output = ""
-    for _ in range(runs + 1):
+    for index in range(runs + 1 if warmup else runs):
+        if before is not None:
+            before(index)
         start = time.perf_counter()
         completed = subprocess.run(
             command,
@@ -114,7 +124,7 @@ def timed(
             raise SystemExit(
                 f"{command} failed ({completed.returncode}): {completed.stderr.strip()}"
             )
-    return statistics.median(samples[1:]), output
+    return statistics.median(samples[1:] if warmup else samples), output
 
 
 def environment(**extra: str) -> dict[str, str]:
