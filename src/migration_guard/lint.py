@@ -48,7 +48,8 @@ def lint_revisions(
     """
     ensure_renderable(graph)
     ordered = upgrade_order(graph, revisions)
-    rendered = _render(project, ordered, renderer)  # rendering runs while we load the rules
+    # the child renders while we load the rules
+    rendered = render_revisions(project, ordered, renderer)
     from migration_guard.rules.engine import (
         MigrationSource,
         RuleSettings,
@@ -142,9 +143,10 @@ def local_renderer(project: Project, started: OfflineRenderer | None) -> Offline
     return started or OfflineRenderer()
 
 
-def _render(
+def render_revisions(
     project: Project, ordered: list[str], renderer: OfflineRenderer | None = None
 ) -> Iterable[RenderedRevision]:
+    """``ordered`` rendered offline: in docker compose or in a local child process."""
     if project.config.runner == "docker":
         from migration_guard.render.compose import render_in_compose
 

@@ -335,9 +335,9 @@ def _lint(project: Project, revision: str) -> tuple[str, tuple[Finding, ...], st
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith("migration_guard.rules"):
             raise
-        from migration_guard.lint import _render
+        from migration_guard.lint import render_revisions
 
-        rendered = _render(project, [revision])
+        rendered = render_revisions(project, [revision])
         sql = "\n\n".join(s.sql for r in rendered for s in r.statements)
         return sql, (), "the lint rules are not installed in this build: SQL shown unchecked"
     sql = "\n\n".join(text for rev, text in result.sql if rev == revision)
