@@ -347,16 +347,17 @@ def _lint(project: Project, revision: str) -> tuple[str, tuple[Finding, ...], st
 def downgrade_sql_local(project: Project, revision: str) -> str:
     """``alembic downgrade REV:DOWN --sql`` with the project's env.py, offline (no database)."""
     from migration_guard.render.offline import PLACEHOLDER_URL
+    from migration_guard.runners.pinned import child_environment
 
     parent = _down_revision_of(_revision_path(project, revision).read_text(encoding="utf-8"))
     target = f"{revision}:{parent or 'base'}"
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = child_environment(PLACEHOLDER_URL, PYTHONDONTWRITEBYTECODE="1")
     env[project.config.database_url_env] = PLACEHOLDER_URL
     completed = subprocess.run(
         [
             sys.executable,
             "-m",
-            "alembic",
+            "migration_guard.runners.pinned",
             "-c",
             str(project.alembic.ini_path),
             "downgrade",

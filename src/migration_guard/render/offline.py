@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.pinned import child_environment
 
 # Where env.py would connect if it ignored offline mode: a closed port, so a misbehaving env.py
 # fails (and the revision is reported render-failed) instead of touching a real database.
@@ -51,7 +52,7 @@ class OfflineRenderer:
                 stderr=self._errors,
                 pass_fds=(writer,),
                 # bytecode caching as the user has it: `alembic` itself caches revision modules
-                env=dict(os.environ),
+                env=child_environment(PLACEHOLDER_URL),
             )
         except OSError as error:
             self.close()

@@ -27,7 +27,7 @@ from pathlib import Path
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners import postgres as pg
-from migration_guard.runners.pinned import PINNED_URL_ENV
+from migration_guard.runners.pinned import child_environment
 
 TEMPLATE_PREFIX = "mg_tpl_"
 KEEP_TEMPLATES = 4
@@ -285,11 +285,8 @@ def _reachable_by_others(path: Path) -> bool:
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env[database_url_env] = url
-    env[PINNED_URL_ENV] = url  # whatever URL env.py reads, it connects here
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
+    # whatever URL env.py reads, it connects here
+    return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def _last_line(text: str) -> str:

@@ -8,6 +8,10 @@ only the driver (psycopg2, psycopg, asyncpg) is taken from the requested URL.
 
 ``python -m migration_guard.runners.pinned ALEMBIC-ARGS…`` runs the ``alembic`` command line
 pinned to ``$MIGRATION_GUARD_PINNED_URL``.
+
+A raw driver call in env.py (``psycopg2.connect()``) bypasses SQLAlchemy; :func:`child_environment`
+points libpq's defaults (``PGHOST``, ``PGPORT``, service and password files, …) at the pinned URL
+too, so only an explicit host written into env.py itself can still leave.
 """
 
 from __future__ import annotations
@@ -15,8 +19,33 @@ from __future__ import annotations
 import os
 import sys
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
+
+# A path that cannot exist (a folder under a device), for libpq's system configuration folder.
+_NO_SUCH_FOLDER = os.path.join(os.devnull, "migration-guard")
+
+
+def child_environment(pinned_url: str, **extra: str) -> dict[str, str]:
+    """Our environment for a child that imports env.py: engines pinned to ``pinned_url`` and
+    every libpq default (all ``PG*`` variables) replaced by ``pinned_url``'s host, port, user and
+    database, with no service file, password file or system configuration to read."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    parts = urlsplit(pinned_url)
+    env.update(
+        PGHOST=parts.hostname or "127.0.0.1",
+        PGPORT=str(parts.port or 5432),
+        PGUSER=unquote(parts.username or "migration-guard"),
+        PGDATABASE=unquote(parts.path.lstrip("/")) or "postgres",
+        PGPASSFILE=os.devnull,
+        PGSERVICEFILE=os.devnull,
+        PGSYSCONFDIR=_NO_SUCH_FOLDER,
+        PGCONNECT_TIMEOUT="10",
+    )
+    env[PINNED_URL_ENV] = pinned_url
+    env.update(extra)
+    return env
 
 
 def pin_engines(url: str) -> None:
