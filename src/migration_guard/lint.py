@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard.errors import InputError
 from migration_guard.findings import Finding, RuleInfo
@@ -13,6 +14,9 @@ from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
 from migration_guard.project import Project
 from migration_guard.render.offline import OfflineRenderer, RenderedRevision, render_offline
+
+if TYPE_CHECKING:
+    from migration_guard.rules.base import RuleSettings
 
 BLOCKING_PROBLEMS = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
@@ -63,7 +67,11 @@ def lint_revisions(
     for result in rendered:
         file = graph.revisions[result.revision]
         if result.error is not None:
-            findings.append(render_failed(result.revision, file.path, result.error))
+            findings.extend(
+                render_failed_findings(
+                    project.root, file.path, result.revision, result.error, settings
+                )
+            )
             continue
         sql.append((result.revision, "\n\n".join(statement.sql for statement in result.statements)))
         source_text = (project.root / file.path).read_text(encoding="utf-8", errors="replace")
@@ -101,6 +109,42 @@ def lint_sql_files(
         # one call per file: a suppression at the top of the file covers all its blocks
         findings.extend(lint_migrations(migrations, settings))
     return LintResult(findings=tuple(findings), revisions=tuple(revisions), sql=tuple(sql))
+
+
+def render_failed_findings(
+    root: Path, path: str, revision: str, reason: str, settings: RuleSettings
+) -> list[Finding]:
+    """The ``render-failed`` finding, under ``severity``, ``disable`` and suppressions like any rule.
+
+    The revision has no rendered statements, so only a suppression covering the finding's line
+    (the file header, or the line it points at) can silence it.
+    """
+    from migration_guard.rules.suppressions import find_suppressions
+
+    if "render-failed" in settings.disabled:
+        return []
+    finding = render_failed(revision, path, reason)
+    finding = replace(finding, severity=settings.severity_of(finding.rule, finding.severity))
+    source_text = (root / path).read_text(encoding="utf-8", errors="replace")
+    silencing = [
+        suppression
+        for suppression in find_suppressions(source_text, "python")
+        if suppression.covers(finding.rule, finding.line, finding.line)
+    ]
+    if not silencing:
+        return [finding]
+    return [
+        replace(
+            finding,
+            rule="suppression-without-reason",
+            severity=settings.severity_of("suppression-without-reason", "warning"),
+            message="Suppression of `render-failed` gives no reason.",
+            line=suppression.line,
+            help="Write the reason after the bracket: `ignore[rule-id] why this is safe`.",
+        )
+        for suppression in silencing
+        if not suppression.reason and "suppression-without-reason" not in settings.disabled
+    ]
 
 
 def render_failed(revision: str, path: str, reason: str) -> Finding:

@@ -1,0 +1,88 @@
+"""``render-failed`` is a rule like the others: ``severity``, ``disable`` and suppressions apply."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.projects import add_revision, commit_all, git, init_repo, make_project, run_cli
+
+# Reads rows in upgrade(): offline there are none to read, so the render fails.
+DATA_MIGRATION = """\
+connection = op.get_bind()
+stale = connection.execute(sa.text("SELECT id FROM audit_log WHERE id < 100")).fetchall()
+for row in stale:
+    connection.execute(sa.text("DELETE FROM audit_log WHERE id = :id"), {"id": row.id})
+"""
+
+
+def branch_with_data_migration(root: Path, pyproject: str) -> Path:
+    """A branch adding a revision that reads the database, so it cannot be rendered offline."""
+    make_project(root, pyproject='base = "main"\n' + pyproject)
+    add_revision(root, "a1", None, upgrade="op.create_table('t', sa.Column('id', sa.Integer()))")
+    init_repo(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    path = add_revision(root, "b2", "a1", upgrade=DATA_MIGRATION)
+    commit_all(root, "data migration")
+    return path
+
+
+def check_json(root: Path) -> tuple[int, dict]:
+    result = run_cli(root, "--format", "json", "check")
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_render_failed_as_error_makes_check_fail_closed(tmp_path: Path) -> None:
+    branch_with_data_migration(tmp_path, 'severity = {render-failed = "error"}\n')
+    code, document = check_json(tmp_path)
+    (finding,) = document["findings"]
+    assert (finding["rule"], finding["severity"], finding["revision"]) == (
+        "render-failed",
+        "error",
+        "b2",
+    )
+    assert code == 1
+
+
+def test_render_failed_is_a_warning_by_default(tmp_path: Path) -> None:
+    branch_with_data_migration(tmp_path, "")
+    code, document = check_json(tmp_path)
+    assert [(f["rule"], f["severity"]) for f in document["findings"]] == [
+        ("render-failed", "warning")
+    ]
+    assert code == 0
+
+
+def test_disabled_render_failed_reports_nothing(tmp_path: Path) -> None:
+    branch_with_data_migration(tmp_path, 'disable = ["render-failed"]\n')
+    code, document = check_json(tmp_path)
+    assert (code, document["findings"]) == (0, [])
+
+
+def test_the_suppression_the_help_suggests_silences_it(tmp_path: Path) -> None:
+    path = branch_with_data_migration(tmp_path, 'severity = {render-failed = "error"}\n')
+    suggested = "# migration-guard: ignore[render-failed]"
+    assert suggested in run_cli(tmp_path, "check").stdout
+    source = path.read_text()
+    docstring_end = source.index('"""\n', 3) + 4
+    path.write_text(
+        source[:docstring_end]
+        + suggested
+        + " data migration, reviewed by hand\n"
+        + source[docstring_end:]
+    )
+    commit_all(tmp_path, "suppress")
+    code, document = check_json(tmp_path)
+    assert (code, document["findings"]) == (0, [])
+
+
+def test_a_suppression_without_reason_still_silences_but_is_reported(tmp_path: Path) -> None:
+    path = branch_with_data_migration(tmp_path, 'severity = {render-failed = "error"}\n')
+    path.write_text("# migration-guard: ignore[render-failed]\n" + path.read_text())
+    commit_all(tmp_path, "suppress without a reason")
+    code, document = check_json(tmp_path)
+    assert [(f["rule"], f["severity"], f["line"]) for f in document["findings"]] == [
+        ("suppression-without-reason", "warning", 1)
+    ]
+    assert code == 0
