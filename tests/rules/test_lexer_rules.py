@@ -97,7 +97,7 @@ def test_standard_strings_have_no_backslash_escapes() -> None:
     sql = "INSERT INTO settings VALUES ('C:\\dir\\');\nDELETE FROM audit_log;"
     statements = split_statements(sql)
     assert [s.line for s in statements] == [1, 2]
-    assert _facts(sql)[1] == (f.Delete(f.Name("audit_log")),)
+    assert _facts(sql)[1] == (f.Delete(f.Name("audit_log"), where=False),)
 
 
 def test_escape_strings_keep_backslash_escapes() -> None:

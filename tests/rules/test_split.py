@@ -76,7 +76,10 @@ def test_delete_targets_in_ctes_and_using() -> None:
         "WITH gone AS (DELETE FROM a RETURNING id), more AS (DELETE FROM ONLY s.b USING c"
         " WHERE b.id = c.id RETURNING 1) SELECT * FROM gone"
     )
-    assert read_statement(statement) == (f.Delete(f.Name("a")), f.Delete(f.Name("b", "s")))
+    assert read_statement(statement) == (
+        f.Delete(f.Name("a"), where=False),
+        f.Delete(f.Name("b", "s")),
+    )
 
 
 def test_transactions() -> None:

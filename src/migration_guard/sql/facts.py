@@ -223,11 +223,13 @@ class Delete:
     """DELETE FROM ``table``, at top level, in a CTE, or in a DO block."""
 
     table: Name
+    where: bool = True  # False: no WHERE, every row goes
 
 
 @dataclass(frozen=True)
 class Truncate:
     table: Name
+    cascade: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,62 @@ class Insert:
 @dataclass(frozen=True)
 class Update:
     table: Name
+    where: bool = True  # False: no WHERE (and no FROM join), every row is rewritten
+    columns: tuple[str, ...] = ()  # the SET targets as written, duplicates kept
+
+
+@dataclass(frozen=True)
+class StringLiterals:
+    """The string constants a data-changing statement (INSERT, UPDATE, DELETE, MERGE) uses."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetParameter:
+    """``SET [SESSION | LOCAL] name …``; ``name`` lower case."""
+
+    name: str
+    local: bool = False
+
+
+@dataclass(frozen=True)
+class Reindex:
+    """``REINDEX [(…)] INDEX | TABLE | SCHEMA | DATABASE | SYSTEM [CONCURRENTLY] name``."""
+
+    target: str  # "index", "table", "schema", "database", "system"
+    name: Name | None
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class LockTable:
+    tables: tuple[Name, ...]
+    mode: str  # upper case, e.g. "ACCESS EXCLUSIVE" (the default)
+
+
+@dataclass(frozen=True)
+class DetachPartition:
+    table: Name
+    partition: Name | None
+    concurrently: bool = False  # CONCURRENTLY or FINALIZE
+
+
+@dataclass(frozen=True)
+class RewritingMaintenance:
+    """``VACUUM FULL`` or ``CLUSTER``: the table rewritten under ACCESS EXCLUSIVE."""
+
+    command: Literal["vacuum full", "cluster"]
+    tables: tuple[Name, ...] = ()  # empty: every table of the database
+
+
+@dataclass(frozen=True)
+class DomainConstraint:
+    """A constraint on a domain: ``CREATE DOMAIN … CHECK`` or ``ALTER DOMAIN … ADD``."""
+
+    domain: Name
+    action: Literal["create", "add"]
+    not_valid: bool = False
 
 
 TransactionAction = Literal["begin", "commit", "rollback"]
@@ -283,5 +341,12 @@ Fact = (
     | Insert
     | Update
     | Transaction
+    | StringLiterals
+    | SetParameter
+    | Reindex
+    | LockTable
+    | DetachPartition
+    | RewritingMaintenance
+    | DomainConstraint
     | Other
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -56,6 +57,8 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
     transaction = _transaction(cursor)
     if transaction is not None:
         return (transaction,)
+    if first in _COMMANDS:
+        return (_COMMANDS[first](cursor),)
     found = _data_changes(tokens)
     if first == "INSERT" and cursor.accept("INSERT", "INTO"):
         table = cursor.name()
@@ -65,10 +68,144 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
         cursor.accept("ONLY")
         table = cursor.name()
         if table is not None:
-            found.insert(0, f.Update(table))
+            found.insert(0, _update(table, cursor))
     if not found:
         found.append(f.Other(_kind(tokens)))
+    if first in _DATA_STATEMENTS:
+        literals = tuple(
+            _string_value(tok) for tok in tokens if tok.kind is Kind.STRING and tok.text[0] == "'"
+        )
+        if literals:
+            found.append(f.StringLiterals(literals))
     return tuple(found)
+
+
+_DATA_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "WITH"})
+_UPDATE_CLAUSES = frozenset({"FROM", "WHERE", "RETURNING"})
+
+
+def _update(table: f.Name, cursor: Cursor) -> f.Update:
+    """``UPDATE t [AS a] SET c = …, (d, e) = … [FROM …] [WHERE …]``."""
+    cursor.accept("*")
+    if not cursor.at("SET"):
+        cursor.accept("AS")
+        cursor.identifier()
+    if not cursor.accept("SET"):
+        return f.Update(table)
+    columns: list[str] = []
+    for assignment in split_top_level(cursor.until(_UPDATE_CLAUSES)):
+        if assignment[0].text == "(":
+            columns.extend(_identifiers(Cursor(assignment).group()))
+        else:
+            column = identifier_of(assignment[0])
+            if column is not None:
+                columns.append(column)
+    # A FROM join limits the rows just as a WHERE does.
+    limited = cursor.at("FROM") or cursor.at("WHERE")
+    return f.Update(table, where=limited, columns=tuple(columns))
+
+
+def _has_where(tokens: Sequence[Tok], start: int) -> bool:
+    """True when a WHERE follows ``start`` in the same (sub)statement."""
+    depth = 0
+    for tok in tokens[start:]:
+        if tok.kind is Kind.PUNCT:
+            if tok.text == "(":
+                depth += 1
+            elif tok.text == ")":
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif tok.text == ";" and depth == 0:
+                return False
+        elif depth == 0 and tok.key in ("WHERE", "USING"):
+            return True
+    return False
+
+
+def _set(cursor: Cursor) -> f.Fact:
+    cursor.accept("SET")
+    local = cursor.accept("LOCAL")
+    cursor.accept("SESSION")
+    name = cursor.identifier()
+    if name is None:
+        return f.Other("set")
+    return f.SetParameter(name, local)
+
+
+def _reindex(cursor: Cursor) -> f.Fact:
+    cursor.accept("REINDEX")
+    options = render(cursor.group()).lower()
+    target = cursor.advance().key.lower()
+    concurrently = cursor.accept("CONCURRENTLY") or "concurrently" in options
+    return f.Reindex(target, cursor.name(), concurrently)
+
+
+def _lock(cursor: Cursor) -> f.Fact:
+    cursor.accept("LOCK")
+    cursor.accept("TABLE")
+    tables: list[f.Name] = []
+    while True:
+        cursor.accept("ONLY")
+        table = cursor.name()
+        if table is None:
+            break
+        tables.append(table)
+        cursor.accept("*")
+        if not cursor.accept(","):
+            break
+    mode = "ACCESS EXCLUSIVE"
+    if cursor.accept("IN"):
+        words = []
+        while not cursor.done() and not cursor.at("MODE"):
+            words.append(cursor.advance().key)
+        mode = " ".join(words)
+    return f.LockTable(tuple(tables), mode)
+
+
+def _vacuum(cursor: Cursor) -> f.Fact:
+    cursor.accept("VACUUM")
+    options = [option.strip().split() for option in render(cursor.group()).lower().split(",")]
+    full = cursor.accept("FULL") or any(
+        words[0] == "full" and words[1:] in ([], ["true"], ["on"], ["1"])
+        for words in options
+        if words
+    )
+    if not full:
+        return f.Other("vacuum")
+    for word in ("FREEZE", "VERBOSE", "ANALYZE"):
+        cursor.accept(word)
+    return f.RewritingMaintenance("vacuum full", _names_and_columns(cursor))
+
+
+def _cluster(cursor: Cursor) -> f.Fact:
+    cursor.accept("CLUSTER")
+    cursor.group()
+    cursor.accept("VERBOSE")
+    table = cursor.name()
+    return f.RewritingMaintenance("cluster", (table,) if table is not None else ())
+
+
+def _names_and_columns(cursor: Cursor) -> tuple[f.Name, ...]:
+    tables: list[f.Name] = []
+    while True:
+        table = cursor.name()
+        if table is None:
+            break
+        tables.append(table)
+        cursor.group()
+        if not cursor.accept(","):
+            break
+    return tuple(tables)
+
+
+_COMMANDS = {
+    "SET": _set,
+    "REINDEX": _reindex,
+    "LOCK": _lock,
+    "VACUUM": _vacuum,
+    "CLUSTER": _cluster,
+}
 
 
 def _kind(tokens: Sequence[Tok]) -> str:
@@ -107,7 +244,7 @@ def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
                 cursor.accept("ONLY")
                 table = cursor.name()
                 if table is not None:
-                    found.append(f.Delete(table))
+                    found.append(f.Delete(table, where=_has_where(tokens, cursor.i)))
             elif merge_target is not None and index and tokens[index - 1].key == "THEN":
                 found.append(f.Delete(merge_target))
                 merge_target = None  # one finding per MERGE, however many DELETE arms
@@ -121,16 +258,26 @@ def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
             cursor = Cursor(tokens)
             cursor.i = index + 1
             cursor.accept("TABLE")
+            tables: list[f.Name] = []
             while True:
                 cursor.accept("ONLY")
                 table = cursor.name()
                 if table is None:
                     break
-                found.append(f.Truncate(table))
+                tables.append(table)
                 cursor.accept("*")
                 if not cursor.accept(","):
                     break
+            cascade = _has_cascade(cursor)
+            found.extend(f.Truncate(table, cascade) for table in tables)
     return found
+
+
+def _has_cascade(cursor: Cursor) -> bool:
+    while not cursor.done() and cursor.key() != ";":
+        if cursor.advance().key == "CASCADE":
+            return True
+    return False
 
 
 def _do_block(cursor: Cursor) -> tuple[f.Fact, ...]:
@@ -169,9 +316,18 @@ def _create(cursor: Cursor) -> tuple[f.Fact, ...]:
         return (_create_table(cursor),)
     if cursor.at("TYPE"):
         return (_create_type(cursor),)
+    if cursor.accept("DOMAIN"):
+        return (_create_domain(cursor),)
     cursor.accept("CONSTRAINT")
     cursor.accept("EVENT")
     return (f.Other("create " + cursor.key().lower()),)
+
+
+def _create_domain(cursor: Cursor) -> f.Fact:
+    name = cursor.name()
+    if name is not None and any(tok.key == "CHECK" for tok in cursor.rest()):
+        return f.DomainConstraint(name, "create")
+    return f.Other("create domain")
 
 
 def _create_index(cursor: Cursor, unique: bool) -> f.Fact:
@@ -323,7 +479,18 @@ def _alter(cursor: Cursor) -> tuple[f.Fact, ...]:
         return _alter_table(cursor)
     if cursor.accept("TYPE"):
         return (_alter_type(cursor),)
+    if cursor.accept("DOMAIN"):
+        return (_alter_domain(cursor),)
     return (f.Other("alter " + cursor.key().lower()),)
+
+
+def _alter_domain(cursor: Cursor) -> f.Fact:
+    name = cursor.name()
+    if name is None or not cursor.accept("ADD"):
+        return f.Other("alter domain")
+    rest = cursor.rest()
+    not_valid = any(a.key == "NOT" and b.key == "VALID" for a, b in itertools.pairwise(rest))
+    return f.DomainConstraint(name, "add", not_valid)
 
 
 def _alter_table(cursor: Cursor) -> tuple[f.Fact, ...]:
@@ -370,6 +537,10 @@ def _alter_table_action(table: f.Name, cursor: Cursor) -> f.Fact:
             return f.ValidateConstraint(table, name)
     elif cursor.accept("RENAME"):
         return _rename(table, cursor)
+    elif cursor.accept("DETACH", "PARTITION"):
+        partition = cursor.name()
+        concurrently = cursor.accept("CONCURRENTLY") or cursor.accept("FINALIZE")
+        return f.DetachPartition(table, partition, concurrently)
     return f.OtherAlterTable(table, render(cursor.toks))
 
 
