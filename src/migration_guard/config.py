@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -15,6 +16,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 RUNNERS = ("auto", "docker", "local")
+# PostgreSQL major versions the version-dependent rules know about; the default is the newest.
+SUPPORTED_PG_VERSIONS = range(10, 19)
+NEWEST_PG_VERSION = SUPPORTED_PG_VERSIONS[-1]
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Config:
     search_vector_columns: tuple[str, ...] = ("search_vector", "*_tsv", "*_search_vector")
     disable: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
+    enable: tuple[str, ...] = ()
+    pg_version: int = NEWEST_PG_VERSION
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
     """The keys the project set itself (the others have the contract's defaults)."""
 
@@ -72,6 +78,7 @@ _LIST_KEYS = {
     "soft_delete_columns",
     "search_vector_columns",
     "disable",
+    "enable",
 }
 KEYS = tuple(f.name for f in fields(Config) if f.name not in ("root", "explicit"))
 
@@ -115,6 +122,8 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
             ):
                 raise ConfigError(f'{where}: expected a table of rule id = "error" or "warning"')
             values[key] = dict(value)
+        elif key == "pg_version":
+            values[key] = _pg_version(value, where)
         else:
             known = ", ".join(KEYS)
             raise ConfigError(f"{where}: unknown key (known keys: {known})")
@@ -123,3 +132,16 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
             f"{source}: [tool.migration-guard] runner: expected one of {', '.join(RUNNERS)}"
         )
     return Config(root=root, explicit=frozenset(values), **values)
+
+
+def _pg_version(value: object, where: str) -> int:
+    """``17``, ``"17"`` or ``"17.2"`` -> 17, within the supported range."""
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    match = re.fullmatch(r"(\d+)(\.\d+)?", text.strip())
+    supported = f"{SUPPORTED_PG_VERSIONS[0]} to {NEWEST_PG_VERSION}"
+    if match is None:
+        raise ConfigError(f"{where}: expected a PostgreSQL major version ({supported})")
+    major = int(match.group(1))
+    if major not in SUPPORTED_PG_VERSIONS:
+        raise ConfigError(f"{where}: unsupported version {major} (supported: {supported})")
+    return major

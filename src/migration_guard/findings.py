@@ -71,6 +71,7 @@ class RuleInfo:
     severity: Severity
     summary: str
     help: str = ""
+    default_on: bool = True  # False: opt-in, runs only when named in `enable`
 
 
 @dataclass(frozen=True)

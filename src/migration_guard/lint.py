@@ -172,6 +172,7 @@ def rule_infos() -> tuple[RuleInfo, ...]:
             severity=rule.severity,
             summary=rule.summary,
             help=inspect.getdoc(rule) or "",
+            default_on=rule.default_on,
         )
         for rule in ALL_RULES
     )

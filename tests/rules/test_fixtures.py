@@ -39,17 +39,20 @@ def _cases() -> list[Any]:
     return cases
 
 
-def _settings(case: dict[str, Any]) -> RuleSettings:
-    values = {key: tuple(value) for key, value in case.get("settings", {}).items()}
-    return RuleSettings(**values)
+def _settings(rule: str, case: dict[str, Any]) -> RuleSettings:
+    """The case's settings, with the rule under test switched on (opt-in rules too)."""
+    values: dict[str, Any] = {}
+    for key, value in case.get("settings", {}).items():
+        values[key] = value if key == "pg_version" else tuple(value)
+    return RuleSettings(enabled=frozenset({rule}), **values)
 
 
 @pytest.mark.parametrize(("rule", "expected", "case"), _cases())
 def test_fixture(rule: str, expected: str, case: dict[str, Any]) -> None:
     if expected == "flagged":
-        assert_flags(case["sql"], rule, _settings(case))
+        assert_flags(case["sql"], rule, _settings(rule, case))
     else:
-        assert_clean(case["sql"], rule, _settings(case))
+        assert_clean(case["sql"], rule, _settings(rule, case))
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.id)

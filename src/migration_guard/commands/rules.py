@@ -8,6 +8,7 @@ import sys
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.errors import InputError
+from migration_guard.findings import RuleInfo
 from migration_guard.lint import rule_infos
 
 
@@ -24,19 +25,44 @@ def run(invocation: Invocation) -> int:
                 "id": info.id,
                 "severity": info.severity,
                 "summary": info.summary,
+                "default": _default(info),
                 "doc": info.help,
             }
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
         else:
-            sys.stdout.write(f"{info.id} ({info.severity}): {info.summary}\n\n{info.help}\n")
+            sys.stdout.write(
+                f"{info.id} ({info.severity}, {_default_words(info)}): {info.summary}\n\n"
+                f"{info.help}\n"
+            )
         return exit_codes.OK
     if invocation.format == "json":
         rules = [
-            {"id": info.id, "severity": info.severity, "summary": info.summary} for info in infos
+            {
+                "id": info.id,
+                "severity": info.severity,
+                "summary": info.summary,
+                "default": _default(info),
+            }
+            for info in infos
         ]
         sys.stdout.write(json.dumps({"rules": rules}, indent=2) + "\n")
         return exit_codes.OK
     width = max(len(info.id) for info in infos)
     for info in infos:
-        sys.stdout.write(f"{info.id:<{width}}  {info.severity:<7}  {info.summary}\n")
+        sys.stdout.write(
+            f"{info.id:<{width}}  {info.severity:<7}  {_default(info):<6}  {info.summary}\n"
+        )
+    opt_in = sum(1 for info in infos if not info.default_on)
+    sys.stdout.write(
+        f"\n{len(infos)} rules, {opt_in} opt-in: switch those on with "
+        "`enable = [ids]` in [tool.migration-guard].\n"
+    )
     return exit_codes.OK
+
+
+def _default(info: RuleInfo) -> str:
+    return "on" if info.default_on else "opt-in"
+
+
+def _default_words(info: RuleInfo) -> str:
+    return "on by default" if info.default_on else "opt-in"

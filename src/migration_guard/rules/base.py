@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from migration_guard.config import NEWEST_PG_VERSION
 from migration_guard.errors import ConfigError
 from migration_guard.findings import Severity
 from migration_guard.sql import facts as f
@@ -25,6 +26,8 @@ class RuleSettings:
     search_vector_columns: tuple[str, ...] = ("search_vector", "*_tsv", "*_search_vector")
     disabled: frozenset[str] = frozenset()
     severity_overrides: tuple[tuple[str, Severity], ...] = ()
+    enabled: frozenset[str] = frozenset()  # opt-in rules switched on
+    pg_version: int = NEWEST_PG_VERSION
 
     @classmethod
     def from_config(cls, config: Config) -> RuleSettings:
@@ -34,6 +37,9 @@ class RuleSettings:
         for rule_id in config.disable:
             if rule_id not in RULE_IDS:
                 raise ConfigError(f"[tool.migration-guard] disable: unknown rule id {rule_id!r}")
+        for rule_id in config.enable:
+            if rule_id not in RULE_IDS:
+                raise ConfigError(f"[tool.migration-guard] enable: unknown rule id {rule_id!r}")
         overrides: list[tuple[str, Severity]] = []
         for rule_id, level in config.severity.items():
             if rule_id not in RULE_IDS:
@@ -49,7 +55,15 @@ class RuleSettings:
             search_vector_columns=config.search_vector_columns,
             disabled=frozenset(config.disable),
             severity_overrides=tuple(overrides),
+            enabled=frozenset(config.enable),
+            pg_version=config.pg_version,
         )
+
+    def runs(self, rule: Rule) -> bool:
+        """True when ``rule`` is on: on by default or enabled, and not disabled."""
+        if rule.id in self.disabled:
+            return False
+        return rule.default_on or rule.id in self.enabled
 
     def severity_of(self, rule_id: str, default: Severity) -> Severity:
         for overridden, level in self.severity_overrides:
@@ -80,9 +94,19 @@ class Violation:
 class MigrationFacts:
     """All statements of one migration plus what the migration itself creates."""
 
-    def __init__(self, statements: tuple[StatementFacts, ...], settings: RuleSettings) -> None:
+    def __init__(
+        self,
+        statements: tuple[StatementFacts, ...],
+        settings: RuleSettings,
+        *,
+        ends_in_transaction: bool | None = None,
+    ) -> None:
         self.statements = statements
         self.settings = settings
+        # True when the SQL that follows this migration (the next revision's block of the
+        # same file) still runs in its transaction, so an open BEGIN is not left uncommitted.
+        self.ends_in_transaction = ends_in_transaction
+        self._by_kind: dict[type, list[tuple[StatementFacts, f.Fact]]] | None = None
         # table name -> (schema, index of the creating statement)
         self._new_tables: dict[str, list[tuple[str | None, int]]] = {}
         for statement in statements:
@@ -99,10 +123,14 @@ class MigrationFacts:
 
     def each(self, kind: type[FactT]) -> Iterator[tuple[StatementFacts, FactT]]:
         """Every fact of type ``kind`` with its statement, in order."""
-        for statement in self.statements:
-            for fact in statement.facts:
-                if isinstance(fact, kind):
-                    yield statement, fact
+        if self._by_kind is None:
+            # Built once, so forty rules asking for their kinds cost one pass over the facts.
+            self._by_kind = {}
+            for statement in self.statements:
+                for fact in statement.facts:
+                    self._by_kind.setdefault(type(fact), []).append((statement, fact))
+        for statement, fact in self._by_kind.get(kind, ()):
+            yield statement, fact  # type: ignore[misc]
 
     def is_new_table(self, table: f.Name, before: int) -> bool:
         """True when this migration created ``table`` before statement ``before``."""
@@ -121,6 +149,8 @@ class Rule:
     help: ClassVar[str] = ""
     # Documentation-only entries describe findings produced outside the rule engine.
     produced_elsewhere: ClassVar[bool] = False
+    # Opt-in rules run only when named in ``enable``.
+    default_on: ClassVar[bool] = True
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         return iter(())

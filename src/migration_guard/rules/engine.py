@@ -51,6 +51,8 @@ class MigrationSource:
     comment_style: Literal["python", "sql"] = "python"
     starts_in_transaction: bool | None = None
     lines: tuple[int, int] | None = None
+    # The next migration of the same SQL file continues this one's transaction.
+    ends_in_transaction: bool | None = None
     # Statements already split by migrations_from_sql_text, so the file is lexed once.
     presplit: tuple[RawStatement, ...] | None = field(default=None, compare=False, repr=False)
 
@@ -85,7 +87,8 @@ def migrations_from_sql_text(text: str, path: str) -> list[MigrationSource]:
     migrations = []
     with _collector_paused():
         blocks = split_revisions(text)
-    for block in blocks:
+    for number, block in enumerate(blocks):
+        following = blocks[number + 1] if number + 1 < len(blocks) else None
         migrations.append(
             MigrationSource(
                 revision=block.revision,
@@ -95,6 +98,7 @@ def migrations_from_sql_text(text: str, path: str) -> list[MigrationSource]:
                 comment_style="sql",
                 starts_in_transaction=block.starts_in_transaction,
                 lines=(block.first_line, block.last_line),
+                ends_in_transaction=following.starts_in_transaction if following else None,
                 presplit=block.statements,
             )
         )
@@ -164,10 +168,15 @@ class _Report:
 
 
 def _lint_one(migration: MigrationSource, settings: RuleSettings) -> _Report:
-    facts = MigrationFacts(statement_facts(migration), settings)
+    facts = MigrationFacts(
+        statement_facts(migration),
+        settings,
+        # A rendered revision runs inside the transaction Alembic opens and commits for it.
+        ends_in_transaction=migration.comment_style == "python" or migration.ends_in_transaction,
+    )
     violations: list[tuple[str, Violation]] = []
     for rule in ALL_RULES:
-        if rule.produced_elsewhere or rule.id in settings.disabled:
+        if rule.produced_elsewhere or not settings.runs(rule):
             continue
         violations.extend((rule.id, violation) for violation in rule.check(facts))
 
@@ -242,7 +251,7 @@ def _suppression_warnings(
 
     def add(key: str, rule_id: str, message: str) -> None:
         rule = get_rule(rule_id)
-        if rule is None or rule_id in settings.disabled:
+        if rule is None or not settings.runs(rule):
             return
         finding = Finding(
             rule=rule_id,
@@ -260,7 +269,10 @@ def _suppression_warnings(
         names = ", ".join(f"`{rule_id}`" for rule_id in suppression.rules) or "nothing"
         add("", "suppression-without-reason", f"Suppression of {names} gives no reason.")
     for rule_id in suppression.rules:
-        if (suppression.line, rule_id) in used or rule_id in settings.disabled:
+        suppressed = get_rule(rule_id)
+        if (suppression.line, rule_id) in used or (
+            suppressed is not None and not settings.runs(suppressed)
+        ):
             continue
         add(rule_id, "unused-suppression", _unused_message(rule_id))
     return warnings
