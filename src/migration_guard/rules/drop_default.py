@@ -1,0 +1,43 @@
+"""Rule ``drop-default``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from migration_guard.rules.base import MigrationFacts, Rule, Violation
+from migration_guard.sql import facts as f
+
+
+class DropDefault(Rule):
+    """``DROP DEFAULT`` on an existing column.
+
+    What it flags
+    -------------
+    ``ALTER TABLE … ALTER COLUMN c DROP DEFAULT`` on a table this migration did not create
+    (``op.alter_column(..., server_default=None)``).
+
+    Why it hurts
+    ------------
+    Code still running may insert rows without the column, relying on the default: after
+    the drop those inserts store NULL, or fail if the column is NOT NULL.
+
+    Do this instead
+    ---------------
+    Make every writer set the column first; then drop the default in a later release::
+
+        op.alter_column("orders", "status", server_default=None)
+    """
+
+    id = "drop-default"
+    severity = "warning"
+    summary = "default dropped from an existing column (inserts relying on it break)"
+    help = "Drop the default only after every writer sets the column itself."
+
+    def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        for statement, fact in migration.each(f.SetDefault):
+            if fact.default is None and not migration.is_new_table(fact.table, statement.index):
+                yield Violation(
+                    statement,
+                    f"`{fact.table}.{fact.column}` loses its default: inserts that omit it "
+                    "now store NULL or fail.",
+                )
