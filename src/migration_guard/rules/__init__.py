@@ -32,6 +32,7 @@ from migration_guard.rules.not_null_without_default import NotNullWithoutDefault
 from migration_guard.rules.prefer_bigint import PreferBigint
 from migration_guard.rules.prefer_identity import PreferIdentity
 from migration_guard.rules.prefer_jsonb import PreferJsonb
+from migration_guard.rules.prefer_robust_stmts import PreferRobustStmts
 from migration_guard.rules.prefer_text import PreferText
 from migration_guard.rules.prefer_timestamptz import PreferTimestamptz
 from migration_guard.rules.primary_key_without_index import PrimaryKeyWithoutIndex
@@ -113,6 +114,7 @@ ALL_RULES: tuple[Rule, ...] = (
     PreferTimestamptz(),
     CharField(),
     PreferJsonb(),
+    PreferRobustStmts(),
     # Produced outside the rule engine; listed for `rules` and configuration.
     RenderFailed(),
     SuppressionWithoutReason(),

@@ -81,11 +81,13 @@ class CreateTable:
     table: Name
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
+    guarded: bool = False  # IF NOT EXISTS
 
 
 @dataclass(frozen=True)
 class DropTable:
     table: Name
+    guarded: bool = False  # IF EXISTS
 
 
 @dataclass(frozen=True)
@@ -98,12 +100,14 @@ class RenameTable:
 class AddColumn:
     table: Name
     column: Column
+    guarded: bool = False  # IF NOT EXISTS
 
 
 @dataclass(frozen=True)
 class DropColumn:
     table: Name
     column: str
+    guarded: bool = False  # IF EXISTS
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ class AddConstraint:
 class DropConstraint:
     table: Name
     name: str
+    guarded: bool = False  # IF EXISTS
 
 
 @dataclass(frozen=True)
@@ -180,12 +185,14 @@ class CreateIndex:
     columns: tuple[str, ...] = ()  # plain column names; expressions are left out
     unique: bool = False
     concurrently: bool = False
+    guarded: bool = False  # IF NOT EXISTS
 
 
 @dataclass(frozen=True)
 class DropIndex:
     index: Name
     concurrently: bool = False
+    guarded: bool = False  # IF EXISTS
 
 
 @dataclass(frozen=True)

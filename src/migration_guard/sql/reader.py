@@ -332,7 +332,7 @@ def _create_domain(cursor: Cursor) -> f.Fact:
 
 def _create_index(cursor: Cursor, unique: bool) -> f.Fact:
     concurrently = cursor.accept("CONCURRENTLY")
-    cursor.accept("IF", "NOT", "EXISTS")
+    guarded = cursor.accept("IF", "NOT", "EXISTS")
     name = None if cursor.at("ON") else cursor.identifier()
     if not cursor.accept("ON"):
         return f.Other("create index")
@@ -347,11 +347,11 @@ def _create_index(cursor: Cursor, unique: bool) -> f.Fact:
         column = identifier_of(element[0])
         if column is not None and not (len(element) > 1 and element[1].text == "("):
             columns.append(column)
-    return f.CreateIndex(name, table, tuple(columns), unique, concurrently)
+    return f.CreateIndex(name, table, tuple(columns), unique, concurrently, guarded)
 
 
 def _create_table(cursor: Cursor) -> f.Fact:
-    cursor.accept("IF", "NOT", "EXISTS")
+    guarded = cursor.accept("IF", "NOT", "EXISTS")
     table = cursor.name()
     if table is None:
         return f.Other("create table")
@@ -364,7 +364,7 @@ def _create_table(cursor: Cursor) -> f.Fact:
             column = _column(Cursor(element))
             if column is not None:
                 columns.append(column)
-    return f.CreateTable(table, tuple(columns), tuple(constraints))
+    return f.CreateTable(table, tuple(columns), tuple(constraints), guarded)
 
 
 def _create_type(cursor: Cursor) -> f.Fact:
@@ -510,22 +510,22 @@ def _alter_table_action(table: f.Name, cursor: Cursor) -> f.Fact:
         if cursor.key() in _TABLE_CONSTRAINT_STARTS:
             return f.AddConstraint(table, _constraint(cursor))
         cursor.accept("COLUMN")
-        cursor.accept("IF", "NOT", "EXISTS")
+        guarded = cursor.accept("IF", "NOT", "EXISTS")
         column = _column(cursor)
         if column is not None:
-            return f.AddColumn(table, column)
+            return f.AddColumn(table, column, guarded)
     elif cursor.accept("DROP"):
         if cursor.accept("CONSTRAINT"):
-            cursor.accept("IF", "EXISTS")
+            guarded = cursor.accept("IF", "EXISTS")
             name = cursor.identifier()
             if name is not None:
-                return f.DropConstraint(table, name)
+                return f.DropConstraint(table, name, guarded)
         else:
             cursor.accept("COLUMN")
-            cursor.accept("IF", "EXISTS")
+            guarded = cursor.accept("IF", "EXISTS")
             column_name = cursor.identifier()
             if column_name is not None:
-                return f.DropColumn(table, column_name)
+                return f.DropColumn(table, column_name, guarded)
     elif cursor.accept("ALTER"):
         cursor.accept("COLUMN")
         column_name = cursor.identifier()
@@ -618,16 +618,16 @@ def _drop(cursor: Cursor) -> tuple[f.Fact, ...]:
         return (f.Other("drop " + kind.lower()),)
     cursor.advance()
     concurrently = kind == "INDEX" and cursor.accept("CONCURRENTLY")
-    cursor.accept("IF", "EXISTS")
+    guarded = cursor.accept("IF", "EXISTS")
     found: list[f.Fact] = []
     while True:
         name = cursor.name()
         if name is None:
             break
         if kind == "TABLE":
-            found.append(f.DropTable(name))
+            found.append(f.DropTable(name, guarded))
         elif kind == "INDEX":
-            found.append(f.DropIndex(name, concurrently))
+            found.append(f.DropIndex(name, concurrently, guarded))
         else:
             found.append(f.DropType(name))
         if not cursor.accept(","):
