@@ -129,8 +129,7 @@ class MigrationFacts:
             for statement in self.statements:
                 for fact in statement.facts:
                     self._by_kind.setdefault(type(fact), []).append((statement, fact))
-        for statement, fact in self._by_kind.get(kind, ()):
-            yield statement, fact  # type: ignore[misc]
+        yield from self._by_kind.get(kind, ())  # type: ignore[misc]
 
     def is_new_table(self, table: f.Name, before: int) -> bool:
         """True when this migration created ``table`` before statement ``before``."""

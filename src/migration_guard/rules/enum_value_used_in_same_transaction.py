@@ -38,6 +38,8 @@ class EnumValueUsedInSameTransaction(Rule):
     help = "Add the value in op.get_context().autocommit_block() (or an earlier migration)."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        if next(migration.each(f.AddEnumValue), None) is None:
+            return
         added: dict[str, f.Name] = {}  # value -> type, uncommitted
         for statement in migration.statements:
             for fact in statement.facts:

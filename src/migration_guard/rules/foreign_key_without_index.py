@@ -39,6 +39,8 @@ class ForeignKeyWithoutIndex(Rule):
     help = "Create an index whose leading columns are the foreign key's columns."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        if not any(True for _ in _foreign_keys(migration)):
+            return
         indexed = _indexed_column_lists(migration)
         added = {(fact.table.name, fact.column.name) for _, fact in migration.each(f.AddColumn)}
         for statement, table, columns in _foreign_keys(migration):
@@ -81,18 +83,18 @@ def _indexed_column_lists(migration: MigrationFacts) -> dict[str, list[tuple[str
 def _foreign_keys(
     migration: MigrationFacts,
 ) -> Iterator[tuple[StatementFacts, f.Name, tuple[str, ...]]]:
-    for statement in migration.statements:
-        for fact in statement.facts:
-            if isinstance(fact, f.CreateTable):
-                for column in fact.columns:
-                    if column.references is not None:
-                        yield statement, fact.table, (column.name,)
-                for constraint in fact.constraints:
-                    if constraint.kind == "foreign-key" and constraint.columns:
-                        yield statement, fact.table, constraint.columns
-            elif isinstance(fact, f.AddColumn) and fact.column.references is not None:
-                yield statement, fact.table, (fact.column.name,)
-            elif isinstance(fact, f.AddConstraint):
-                constraint = fact.constraint
-                if constraint.kind == "foreign-key" and constraint.columns:
-                    yield statement, fact.table, constraint.columns
+    found: list[tuple[StatementFacts, f.Name, tuple[str, ...]]] = []
+    for statement, table in migration.each(f.CreateTable):
+        for column in table.columns:
+            if column.references is not None:
+                found.append((statement, table.table, (column.name,)))
+        for constraint in table.constraints:
+            if constraint.kind == "foreign-key" and constraint.columns:
+                found.append((statement, table.table, constraint.columns))
+    for statement, added in migration.each(f.AddColumn):
+        if added.column.references is not None:
+            found.append((statement, added.table, (added.column.name,)))
+    for statement, fact in migration.each(f.AddConstraint):
+        if fact.constraint.kind == "foreign-key" and fact.constraint.columns:
+            found.append((statement, fact.table, fact.constraint.columns))
+    yield from sorted(found, key=lambda entry: entry[0].index)

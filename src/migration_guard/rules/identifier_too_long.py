@@ -8,6 +8,17 @@ from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Vio
 from migration_guard.sql import facts as f
 
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
+_NAMING: tuple[type[f.Fact], ...] = (
+    f.CreateTable,
+    f.AddColumn,
+    f.AddConstraint,
+    f.CreateIndex,
+    f.CreateEnum,
+    f.RenameTable,
+    f.RenameType,
+    f.RenameColumn,
+    f.RenameConstraint,
+)
 
 
 class IdentifierTooLong(Rule):
@@ -38,11 +49,16 @@ class IdentifierTooLong(Rule):
     help = "Choose a name of at most 63 bytes (set the name explicitly in op.* calls)."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
-        for statement in migration.statements:
-            for fact in statement.facts:
-                for kind, name in _new_names(fact):
-                    if len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
-                        yield _violation(statement, kind, name)
+        found: list[tuple[StatementFacts, f.Fact]] = []
+        for naming in _NAMING:
+            found += migration.each(naming)
+        for statement, fact in sorted(found, key=lambda pair: pair[0].index):
+            for kind, name in _new_names(fact):
+                # A name's UTF-8 length is at least its character count.
+                if len(name) > MAX_IDENTIFIER_BYTES // 4 and (
+                    len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES
+                ):
+                    yield _violation(statement, kind, name)
 
 
 def _violation(statement: StatementFacts, kind: str, name: str) -> Violation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_guard.rules.base import MigrationFacts, Rule, Violation
+from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
 from migration_guard.sql import facts as f
 
 
@@ -37,17 +37,16 @@ class WholeTableUpdate(Rule):
     help = "Backfill in batches (WHERE id BETWEEN …) outside the transaction, or in a job."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
-        for statement in migration.statements:
-            if statement.in_transaction is False:
+        changes: list[tuple[StatementFacts, f.Update | f.Delete]] = [*migration.each(f.Update)]
+        changes += migration.each(f.Delete)
+        for statement, fact in sorted(changes, key=lambda pair: pair[0].index):
+            if statement.in_transaction is False or fact.where:
                 continue
-            for fact in statement.facts:
-                if not isinstance(fact, (f.Update, f.Delete)) or fact.where:
-                    continue
-                if migration.is_new_table(fact.table, statement.index):
-                    continue
-                verb = "UPDATE" if isinstance(fact, f.Update) else "DELETE"
-                yield Violation(
-                    statement,
-                    f"{verb} without WHERE touches every row of existing table `{fact.table}` "
-                    "and locks them until the migration commits.",
-                )
+            if migration.is_new_table(fact.table, statement.index):
+                continue
+            verb = "UPDATE" if isinstance(fact, f.Update) else "DELETE"
+            yield Violation(
+                statement,
+                f"{verb} without WHERE touches every row of existing table `{fact.table}` "
+                "and locks them until the migration commits.",
+            )
