@@ -11,6 +11,7 @@ from migration_guard.rules.char_field import CharField
 from migration_guard.rules.column_type_change import ColumnTypeChange
 from migration_guard.rules.concurrently_in_transaction import ConcurrentlyInTransaction
 from migration_guard.rules.constraint_without_not_valid import ConstraintWithoutNotValid
+from migration_guard.rules.default_rewrite_before_pg11 import DefaultRewriteBeforePg11
 from migration_guard.rules.detach_partition_not_concurrent import DetachPartitionNotConcurrent
 from migration_guard.rules.domain_check_constraint import DomainCheckConstraint
 from migration_guard.rules.drop_column import DropColumn
@@ -22,6 +23,9 @@ from migration_guard.rules.drop_not_null import DropNotNull
 from migration_guard.rules.drop_table import DropTable
 from migration_guard.rules.duplicate_column_assignment import DuplicateColumnAssignment
 from migration_guard.rules.enum_recreated import EnumRecreated
+from migration_guard.rules.enum_value_in_transaction_before_pg12 import (
+    EnumValueInTransactionBeforePg12,
+)
 from migration_guard.rules.enum_value_used_in_same_transaction import EnumValueUsedInSameTransaction
 from migration_guard.rules.exclusion_constraint import ExclusionConstraint
 from migration_guard.rules.foreign_key_without_index import ForeignKeyWithoutIndex
@@ -44,8 +48,6 @@ from migration_guard.rules.produced_elsewhere import (
 from migration_guard.rules.reindex_not_concurrent import ReindexNotConcurrent
 from migration_guard.rules.rename_column import RenameColumn
 from migration_guard.rules.rename_table import RenameTable
-
-# Added in issue 11.
 from migration_guard.rules.require_lock_timeout import RequireLockTimeout
 from migration_guard.rules.require_statement_timeout import RequireStatementTimeout
 from migration_guard.rules.search_vector_type import SearchVectorType
@@ -108,6 +110,8 @@ ALL_RULES: tuple[Rule, ...] = (
     AutoIncrementColumn(),
     StoredGeneratedColumn(),
     ExclusionConstraint(),
+    DefaultRewriteBeforePg11(),
+    EnumValueInTransactionBeforePg12(),
     PreferBigint(),
     PreferIdentity(),
     PreferText(),
