@@ -16,7 +16,9 @@ class ForeignKeyWithoutIndex(Rule):
     A foreign key (in ``CREATE TABLE`` or ``ADD CONSTRAINT``) on a table created in this
     migration, or on columns added in it, when no index, primary key or unique constraint
     of the migration starts with the key's columns. Foreign keys on older columns are left
-    alone: an index from an earlier migration may cover them.
+    alone: an index from an earlier migration may cover them. Opt-in
+    (``enable = ["foreign-key-without-index"]``): on CTFd's real history it makes 38 findings,
+    right for PostgreSQL but mostly on small lookup tables nobody deletes from.
 
     Why it hurts
     ------------
@@ -37,6 +39,7 @@ class ForeignKeyWithoutIndex(Rule):
     severity = "warning"
     summary = "foreign key on new columns without an index on them"
     help = "Create an index whose leading columns are the foreign key's columns."
+    default_on = False
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         if not any(True for _ in _foreign_keys(migration)):
