@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -157,11 +158,16 @@ def test_failing_initdb_is_reported_and_cleaned_up(
         return folder
 
     monkeypatch.setattr(postgres.tempfile, "mkdtemp", recording_mkdtemp)
-    with pytest.raises(EnvironmentProblem) as raised:
-        postgres.start_postgres(bin_dir)
+    try:
+        with pytest.raises(EnvironmentProblem) as raised:
+            postgres.start_postgres(bin_dir)
+    finally:  # as root, the binaries (in pytest's 0700 folder) were copied for nobody
+        for copy in [path for path in made if path.name.startswith("migration-guard-cache-")]:
+            shutil.rmtree(copy, ignore_errors=True)
     assert "\n" not in str(raised.value)
-    assert len(made) == 1
-    assert not made[0].exists()
+    servers = [path for path in made if path.name.startswith("migration-guard-pg-")]
+    assert len(servers) == 1
+    assert not servers[0].exists()
 
 
 def test_binaries_from_the_wheel_are_preferred() -> None:

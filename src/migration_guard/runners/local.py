@@ -4,13 +4,13 @@ The server's data folder persists under the user's cache folder
 (``$XDG_CACHE_HOME/migration-guard/postgres``) and holds one template database per state of the
 history, named by a hash of the versions folder and env.py. A second ``new`` on an unchanged
 history skips ``initdb`` and the replay of every migration: it starts the server, copies the
-template (``CREATE DATABASE … TEMPLATE``) and autogenerates against the copy.
+template (``CREATE DATABASE … TEMPLATE``) and autogenerates against the copy. As root the
+folders are made as :mod:`migration_guard.runners.cache_folders` describes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners import cache_folders as folders
 from migration_guard.runners import postgres as pg
 from migration_guard.runners.pinned import child_environment
 
@@ -63,15 +64,6 @@ def history_key(settings: AlembicSettings) -> str:
     if env_py.is_file():
         digest.update(b"env.py\0" + env_py.read_bytes())
     return digest.hexdigest()
-
-
-def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/migration-guard`` (``MIGRATION_GUARD_CACHE`` overrides it)."""
-    override = os.environ.get("MIGRATION_GUARD_CACHE")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "migration-guard"
 
 
 def autogenerate_local(
@@ -196,12 +188,16 @@ def run_autogenerate(
 @contextlib.contextmanager
 def cluster(say: Callable[[str], None] = print) -> Iterator[pg.RunningPostgres]:
     """The cached server, started for the ``with`` block; one user of the cache at a time."""
-    binaries = pg.find_binaries()
     account = pg._server_account()
-    home = _cluster_home(account)
-    lock_path = home.parent / (home.name + ".lock")
-    with lock_path.open("w") as lock, pg._sigterm_as_exit():
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    private = folders.private_cache(account is not None)
+    with folders.locked(private / "postgres.lock"), pg._sigterm_as_exit():
+        with folders.locked(private / folders.FOLDERS_LOCK):
+            base = folders.server_base(private, account is not None)
+            binaries = pg.find_binaries()
+            if account is not None:
+                binaries = folders.reachable_binaries(binaries, base)
+        home = base / "postgres"
+        _own_home(home, account)
         server = _start_cached(binaries, home, account, say)
         try:
             yield server
@@ -255,33 +251,12 @@ def _stop_stale(binaries: Path, home: Path, account: pwd.struct_passwd | None) -
 
 def _reset(home: Path, account: pwd.struct_passwd | None) -> None:
     shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    if account is not None:
-        os.chown(home, account.pw_uid, account.pw_gid)
+    _own_home(home, account)
 
 
-def _cluster_home(account: pwd.struct_passwd | None) -> Path:
-    """Where the cached cluster lives; as root, somewhere its unprivileged owner can reach."""
-    root = cache_root()
-    if account is not None and not _reachable_by_others(root):
-        # one stand-in folder per cache folder, so separate caches stay separate
-        tag = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
-        temp = Path(tempfile.gettempdir())
-        parent = temp if _reachable_by_others(temp) else Path("/tmp")
-        root = parent / f"migration-guard-cache-{os.geteuid()}" / tag
-    home = root / "postgres"
-    home.mkdir(parents=True, exist_ok=True)
-    if account is not None:
-        for folder in (root.parent, root, home):
-            os.chmod(folder, 0o755)
-        os.chown(home, account.pw_uid, account.pw_gid)
-    return home
-
-
-def _reachable_by_others(path: Path) -> bool:
-    path = path.resolve()
-    existing = path if path.exists() else next(p for p in path.parents if p.exists())
-    return all(os.stat(folder).st_mode & 0o001 for folder in (existing, *existing.parents))
+def _own_home(home: Path, account: pwd.struct_passwd | None) -> None:
+    """The cluster's folder: the server's account's, mode 0700, never a symlink."""
+    folders.owned_folder(home, 0o700, owner=None if account is None else account.pw_uid)
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:

@@ -99,6 +99,10 @@ def start_postgres(bin_dir: Path | None = None) -> RunningPostgres:
     """Start a server; the caller must call ``stop()``. Raise EnvironmentProblem if impossible."""
     binaries = find_binaries(bin_dir)
     account = _server_account()
+    if account is not None:
+        from migration_guard.runners.cache_folders import binaries_for_nobody
+
+        binaries = binaries_for_nobody(binaries)
     directory = Path(tempfile.mkdtemp(prefix="migration-guard-pg-", dir=_temp_parent(account)))
     try:
         if account is not None:
