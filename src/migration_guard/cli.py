@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
     rebase.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
 
+    trace = add_command(
+        "trace", help="run revisions on a throwaway PostgreSQL and report what they do"
+    )
+    trace.add_argument("revisions", nargs="*", metavar="REV", help="revisions to trace")
+    trace_selection = trace.add_mutually_exclusive_group()
+    trace_selection.add_argument("--all", action="store_true", help="every revision (the default)")
+    trace_selection.add_argument(
+        "--base", metavar="REF", help="revisions added since the merge-base with REF"
+    )
+    trace.add_argument("--runner", choices=RUNNERS, help="trace locally or in docker compose")
+    trace.add_argument(
+        "--seed", action="store_true", default=None, help="synthetic rows in every table first"
+    )
+
     rules = add_command("rules", help="list the rules or show one rule's documentation")
     rules.add_argument("rule", nargs="?", metavar="RULE")
     return parser

@@ -43,6 +43,8 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     enable: tuple[str, ...] = ()
     pg_version: int = NEWEST_PG_VERSION
+    trace: bool | str = False
+    trace_seed: bool | str = False
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
     """The keys the project set itself (the others have the contract's defaults)."""
 
@@ -115,6 +117,14 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
         elif key == "max_heads":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: expected a whole number of at least 1")
+            values[key] = value
+        elif key == "trace":
+            if value not in (True, False, "hook"):
+                raise ConfigError(f'{where}: expected true, false or "hook"')
+            values[key] = value
+        elif key == "trace_seed":
+            if not isinstance(value, (bool, str)) or value == "":
+                raise ConfigError(f"{where}: expected true, false or a seed SQL file path")
             values[key] = value
         elif key == "severity":
             if not isinstance(value, dict) or not all(

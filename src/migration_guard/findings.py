@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -89,6 +89,8 @@ class Report:
     revisions: tuple[str, ...] = ()
     sql: tuple[tuple[str, str], ...] = ()
     rules: tuple[RuleInfo, ...] = ()
+    trace: tuple[dict[str, Any], ...] = ()
+    """``trace``: one entry per traced revision (the contract's shape; ``_``-keys stay inside)."""
 
     @property
     def failed(self) -> bool:
@@ -100,7 +102,12 @@ class Report:
         if self.command in ("heads", "check"):
             document["heads"] = list(self.heads)
             document["problems"] = [problem.to_json() for problem in self.problems]
-        if self.command in ("lint", "check"):
+        if self.command in ("lint", "check", "trace"):
             document["findings"] = [finding.to_json() for finding in self.findings]
             document["revisions"] = list(self.revisions)
+        if self.command == "trace" or self.trace:
+            document["trace"] = [
+                {key: value for key, value in entry.items() if not key.startswith("_")}
+                for entry in self.trace
+            ]
         return document

@@ -76,6 +76,11 @@ def render_summary(report: Report) -> str:
             out.append("| " + " | ".join(row) + " |")
         out.append("")
 
+    if report.trace:
+        from migration_guard.report.trace_table import markdown_tables, mermaid_graph
+
+        out += ["### Trace", "", *mermaid_graph(report.trace), *markdown_tables(report.trace)]
+
     sql = dict(report.sql)
     revisions = list(report.revisions)
     revisions += [rev for rev, _ in report.sql if rev not in revisions]

@@ -67,6 +67,10 @@ def render(report: Report, *, color: bool) -> str:
         lines.extend(_problem(problem, color))
     for finding in report.findings:
         lines.extend(_finding(finding, color))
+    if report.trace:
+        from migration_guard.report.trace_table import text_tables
+
+        lines.extend(text_tables(report.trace))
     closing = summary_line(report)
     if report.failed:
         closing = _paint(closing, _BOLD + _RED, color)

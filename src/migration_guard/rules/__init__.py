@@ -55,6 +55,7 @@ from migration_guard.rules.set_not_null import SetNotNull
 from migration_guard.rules.soft_delete_pair import SoftDeletePair
 from migration_guard.rules.statements_after_access_exclusive import StatementsAfterAccessExclusive
 from migration_guard.rules.stored_generated_column import StoredGeneratedColumn
+from migration_guard.rules.traced import TRACE_RULES
 from migration_guard.rules.transaction_nesting import TransactionNesting
 from migration_guard.rules.truncate_cascade import TruncateCascade
 from migration_guard.rules.uncommitted_transaction import UncommittedTransaction
@@ -123,6 +124,8 @@ ALL_RULES: tuple[Rule, ...] = (
     RenderFailed(),
     SuppressionWithoutReason(),
     UnusedSuppression(),
+    # Produced by `trace` from what PostgreSQL did.
+    *TRACE_RULES,
 )
 
 RULE_IDS: frozenset[str] = frozenset(rule.id for rule in ALL_RULES)

@@ -12,6 +12,7 @@ from migration_guard.findings import Finding
 from migration_guard.rules import ALL_RULES, RULE_IDS, get_rule
 from migration_guard.rules.base import MigrationFacts, RuleSettings, StatementFacts, Violation
 from migration_guard.rules.suppressions import Suppression, find_suppressions
+from migration_guard.rules.traced import TRACE_RULE_IDS
 from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
 from migration_guard.sql.split import is_alembic_bookkeeping, split_revisions
@@ -273,6 +274,8 @@ def _suppression_warnings(
         if (suppression.line, rule_id) in used or (
             suppressed is not None and not settings.runs(suppressed)
         ):
+            continue
+        if rule_id in TRACE_RULE_IDS:  # judged by `trace`, not by the SQL
             continue
         add(rule_id, "unused-suppression", _unused_message(rule_id))
     return warnings

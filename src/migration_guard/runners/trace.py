@@ -1,0 +1,73 @@
+"""Trace revisions on a throwaway database (the parent's side of the trace job)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.runners.child import run_job
+
+TRACE_JOB = "migration_guard.runners.trace_worker"
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    """What to trace: revisions in graph order, the first one's parents, and the seed."""
+
+    revisions: tuple[str, ...]
+    parents: tuple[str, ...]
+    seed: bool | str = False
+
+    def to_json(self, settings: AlembicSettings) -> dict[str, Any]:
+        return {
+            "ini_path": str(settings.ini_path),
+            "revisions": list(self.revisions),
+            "seed": self.seed,
+        }
+
+
+@dataclass(frozen=True)
+class TraceOutcome:
+    """The trace job's result: one entry per revision (see the worker) and the seeded tables."""
+
+    revisions: tuple[dict[str, Any], ...]
+    seeded_tables: tuple[str, ...] = field(default=())
+
+
+def trace_in_database(
+    settings: AlembicSettings, request: TraceRequest, url: str, database_url_env: str
+) -> TraceOutcome:
+    """Run the trace job against ``url`` (already at ``request.parents``)."""
+    result = run_job(
+        TRACE_JOB,
+        request.to_json(settings),
+        cwd=settings.working_dir,
+        database_url_env=database_url_env,
+        url=url,
+        what="trace",
+    )
+    return TraceOutcome(tuple(result["revisions"]), tuple(result["seeded_tables"]))
+
+
+def trace_local(
+    settings: AlembicSettings,
+    request: TraceRequest,
+    database_url_env: str,
+    *,
+    say: Callable[[str], None] = print,
+) -> TraceOutcome:
+    """Trace on the cached private server, in a copy of the template at the parents."""
+    from migration_guard.runners.throwaway import database_at
+
+    with database_at(settings, database_url_env, request.parents, say=say) as url:
+        return trace_in_database(settings, request, url, database_url_env)
+
+
+def seed_path(root: Path, seed: bool | str) -> bool | str:
+    """The config's ``trace_seed`` with a file made absolute (the child runs elsewhere)."""
+    if isinstance(seed, str):
+        return str((root / seed).resolve())
+    return seed

@@ -1,0 +1,212 @@
+"""The trace job (runs in a pinned child): each revision up, down and up again, observed.
+
+``python -m migration_guard.runners.trace_worker REQUEST.json RESULT.json`` (see
+:mod:`migration_guard.runners.child`). The request names alembic.ini, the revisions in graph
+order and an optional seed; the database (already at the first revision's parent) is the pinned
+URL. For each revision the result holds every statement its first upgrade executed (SQL, the
+line of the revision file that issued it, locks held right after it, tables rewritten,
+constraints added NOT VALID or validated, milliseconds, whether a transaction was open), how
+upgrade and downgrade went, and the schema differences a downgrade left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from migration_guard.runners import trace_observe as observe
+from migration_guard.runners.child import job_main, one_line
+from migration_guard.runners.pinned import PINNED_URL_ENV
+
+
+@dataclass
+class _Recorder:
+    """The cursor listener's state: which revision file is running and what it executed."""
+
+    observer: Any
+    files: set[str] = field(default_factory=set)
+    tracing: bool = False
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    existing: set[str] = field(default_factory=set)
+    pids: dict[int, int] = field(default_factory=dict)
+    last: observe.Snapshot | None = None
+    pending_line: int | None = None
+    started: float = 0.0
+
+    def line_of(self, frame: FrameType | None) -> int | None:
+        while frame is not None:
+            if frame.f_code.co_filename in self.files:
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        self.pending_line = self.line_of(sys._getframe(1))
+        if not self.tracing or self.pending_line is None:
+            return
+        dbapi = conn.connection.dbapi_connection
+        if id(dbapi) not in self.pids:
+            self.pids[id(dbapi)] = observe.backend_pid(dbapi)
+        if self.last is None:
+            self.last = observe.snapshot(dbapi)
+        self.started = time.perf_counter()
+
+    def after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        line = self.pending_line
+        if not self.tracing or line is None:
+            return
+        elapsed = (time.perf_counter() - self.started) * 1000
+        dbapi = conn.connection.dbapi_connection
+        now = observe.snapshot(dbapi)
+        previous = self.last or now
+        not_valid, validated = observe.constraint_changes(previous, now)
+        self.statements.append(
+            {
+                "sql": statement.strip(),
+                "line": line,
+                "locks": observe.held_locks(self.observer, self.pids[id(dbapi)]),
+                "rewrites": observe.rewritten(previous, now, self.existing),
+                "not_valid": not_valid,
+                "validated": validated,
+                "ms": round(elapsed, 2),
+                "in_transaction": not getattr(dbapi, "autocommit", False),
+            }
+        )
+        self.last = now
+
+
+def trace(request: dict[str, Any]) -> dict[str, Any]:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    ini_path = Path(request["ini_path"])
+    os.chdir(ini_path.parent)
+    toml = ini_path.parent / "pyproject.toml"
+    if ini_path.suffix == ".toml":
+        config = Config(toml_file=str(ini_path))
+    else:
+        config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
+    script = ScriptDirectory.from_config(config)
+    observer = observe.connect_observer(os.environ[PINNED_URL_ENV])
+    recorder = _Recorder(observer)
+    event.listen(Engine, "before_cursor_execute", recorder.before)
+    event.listen(Engine, "after_cursor_execute", recorder.after)
+    results: list[dict[str, Any]] = []
+    seeded: list[str] = []
+    try:
+        for index, rev in enumerate(request["revisions"]):
+            found = script.get_revision(rev)
+            recorder.files = {found.path, os.path.realpath(found.path)}
+            try:
+                _bring_to_parents(command, config, observer, found._all_down_revisions)
+            except Exception as error:
+                results.append({"revision": rev, "skipped": one_line(error)})
+                continue
+            if index == 0 and request.get("seed"):
+                from migration_guard.runners.seed import seed_database
+
+                seeded = seed_database(observer, request["seed"])
+            results.append(_trace_one(config, script, found, recorder))
+    finally:
+        observer.close()
+    return {"revisions": results, "seeded_tables": seeded}
+
+
+def _bring_to_parents(command: Any, config: Any, observer: Any, down: Any) -> None:
+    """Upgrade (untraced) until every parent of the next revision is applied."""
+    parents = [down] if isinstance(down, str) else list(down or ())
+    heads = observe.version_heads(observer)
+    for parent in parents:
+        if heads is not None and parent in heads:
+            continue
+        command.upgrade(config, parent)
+
+
+def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dict[str, Any]:
+    rev = found.revision
+    entry: dict[str, Any] = {"revision": rev, "upgrade": "ok", "downgrade": "skipped"}
+    before = observe.catalogue(recorder.observer)
+    recorder.existing = observe.existing_tables(recorder.observer)
+    recorder.statements, recorder.last, recorder.pids = [], None, {}
+    recorder.tracing = True
+    try:
+        _run_step(config, script, found, upgrade=True)
+    except Exception as error:
+        entry.update(upgrade="failed", error=_error_text(error), line=_failed_line(recorder, error))
+        return entry
+    finally:
+        recorder.tracing = False
+        entry["statements"] = recorder.statements
+    try:
+        _run_step(config, script, found, upgrade=False)
+    except Exception as error:
+        entry.update(
+            downgrade="failed", error=_error_text(error), line=_failed_line(recorder, error)
+        )
+        return entry
+    after = observe.catalogue(recorder.observer)
+    if after != before:
+        entry["downgrade"] = "not-reversible"
+        entry["left_behind"] = sorted(set(after) - set(before))
+        entry["missing"] = sorted(set(before) - set(after))
+    else:
+        entry["downgrade"] = "ok"
+    try:
+        _run_step(config, script, found, upgrade=True)
+    except Exception as error:
+        if entry["downgrade"] == "ok":
+            entry.update(
+                upgrade="failed",
+                error="again after downgrade: " + _error_text(error),
+                line=_failed_line(recorder, error),
+            )
+        # else it failed on what the downgrade left behind: that is the finding already
+    return entry
+
+
+def _run_step(config: Any, script: Any, found: Any, *, upgrade: bool) -> None:
+    """One revision up or down with the project's env.py, as ``alembic upgrade`` runs it."""
+    from alembic.runtime import migration
+    from alembic.runtime.environment import EnvironmentContext
+
+    step = migration.RevisionStep(script.revision_map, found, upgrade)
+    with EnvironmentContext(
+        config,
+        script,
+        fn=lambda heads, context: [step],
+        destination_rev=found.revision if upgrade else found.down_revision,
+    ):
+        script.run_env()
+
+
+def _error_text(error: BaseException) -> str:
+    """The PostgreSQL error's first line without SQLAlchemy's ``(driver.errors.Name)`` prefix."""
+    original = getattr(error, "orig", None)
+    if original is not None and str(original).strip():
+        return str(original).strip().splitlines()[0]
+    return one_line(error)
+
+
+def _failed_line(recorder: _Recorder, error: BaseException) -> int | None:
+    """The revision file's line of the failing statement, else of the raising frame."""
+    if getattr(error, "orig", None) is not None and recorder.pending_line is not None:
+        return recorder.pending_line
+    tb = error.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in recorder.files:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line if line is not None else recorder.pending_line
+
+
+if __name__ == "__main__":
+    raise SystemExit(job_main(trace, sys.argv[1:]))

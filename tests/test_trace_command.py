@@ -1,0 +1,383 @@
+"""``trace``: real Alembic revisions run on a real throwaway PostgreSQL, facts per statement."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.projects import ENV_PY, make_project
+
+pytestmark = pytest.mark.slow
+
+REVISION = '''"""{message}
+
+Revision ID: {revision}
+Revises: {down_text}
+"""
+{header}
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+{upgrade}
+
+
+def downgrade():
+{downgrade}
+'''
+
+
+def _indent(body: str) -> str:
+    return "\n".join("    " + line if line else "" for line in body.strip("\n").splitlines())
+
+
+def write_revision(
+    root: Path,
+    revision: str,
+    down: str | None,
+    upgrade: str,
+    downgrade: str = "pass",
+    header: str = "",
+) -> Path:
+    path = root / "migrations" / "versions" / f"{revision}_step.py"
+    path.write_text(
+        REVISION.format(
+            message=f"step {revision}",
+            revision=revision,
+            down_text=down or "",
+            down=repr(down),
+            header=header,
+            upgrade=_indent(upgrade),
+            downgrade=_indent(downgrade),
+        )
+    )
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, text in enumerate(path.read_text().splitlines(), start=1):
+        if needle in text:
+            return number
+    raise AssertionError(needle)
+
+
+def trace(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(root),
+            "--format",
+            "json",
+            "trace",
+            "--runner",
+            "local",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    return completed.returncode, json.loads(completed.stdout)
+
+
+BASE_TABLE = """
+op.create_table(
+    "orders",
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("amount", sa.Integer(), nullable=False),
+    sa.Column("note", sa.String(40)),
+)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = make_project(tmp_path / "app")
+    write_revision(root, "a1", None, BASE_TABLE, 'op.drop_table("orders")')
+    return root
+
+
+def entry(report: dict[str, Any], revision: str) -> dict[str, Any]:
+    (found,) = [e for e in report["trace"] if e["revision"] == revision]
+    return found
+
+
+def rules_of(report: dict[str, Any], revision: str) -> list[str]:
+    return [f["rule"] for f in report["findings"] if f["revision"] == revision]
+
+
+def test_integer_to_bigint_rewrites_under_access_exclusive_lock(project: Path) -> None:
+    path = write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.alter_column("orders", "amount", type_=sa.BigInteger())',
+        'op.alter_column("orders", "amount", type_=sa.Integer())',
+    )
+    code, report = trace(project, "b2")
+    traced = entry(report, "b2")
+    assert traced["upgrade"] == "ok" and traced["downgrade"] == "ok"
+    (statement,) = [s for s in traced["statements"] if "ALTER TABLE" in s["sql"]]
+    assert statement["rewrites"] == ["orders"]
+    assert {"relation": "orders", "mode": "AccessExclusiveLock"} in statement["locks"]
+    assert statement["line"] == line_of(path, "op.alter_column")
+    assert statement["path"] == "migrations/versions/b2_step.py"
+    rewrite = [f for f in report["findings"] if f["rule"] == "table-rewrite"]
+    assert rewrite and rewrite[0]["line"] == statement["line"]
+    assert "column-type-change" not in rules_of(report, "b2")  # the observed fact replaces it
+    assert "access-exclusive-lock" not in rules_of(
+        report, "b2"
+    )  # one statement: held by none other
+    assert code == 0
+    assert report["revisions"] == ["b2"]
+
+
+def test_varchar_to_text_and_constant_default_are_not_rewrites(project: Path) -> None:
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.alter_column("orders", "note", type_=sa.Text())\n'
+        'op.add_column("orders", sa.Column("status", sa.Text(), nullable=False, server_default="new"))',
+        'op.drop_column("orders", "status")\nop.alter_column("orders", "note", type_=sa.String(40))',
+    )
+    _code, report = trace(project, "b2")
+    statements = entry(report, "b2")["statements"]
+    assert len([s for s in statements if "ALTER TABLE" in s["sql"]]) == 2
+    assert all(s["rewrites"] == [] for s in statements)
+    assert "table-rewrite" not in rules_of(report, "b2")
+    assert "column-type-change" not in rules_of(report, "b2")
+
+
+def test_create_index_takes_share_lock_concurrently_does_not(project: Path) -> None:
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.create_index("ix_orders_amount", "orders", ["amount"])\n'
+        "with op.get_context().autocommit_block():\n"
+        '    op.create_index("ix_orders_note", "orders", ["note"], postgresql_concurrently=True)',
+        'op.drop_index("ix_orders_note")\nop.drop_index("ix_orders_amount")',
+    )
+    _code, report = trace(project, "b2")
+    statements = entry(report, "b2")["statements"]
+    (plain,) = [s for s in statements if "ix_orders_amount" in s["sql"]]
+    (concurrent,) = [s for s in statements if "ix_orders_note" in s["sql"]]
+    assert {"relation": "orders", "mode": "ShareLock"} in plain["locks"]
+    assert "CONCURRENTLY" in concurrent["sql"]
+    assert not [lock for lock in concurrent["locks"] if lock["mode"] == "ShareLock"]
+    assert entry(report, "b2")["downgrade"] == "ok"
+
+
+def test_not_valid_then_validate_is_observed(project: Path) -> None:
+    path = write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.execute("ALTER TABLE orders ADD CONSTRAINT ck_amount CHECK (amount > 0) NOT VALID")\n'
+        'op.execute("ALTER TABLE orders VALIDATE CONSTRAINT ck_amount")',
+        'op.drop_constraint("ck_amount", "orders")',
+    )
+    _code, report = trace(project, "b2")
+    facts = entry(report, "b2")
+    assert facts["downgrade"] == "ok"
+    text = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(project),
+            "--no-color",
+            "trace",
+            "--runner",
+            "local",
+            "b2",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert f"{line_of(path, 'NOT VALID')}" in text
+    assert "NOT VALID orders.ck_amount" in text
+    assert "validated orders.ck_amount" in text
+    held = [f for f in report["findings"] if f["rule"] == "access-exclusive-lock"]
+    assert held and held[0]["line"] == line_of(path, "NOT VALID")
+
+
+def test_downgrade_leaving_a_column_behind_is_not_reversible(project: Path) -> None:
+    path = write_revision(
+        project, "b2", "a1", 'op.add_column("orders", sa.Column("extra", sa.Text()))', "pass"
+    )
+    code, report = trace(project, "b2")
+    assert entry(report, "b2")["downgrade"] == "not-reversible"
+    (finding,) = [f for f in report["findings"] if f["rule"] == "downgrade-not-reversible"]
+    assert "orders.extra" in finding["message"]
+    assert finding["severity"] == "error" and finding["line"] == line_of(path, "def downgrade")
+    assert code == 1
+
+
+def test_downgrade_not_reversible_can_be_suppressed(project: Path) -> None:
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("extra", sa.Text()))',
+        "pass  # migration-guard: ignore[downgrade-not-reversible] data kept on purpose",
+    )
+    code, report = trace(project, "b2")
+    assert entry(report, "b2")["downgrade"] == "not-reversible"
+    assert rules_of(report, "b2") == []
+    assert code == 0
+
+
+def test_downgrade_that_raises_is_downgrade_failed(project: Path) -> None:
+    path = write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("extra", sa.Text()))',
+        'op.drop_column("orders", "no_such_column")',
+    )
+    code, report = trace(project, "b2")
+    assert entry(report, "b2")["downgrade"] == "failed"
+    (finding,) = [f for f in report["findings"] if f["rule"] == "downgrade-failed"]
+    assert "no_such_column" in finding["message"]
+    assert finding["line"] == line_of(path, "no_such_column")
+    assert code == 1
+
+
+def test_seeded_rows_make_not_null_without_default_fail(project: Path) -> None:
+    path = write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("owner", sa.Text(), nullable=False))',
+        'op.drop_column("orders", "owner")',
+    )
+    code, unseeded = trace(project, "b2")
+    assert entry(unseeded, "b2")["upgrade"] == "ok"
+    code, report = trace(project, "--seed", "b2")
+    traced = entry(report, "b2")
+    assert traced["seeded_tables"] == ["orders"]
+    assert traced["upgrade"] == "failed" and traced["downgrade"] == "skipped"
+    (finding,) = [f for f in report["findings"] if f["rule"] == "upgrade-failed"]
+    assert '"orders"' in finding["message"] and "null" in finding["message"]
+    assert finding["line"] == line_of(path, "op.add_column")
+    assert code == 1
+
+
+def test_seeding_never_breaks_a_data_migration_with_fixed_ids(project: Path) -> None:
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        "op.bulk_insert(sa.table('orders', sa.column('id'), sa.column('amount')),"
+        " [{'id': 1, 'amount': 5}, {'id': 2, 'amount': 6}])",
+        'op.execute("DELETE FROM orders WHERE id IN (1, 2)")',
+    )
+    code, report = trace(project, "--seed", "b2")
+    assert entry(report, "b2")["upgrade"] == "ok"
+    assert entry(report, "b2")["seeded_tables"] == ["orders"]
+    assert code == 0
+
+
+def test_unrenderable_revision_is_linted_from_executed_sql(project: Path) -> None:
+    path = write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.create_table("audit_log", sa.Column("id", sa.Integer(), primary_key=True))',
+        'op.drop_table("audit_log")',
+    )
+    path = write_revision(
+        project,
+        "c3",
+        "b2",
+        "rows = op.get_bind().execute(sa.text('SELECT id FROM orders')).fetchall()\n"
+        "if not rows:\n"
+        "    op.execute('DELETE FROM audit_log WHERE id < 10')",
+    )
+    lint = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(project),
+            "--format",
+            "json",
+            "lint",
+            "c3",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert [f["rule"] for f in json.loads(lint.stdout)["findings"]] == ["render-failed"]
+    _code, report = trace(project, "c3")
+    audit = [f for f in report["findings"] if f["rule"] == "audit-log-delete"]
+    assert audit and audit[0]["line"] == line_of(path, "DELETE FROM audit_log")
+    assert audit[0]["revision"] == "c3"
+
+
+def test_users_database_url_receives_no_connection(project: Path) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    accepted: list[object] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept())
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    env_py = ENV_PY.replace(
+        'create_engine(os.environ["DATABASE_URL"])',
+        f'create_engine("postgresql+psycopg2://user:pw@127.0.0.1:{port}/prod")',
+    )
+    (project / "migrations" / "env.py").write_text(env_py)
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("x", sa.Text()))',
+        'op.drop_column("orders", "x")',
+    )
+    try:
+        code, report = trace(
+            project, "--all", env={"DATABASE_URL": f"postgresql://user:pw@127.0.0.1:{port}/prod"}
+        )
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+    assert accepted == []
+    assert [e["upgrade"] for e in report["trace"]] == ["ok", "ok"]
+    assert code == 0
