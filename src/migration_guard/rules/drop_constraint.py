@@ -15,7 +15,9 @@ class DropConstraint(Rule):
     -------------
     ``ALTER TABLE … DROP CONSTRAINT c`` on a table this migration did not create, unless
     the same migration adds a constraint to that table again: the drop-and-recreate of a
-    changed definition (autogenerate re-creates a foreign key under a new name).
+    changed definition (autogenerate re-creates a foreign key under a new name), or drops
+    a column of that table whose name is part of the constraint's (``orders_note_check``
+    goes with ``note``; ``drop-column`` reports that).
 
     Why it hurts
     ------------
@@ -37,11 +39,16 @@ class DropConstraint(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         re_added = [fact.table for _, fact in migration.each(f.AddConstraint)]
+        dropped_columns: dict[str, list[str]] = {}
+        for _, dropped in migration.each(f.DropColumn):
+            dropped_columns.setdefault(dropped.table.name, []).append(dropped.column)
         for statement, fact in migration.each(f.DropConstraint):
             if migration.is_new_table(fact.table, statement.index):
                 continue
             if any(table.same_as(fact.table) for table in re_added):
                 continue
+            if any(column in fact.name for column in dropped_columns.get(fact.table.name, ())):
+                continue  # its column goes too (drop-column reports that)
             yield Violation(
                 statement,
                 f"Constraint `{fact.name}` is dropped from `{fact.table}` and none is added back: "
