@@ -170,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sarif_file=arguments.sarif_file,
     )
     try:
+        _sigterm_interrupts()
         return _dispatch(invocation)
     except GuardError as error:
         if debug:
@@ -218,3 +219,19 @@ def _wants_color() -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _sigterm_interrupts() -> None:
+    """SIGTERM ends a command like Ctrl-C: cleanup runs, exit 130 (only when unclaimed)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)

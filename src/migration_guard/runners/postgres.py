@@ -350,7 +350,12 @@ def _initdb(binaries: Path, directory: Path, account: pwd.struct_passwd | None) 
 
 
 def _start_server(
-    binaries: Path, directory: Path, port: int, account: pwd.struct_passwd | None
+    binaries: Path,
+    directory: Path,
+    port: int,
+    account: pwd.struct_passwd | None,
+    *,
+    detached: bool = False,
 ) -> subprocess.Popen[bytes]:
     data = directory / "data"
     log_path = directory / "server.log"
@@ -379,6 +384,9 @@ def _start_server(
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # detached (the cached cluster): out of our process group, so a terminal's
+                # Ctrl-C does not shut it down before we have dropped this run's databases
+                start_new_session=detached,
                 **_as_account(account),
             )
         except OSError as error:

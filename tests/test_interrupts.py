@@ -1,0 +1,139 @@
+"""Real signals sent to a real `new` at several moments: SIGINT and SIGTERM leave no partial
+revision, no server and no temp folder (SIGINT exits 130 with one line); what SIGKILL leaves
+(databases of the run) is dropped by the next run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+
+pytestmark = pytest.mark.slow
+
+VERSIONS = "backend/alembic/versions"
+GUARD = (sys.executable, "-m", "migration_guard", "--no-color")
+TEMP_PREFIXES = (
+    "migration-guard-new-",
+    "migration-guard-autogen-",
+    "migration-guard-render-",
+    "migration-guard-pg-",
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    repo = tmp_path / "project"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "initial"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    return repo
+
+
+@pytest.fixture
+def temp() -> Iterator[Path]:
+    """The runs' TMPDIR: reachable by ``nobody`` as /tmp is."""
+    folder = Path(tempfile.mkdtemp(prefix="mg-interrupt-", dir="/tmp"))
+    folder.chmod(0o1777)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_new(project: Path, temp: Path) -> subprocess.Popen[str]:
+    env = dict(
+        os.environ,
+        MIGRATION_GUARD_CACHE=str(project.parent / "mg-cache"),
+        TMPDIR=str(temp),
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("DATABASE_URL", None)
+    return subprocess.Popen(
+        [*GUARD, "--project", str(project), "new", "add language", "--runner", "local"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+
+
+def interrupt_after(project: Path, temp: Path, marker: str, signum: int) -> tuple[int, str, str]:
+    """Start `new`, wait for ``marker`` on stdout, signal its whole process group."""
+    process = start_new(project, temp)
+    assert process.stdout is not None
+    seen = ""
+    for line in process.stdout:
+        seen += line
+        if marker in line:
+            break
+    time.sleep(0.3)
+    with_group = process.poll() is None
+    if with_group:
+        os.killpg(process.pid, signum)
+    out, err = process.communicate(timeout=120)
+    assert with_group, f"finished before the signal: {seen}{out}{err}"
+    return process.returncode, seen + out, err
+
+
+def leftovers(project: Path, temp: Path) -> list[str]:
+    found = [p.name for p in temp.iterdir() if p.name.startswith(TEMP_PREFIXES)]
+    found += [p.name for p in (project / VERSIONS).iterdir() if "add_language" in p.name]
+    servers = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    found += [line for line in servers.splitlines() if str(temp) in line and "postgres" in line]
+    return found
+
+
+MOMENTS = (
+    "replaying the history",  # alembic upgrade head into mg_build_*
+    "template database found",  # autogenerate against mg_work_*
+    "--- upgrade() ---",  # rendering upgrade / downgrade SQL
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_new_leaves_nothing_behind(
+    project: Path, temp: Path, signum: signal.Signals
+) -> None:
+    for moment in MOMENTS:
+        code, out, err = interrupt_after(project, temp, moment, signum)
+        if signum == signal.SIGINT:
+            assert code == 130, (moment, out, err)
+            assert err.strip().splitlines() == ["migration-guard: interrupted"], (moment, err)
+        else:
+            assert code != 0 and "Traceback" not in err, (moment, out, err)
+        assert leftovers(project, temp) == [], moment
+        again = start_new(project, temp)
+        out2, _err2 = again.communicate(timeout=300)
+        assert "leftover" not in out2, (moment, out2)  # the interrupted run dropped its own
+        for path in (project / VERSIONS).iterdir():
+            if "add_language" in path.name:
+                path.unlink()
+
+
+def test_what_sigkill_leaves_is_cleaned_by_the_next_run(project: Path, temp: Path) -> None:
+    process = start_new(project, temp)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "replaying the history" in line:
+            break
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    again = start_new(project, temp)
+    out, err = again.communicate(timeout=300)
+    assert "dropped 1 leftover database of an interrupted run" in out, out + err
+    assert again.returncode == 1, out + err
+    third = start_new(project, temp)
+    out3, _err3 = third.communicate(timeout=300)
+    assert "leftover" not in out3
