@@ -381,3 +381,134 @@ def test_users_database_url_receives_no_connection(project: Path) -> None:
     assert accepted == []
     assert [e["upgrade"] for e in report["trace"]] == ["ok", "ok"]
     assert code == 0
+
+
+def test_check_trace_adds_the_trace_of_new_revisions(project: Path) -> None:
+    from tests.projects import commit_all, git, init_repo
+
+    init_repo(project)
+    git(project, "branch", "base")
+    write_revision(
+        project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))', "pass"
+    )
+    commit_all(project, "b2")
+    plain = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(project),
+            "--format",
+            "json",
+            "check",
+            "--base",
+            "base",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "trace" not in json.loads(plain.stdout)
+    traced = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(project),
+            "--format",
+            "json",
+            "check",
+            "--base",
+            "base",
+            "--trace",
+            "--runner",
+            "local",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(traced.stdout)
+    assert [e["revision"] for e in report["trace"]] == ["b2"]
+    assert "downgrade-not-reversible" in [f["rule"] for f in report["findings"]]
+    assert traced.returncode == 1
+
+
+def test_summary_has_a_mermaid_graph_with_escaped_ids_and_the_lock_table(
+    project: Path, tmp_path: Path
+) -> None:
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.create_index("ix_orders_amount", "orders", ["amount"])',
+        'op.drop_index("ix_orders_amount")',
+    )
+    summary = tmp_path / "summary.md"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(project),
+            "--format",
+            "github",
+            "--summary-file",
+            str(summary),
+            "trace",
+            "--runner",
+            "local",
+            "b2",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    text = summary.read_text()
+    assert "```mermaid" in text and 'n0["b2"]' in text and "n0 --> n1" in text
+    assert "ShareLock orders" in text
+    from migration_guard.report.trace_table import mermaid_graph
+
+    hostile = mermaid_graph(
+        [
+            {
+                "revision": 'x"]; click n0 call evil()',
+                "upgrade": "ok",
+                "downgrade": "ok",
+                "_parents": [],
+            }
+        ]
+    )
+    assert '"]' not in hostile[2].removesuffix('"]') and "evil()" not in hostile[2]
+
+
+@pytest.mark.parametrize("value", ["1", "yes", 3])
+def test_trace_config_types_are_checked(tmp_path: Path, value: object) -> None:
+    from migration_guard.config import config_from_table
+    from migration_guard.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="trace"):
+        config_from_table(tmp_path, {"trace": value}, "pyproject.toml")
+    assert (
+        config_from_table(tmp_path, {"trace": "hook", "trace_seed": "seed.sql"}, "p").trace
+        == "hook"
+    )
+    with pytest.raises(ConfigError, match="trace_seed"):
+        config_from_table(tmp_path, {"trace_seed": 3}, "pyproject.toml")
+
+
+def test_reusable_workflow_traces_by_default() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "migration-check.yml").read_text())
+    on = workflow.get("on", workflow.get(True))
+    assert on["workflow_call"]["inputs"]["trace"]["default"] is True
+    steps = workflow["jobs"]["check"]["steps"]
+    (check,) = [step for step in steps if step.get("name") == "Check migrations"]
+    assert (
+        "command+=(--trace)" in check["run"] and check["env"]["MG_TRACE"] == "${{ inputs.trace }}"
+    )

@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", metavar="REF", help="base ref (default: config base, then origin/main)"
     )
     check.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
+    check.add_argument(
+        "--trace",
+        action="store_true",
+        default=None,
+        help="also trace the new revisions on a throwaway PostgreSQL (config: trace = true)",
+    )
 
     rebase = add_command("rebase", help="point the first new revision at the base head")
     rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")

@@ -29,7 +29,15 @@ def run(invocation: Invocation) -> int:
         comparison = compare_with_base(graph, project.alembic, project.root, base)
         problems = graph_problems(project, graph, comparison)
         new_revisions = list(comparison.new_revisions)
-        return graph_and_lint(invocation, project, graph, problems, new_revisions, renderer)
+        wants_trace = bool(
+            getattr(invocation.arguments, "trace", None)
+        ) or project.config.trace in (
+            True,
+            "hook",
+        )
+        return graph_and_lint(
+            invocation, project, graph, problems, new_revisions, renderer, trace=wants_trace
+        )
 
 
 def graph_and_lint(
@@ -39,13 +47,31 @@ def graph_and_lint(
     problems: tuple[Problem, ...],
     revisions: list[str],
     renderer: OfflineRenderer | None = None,
+    *,
+    trace: bool = False,
 ) -> int:
-    """Lint ``revisions`` unless the graph cannot be rendered; one report of both; its exit code."""
+    """Lint (and with ``trace``, trace) ``revisions`` unless the graph cannot be rendered; one
+    report of all; its exit code."""
     renderable = not any(problem.code in BLOCKING_PROBLEMS for problem in graph.problems)
     if renderable:
         result = lint_revisions(project, graph, revisions, renderer)
     else:
         result = LintResult(findings=(), revisions=(), sql=())
+    traced: tuple[dict[str, object], ...] = ()
+    if trace and project.config.runner == "docker":
+        from migration_guard.commands.trace import progress
+
+        progress("  trace skipped: it does not run in docker compose yet (use --runner local)")
+        trace = False
+    if renderable and trace and revisions:
+        from migration_guard.commands.trace import progress
+        from migration_guard.trace import trace_revisions
+
+        outcome = trace_revisions(
+            project, graph, revisions, seed=project.config.trace_seed, say=progress
+        )
+        result = LintResult(result.findings + outcome.findings, result.revisions, result.sql)
+        traced = outcome.trace
     invocation.emit(
         Report(
             command="check",
@@ -55,6 +81,7 @@ def graph_and_lint(
             revisions=result.revisions,
             sql=result.sql,
             rules=rule_infos(),
+            trace=traced,
         )
     )
     code = graph_exit_code(problems)

@@ -20,6 +20,8 @@ def run(invocation: Invocation) -> int:
     revisions = select_revisions(project, graph, arguments)
     seed = True if arguments.seed else project.config.trace_seed
     result = trace_revisions(project, graph, revisions, seed=seed, say=progress)
+    for revision, reason in result.skipped:
+        progress(f"  not traced: {revision}: could not reach its parent ({reason})")
     invocation.emit(trace_report(result))
     return trace_exit_code(result)
 
