@@ -2,11 +2,13 @@
 
 It can never serve a stale graph: an entry is used only when the key (path, size, mtime, ctime,
 inode; or the blob's content hash) is the same, and files changed in the last seconds are never
-cached. Set ``MIGRATION_GUARD_NO_CACHE=1`` to bypass it.
+cached. Set ``MIGRATION_GUARD_NO_CACHE=1`` to bypass it. At most :data:`MAX_FILES` files are
+kept (one per set of version locations or repository); the least recently used go first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -14,11 +16,30 @@ from pathlib import Path
 from typing import Any
 
 _FORMAT = 2
+MAX_FILES = 32
 
 
 def cache_dir() -> Path:
+    """The cache root (``MIGRATION_GUARD_CACHE``, else ``$XDG_CACHE_HOME/migration-guard``)."""
+    override = os.environ.get("MIGRATION_GUARD_CACHE")
+    if override:
+        return Path(override)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base, "migration-guard")
+
+
+def evict_least_recently_used(folder: Path, keep: int = MAX_FILES) -> None:
+    """Delete all but the ``keep`` most recently used graph files in ``folder``."""
+    try:
+        files = [(entry.stat().st_mtime_ns, entry) for entry in folder.glob("graph-*.json")]
+    except OSError:
+        return
+    files.sort(key=lambda item: item[0], reverse=True)
+    for _used, path in files[keep:]:
+        try:
+            path.unlink()
+        except OSError:
+            continue
 
 
 class ParseCache:
@@ -62,6 +83,7 @@ class ParseCache:
             os.replace(temporary, self.path)
         except OSError:
             return
+        evict_least_recently_used(self.path.parent)
 
     def _load(self) -> None:
         try:
@@ -69,6 +91,8 @@ class ParseCache:
                 document = json.load(stream)
         except (OSError, ValueError):
             return
+        with contextlib.suppress(OSError):
+            os.utime(self.path)  # used now: the last to be evicted
         if isinstance(document, dict) and document.get("format") == _FORMAT:
             entries = document.get("entries")
             if isinstance(entries, dict):

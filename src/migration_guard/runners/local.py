@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ TEMPLATE_PREFIX = "mg_tpl_"
 BUILD_PREFIX = "mg_build_"
 WORK_PREFIX = "mg_work_"
 KEEP_TEMPLATES = 4
+LAST_USED = "migration-guard last used "
 ALEMBIC_TIMEOUT_SECONDS = 600
 
 
@@ -85,7 +87,8 @@ def autogenerate_local(
         else:
             say("  replaying the history into a fresh template database (cached for next time)")
             build_template(server.url, template, settings, database_url_env)
-            prune_templates(server.url, keep=template)
+        mark_used(server.url, template)
+        prune_templates(server.url, keep=template)
         work = f"{WORK_PREFIX}{uuid.uuid4().hex[:12]}"
         try:
             url = pg.clone_database(server.url, template, work)
@@ -139,11 +142,19 @@ def drop_leftovers(url: str, say: Callable[[str], None]) -> None:
         say(f"  dropped {len(rows)} leftover database{plural} of an interrupted run")
 
 
+def mark_used(url: str, template: str) -> None:
+    """Record when ``template`` was last used (in its comment) for :func:`prune_templates`."""
+    stamp = f"{LAST_USED}{time.time_ns():020d}"
+    pg.execute(url, f"COMMENT ON DATABASE {pg.quote_identifier(template)} IS '{stamp}'")
+
+
 def prune_templates(url: str, keep: str) -> None:
-    """Drop all but the newest few template databases (by creation order of their oids)."""
+    """Drop all but the :data:`KEEP_TEMPLATES` most recently used template databases."""
     rows = pg.query(
         url,
-        f"SELECT datname FROM pg_database WHERE datname LIKE '{TEMPLATE_PREFIX}%' ORDER BY oid DESC",
+        "SELECT datname FROM pg_database "
+        f"WHERE datname LIKE '{TEMPLATE_PREFIX}%' "
+        "ORDER BY coalesce(shobj_description(oid, 'pg_database'), '') DESC, oid DESC",
     )
     names = [str(row[0]) for row in rows if row[0] != keep]
     for name in names[KEEP_TEMPLATES - 1 :]:
