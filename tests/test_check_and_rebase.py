@@ -142,6 +142,7 @@ def test_shallow_clone_without_merge_base_is_exit_2(tmp_path: Path) -> None:
 def test_rebase_fixes_a_stale_branch_so_check_passes(tmp_path: Path) -> None:
     root = base_repo(tmp_path)
     make_stale(root)
+    git(root, "merge", "-q", "main", "-m", "merge main")
     path = root / "migrations" / "versions" / "c3.py"
     before = path.read_text()
     result = run_cli(root, "rebase", "--base", "main")
@@ -152,7 +153,6 @@ def test_rebase_fixes_a_stale_branch_so_check_passes(tmp_path: Path) -> None:
     assert "Revises: d4" in after
     # nothing else changed
     assert after.replace("'d4'", "'b2'").replace("Revises: d4", "Revises: b2") == before
-    git(root, "merge", "-q", "main", "-m", "merge main")
     code, document = check_json(root, "--base", "main")
     assert (code, document["problems"]) == (0, [])
 
@@ -160,6 +160,7 @@ def test_rebase_fixes_a_stale_branch_so_check_passes(tmp_path: Path) -> None:
 def test_rebase_dry_run_writes_nothing(tmp_path: Path) -> None:
     root = base_repo(tmp_path)
     make_stale(root)
+    git(root, "merge", "-q", "main", "-m", "merge main")
     path = root / "migrations" / "versions" / "c3.py"
     before = path.read_text()
     result = run_cli(root, "rebase", "--base", "main", "--dry-run")
@@ -177,6 +178,7 @@ def test_rebase_rewrites_only_the_first_of_a_chain(tmp_path: Path) -> None:
     add_revision(root, "d4", "b2")
     commit_all(root, "main gains d4")
     git(root, "checkout", "-q", "feature")
+    git(root, "merge", "-q", "main", "-m", "merge main")
     second = (root / "migrations" / "versions" / "c4.py").read_text()
     assert run_cli(root, "rebase", "--base", "main").returncode == 0
     assert "down_revision = 'd4'" in (root / "migrations" / "versions" / "c3.py").read_text()
@@ -186,6 +188,7 @@ def test_rebase_rewrites_only_the_first_of_a_chain(tmp_path: Path) -> None:
 def test_rebase_refuses_a_file_with_unstaged_edits(tmp_path: Path) -> None:
     root = base_repo(tmp_path)
     make_stale(root)
+    git(root, "merge", "-q", "main", "-m", "merge main")
     path = root / "migrations" / "versions" / "c3.py"
     path.write_text(path.read_text() + "\n# work in progress\n")
     edited = path.read_text()
@@ -198,11 +201,13 @@ def test_rebase_refuses_a_file_with_unstaged_edits(tmp_path: Path) -> None:
 def test_rebase_refuses_a_file_with_staged_edits(tmp_path: Path) -> None:
     root = base_repo(tmp_path)
     make_stale(root)
+    git(root, "merge", "-q", "main", "-m", "merge main")
     path = root / "migrations" / "versions" / "c3.py"
     path.write_text(path.read_text() + "\n# staged\n")
     git(root, "add", str(path))
     result = run_cli(root, "rebase", "--base", "main")
     assert result.returncode == 2
+    assert "c3.py" in result.stderr and "edits" in result.stderr
 
 
 def test_rebase_with_nothing_to_do(tmp_path: Path) -> None:

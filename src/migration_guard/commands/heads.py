@@ -36,6 +36,7 @@ def graph_problems(
     if too_many is not None:
         problems.append(too_many)
     if comparison is not None:
+        problems = [comparison.explain(problem) for problem in problems]
         problems.extend(comparison.problems)
     return tuple(problems)
 

@@ -22,6 +22,7 @@ def run(invocation: Invocation) -> int:
     base = invocation.arguments.base or project.config.base
     graph = project.graph()
     comparison = compare_with_base(graph, project.alembic, project.root, base)
+    refuse_unless_base_merged(graph, comparison)
     if not comparison.problems:
         print(f"nothing to rebase: every new revision already descends from the head of {base}")
         return exit_codes.OK
@@ -30,13 +31,13 @@ def run(invocation: Invocation) -> int:
         print(f"migration-guard: cannot rebase automatically: {reason}", file=sys.stderr)
         return exit_codes.FINDINGS
     file = graph.revisions[revision]
-    path = project.root / file.path
+    path = editable_path(project.root, project.root / file.path)
     refuse_if_edited(project.root, path)
-    original = path.read_text(encoding="utf-8")
+    original = path.read_bytes()
     rewritten = point_down_revision(original, file.path, target)
     diff = difflib.unified_diff(
-        original.splitlines(keepends=True),
-        rewritten.splitlines(keepends=True),
+        original.decode("utf-8", errors="replace").splitlines(keepends=True),
+        rewritten.decode("utf-8", errors="replace").splitlines(keepends=True),
         fromfile=f"a/{file.path}",
         tofile=f"b/{file.path}",
     )
@@ -47,6 +48,32 @@ def run(invocation: Invocation) -> int:
     write_atomically(path, rewritten)
     print(f"pointed {revision} at {target} ({file.path})")
     return exit_codes.OK
+
+
+def refuse_unless_base_merged(graph: RevisionGraph, comparison: BaseComparison) -> None:
+    """Pointing a revision at a head this tree does not hold would leave a broken history."""
+    absent = [head for head in comparison.base_heads if head not in graph.revisions]
+    if absent:
+        ref = comparison.ref
+        raise InputError(
+            f"the head of {ref} ({', '.join(absent)}) is not in this work tree: "
+            f"run `git merge {ref}` (or `git rebase {ref}`) first, then `migration-guard rebase`"
+        )
+
+
+def editable_path(root: Path, path: Path) -> Path:
+    """The file to edit: a symlinked revision is edited at its target, inside the repository."""
+    if not path.is_symlink():
+        return path
+    from migration_guard.gitrepo import open_repo
+
+    top = Path(open_repo(root).working_tree_dir or ".").resolve()
+    target = path.resolve()
+    if top not in target.parents:
+        raise InputError(
+            f"{path}: is a symlink to {target}, outside the repository; edit it by hand"
+        )
+    return target
 
 
 def plan(
@@ -90,11 +117,11 @@ def refuse_if_edited(root: Path, path: Path) -> None:
         )
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, content: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
         os.chmod(temporary, path.stat().st_mode & 0o7777)
         os.replace(temporary, path)
     except BaseException:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
@@ -25,6 +25,19 @@ class BaseComparison:
     @property
     def base_heads(self) -> tuple[str, ...]:
         return self.base_graph.heads
+
+    def explain(self, problem: Problem) -> Problem:
+        """A ``missing-parent`` naming the base's head: the branch has not merged the base."""
+        if problem.code != "missing-parent" or problem.revisions[-1] not in self.base_heads:
+            return problem
+        rev, parent = problem.revisions[0], problem.revisions[-1]
+        return replace(
+            problem,
+            message=(
+                f"revision {rev} names down_revision {parent}, the head of {self.ref}, which is "
+                f"not in this tree: run `git merge {self.ref}` (or `git rebase {self.ref}`)"
+            ),
+        )
 
 
 def compare_with_base(
@@ -49,11 +62,15 @@ def compare_graphs(graph: RevisionGraph, base_graph: RevisionGraph, ref: str) ->
     new_set = set(new)
     base_heads = base_graph.heads
     problems: list[Problem] = []
+    absent = [head for head in base_heads if head not in graph.revisions]
+    merge_first = f"run `git merge {ref}` first, then " if absent else ""
     for rev in new:
         file = graph.revisions[rev]
         if any(parent in new_set for parent in file.down_revisions):
             continue  # not the first new revision of its line: judged through its parent
-        missing = [head for head in base_heads if head not in graph.ancestors(rev)]
+        # a head named but absent from this tree is a missing-parent (see explain), not stale
+        named = _named_ancestry(graph, rev)
+        missing = [head for head in base_heads if head not in named]
         if not missing:
             continue
         current = ", ".join(file.down_revisions) or "None"
@@ -63,8 +80,8 @@ def compare_graphs(graph: RevisionGraph, base_graph: RevisionGraph, ref: str) ->
                 code="not-on-base-head",
                 message=(
                     f"revision {rev} has down_revision {current}, but the head of {ref} is "
-                    f"{', '.join(base_heads)}: set down_revision = {_python_literal(base_heads)} "
-                    "(or run `migration-guard rebase`)"
+                    f"{', '.join(base_heads)}: {merge_first}set down_revision = "
+                    f"{_python_literal(base_heads)} (or run `migration-guard rebase`)"
                 ),
                 revisions=(rev, *file.down_revisions, *base_heads),
                 path=file.path,
@@ -75,6 +92,12 @@ def compare_graphs(graph: RevisionGraph, base_graph: RevisionGraph, ref: str) ->
     return BaseComparison(
         ref=ref, base_graph=base_graph, new_revisions=new, problems=tuple(problems)
     )
+
+
+def _named_ancestry(graph: RevisionGraph, revision: str) -> set[str]:
+    """The ancestors of ``revision`` plus every id they (or it) name, present in the tree or not."""
+    known = graph.ancestors(revision) | {revision}
+    return known | {parent for rev in known for parent in graph.ancestors_direct(rev)}
 
 
 def _python_literal(heads: tuple[str, ...]) -> str:
