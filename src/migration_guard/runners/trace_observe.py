@@ -35,7 +35,7 @@ _LOCKS = f"""
 SELECT n.nspname, c.relname, l.mode
 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE l.locktype = 'relation' AND l.granted AND l.pid = PID AND {_USER_NAMESPACE}
-  AND c.relname <> '{VERSION_TABLE}'
+  AND c.relname NOT IN ('{VERSION_TABLE}', '{VERSION_TABLE}_pkc')
 ORDER BY n.nspname, c.relname, l.mode
 """
 
