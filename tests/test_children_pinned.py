@@ -166,3 +166,11 @@ def test_hook_never_reaches_the_team_database(project: Path, team_database: List
     assert result.returncode == 1, output
     assert "DROP COLUMN language" in output, output
     assert team_database.connections == 0
+
+
+def test_trace_never_reaches_the_team_database(project: Path, team_database: Listener) -> None:
+    result = guard(project, team_database, "trace", "--all")
+    output = result.stdout + result.stderr
+    assert result.returncode in (0, 1), output
+    assert "upgrade" in output, output
+    assert team_database.connections == 0

@@ -10,7 +10,6 @@ back as ``{"fatal": one line}``; the parent turns it into an EnvironmentProblem.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem
-from migration_guard.runners.pinned import PINNED_URL_ENV
+from migration_guard.runners.pinned import child_environment
 
 JOB_TIMEOUT_SECONDS = 1800
 
@@ -72,13 +71,10 @@ def with_installed_driver(url: str) -> str:
 
 
 def pinned_env(database_url_env: str, url: str) -> dict[str, str]:
-    """The child's environment: env.py's URL variable and the pin both name ``url``."""
+    """The child's environment: env.py's URL variable, the pin and libpq's defaults all name
+    ``url`` (see :func:`migration_guard.runners.pinned.child_environment`)."""
     url = with_installed_driver(url)
-    env = dict(os.environ)
-    env[database_url_env] = url
-    env[PINNED_URL_ENV] = url  # whatever URL env.py reads, it connects here
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
+    return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def job_main(job: Job, argv: list[str]) -> int:
