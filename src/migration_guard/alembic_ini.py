@@ -60,7 +60,7 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
         if (here / "pyproject.toml").is_file():
             return _read_toml_settings(ini_path, here / "pyproject.toml")
         raise ConfigError(f"{ini_path}: no script_location in [{section}]")
-    script_location = _resolve(location, here)
+    script_location = _resolve(location, here, ini_path)
     if not script_location.is_dir():
         raise ConfigError(f"{ini_path}: script_location {location} is not a directory")
 
@@ -76,7 +76,7 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
                 f"{ini_path}: path_separator {separator_name!r} is not one of "
                 "space, newline, os, ':', ';'"
             )
-        versions = tuple(_resolve(part.strip(), here) for part in parts if part.strip())
+        versions = tuple(_resolve(part.strip(), here, ini_path) for part in parts if part.strip())
     else:
         versions = (script_location / "versions",)
     # exactly as Alembic's get_alembic_boolean_option: only the string "true" is true
@@ -108,12 +108,12 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
         raise ConfigError(
             f"{ini_path}: no script_location in [alembic] nor in {toml_path} [tool.alembic]"
         )
-    script_location = _resolve(location % arguments, here)
+    script_location = _resolve(location % arguments, here, toml_path)
     if not script_location.is_dir():
         raise ConfigError(f"{toml_path}: script_location {location} is not a directory")
     raw_versions = table.get("version_locations")
     if isinstance(raw_versions, list) and raw_versions:
-        versions = tuple(_resolve(str(item) % arguments, here) for item in raw_versions)
+        versions = tuple(_resolve(str(item) % arguments, here, toml_path) for item in raw_versions)
     else:
         versions = (script_location / "versions",)
     recursive = table.get("recursive_version_locations") is True
@@ -125,23 +125,63 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
     )
 
 
-def _resolve(location: str, here: Path) -> Path:
+def _resolve(location: str, here: Path, source: Path) -> Path:
     if (
         not os.path.isabs(location)
         and ":" in location
         and not re.match(r"^[A-Za-z]:[\\/]", location)
     ):
-        return _resolve_package_resource(location)
+        return _resolve_package_resource(location, here, source)
     path = Path(location)
     return path if path.is_absolute() else (here / path).resolve()
 
 
-def _resolve_package_resource(location: str) -> Path:
-    """``package:folder`` names, as Alembic accepts them, without importing the package."""
+def _resolve_package_resource(location: str, here: Path, source: Path) -> Path:
+    """``package:folder`` names, as Alembic accepts them, without importing anything.
+
+    Alembic imports the package to find it; that would run the repository's ``__init__.py``
+    (code from a pull request). Its folders are looked for on disk instead: from the ini's
+    folder up to the repository root (and their ``src/``), then the ``sys.path`` entries; only a
+    top-level package found nowhere on disk is asked of ``find_spec``, which locates a top-level
+    name without executing it.
+    """
+    package, _, rest = location.partition(":")
+    names = package.split(".")
+    if not package or not all(name.isidentifier() for name in names):
+        raise ConfigError(f"{source}: {location}: {package!r} is not a package name")
+    parts = [part for part in rest.split(":") if part]
+    for base in _package_search_folders(here):
+        folder = base.joinpath(*names)
+        if folder.is_dir():
+            return folder.joinpath(*parts).resolve()
+    for top in _installed_package_folders(names[0]):
+        folder = top.joinpath(*names[1:])
+        if folder.is_dir():
+            return folder.joinpath(*parts).resolve()
+    raise ConfigError(f"{source}: {location}: package {package} not found on disk under {here}")
+
+
+def _package_search_folders(here: Path) -> list[Path]:
+    folders: list[Path] = []
+    for folder in (here, *here.parents):
+        folders += [folder, folder / "src"]
+        if (folder / ".git").exists():
+            break
+    else:  # not in a git repository: only the ini's own folder
+        folders = [here, here / "src"]
+    folders += [Path(entry).resolve() for entry in sys.path if entry]
+    return folders
+
+
+def _installed_package_folders(top_level: str) -> list[Path]:
+    """Where an installed top-level package lives; ``find_spec`` of a name without dots runs
+    no package code (a dotted name would import its parents)."""
     from importlib.util import find_spec
 
-    package, *parts = location.split(":")
-    spec = find_spec(package)
+    try:
+        spec = find_spec(top_level)
+    except (ImportError, ValueError):
+        return []
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(f"script_location {location}: package {package} not found")
-    return Path(next(iter(spec.submodule_search_locations)), *parts)
+        return []
+    return [Path(entry) for entry in spec.submodule_search_locations]
