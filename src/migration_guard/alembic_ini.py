@@ -41,6 +41,10 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
     parser = configparser.ConfigParser(defaults={"here": here.as_posix()})
     try:
         parser.read(ini_path, encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{ini_path}: cannot read: not UTF-8 ({error.reason} at byte {error.start})"
+        ) from None
     except configparser.Error as error:
         first_line = str(error).splitlines()[0]
         raise ConfigError(f"{ini_path}: cannot parse: {first_line}") from None
@@ -84,7 +88,7 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
     return AlembicSettings(
         ini_path=ini_path,
         script_location=script_location,
-        version_locations=versions,
+        version_locations=_inside_repository(versions, here, ini_path),
         recursive_version_locations=recursive,
     )
 
@@ -98,9 +102,12 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
 
     try:
         with toml_path.open("rb") as stream:
-            table = tomllib.load(stream).get("tool", {}).get("alembic", {})
-    except (OSError, tomllib.TOMLDecodeError) as error:
+            tool = tomllib.load(stream).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{toml_path}: cannot read: {error}") from None
+    table = tool.get("alembic", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{toml_path}: [tool] and [tool.alembic] must be tables")
     here = toml_path.resolve().parent
     arguments = {"here": here.as_posix()}
     location = table.get("script_location")
@@ -108,21 +115,47 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
         raise ConfigError(
             f"{ini_path}: no script_location in [alembic] nor in {toml_path} [tool.alembic]"
         )
-    script_location = _resolve(location % arguments, here, toml_path)
+    script_location = _resolve(_expand(location, arguments, toml_path), here, toml_path)
     if not script_location.is_dir():
         raise ConfigError(f"{toml_path}: script_location {location} is not a directory")
     raw_versions = table.get("version_locations")
     if isinstance(raw_versions, list) and raw_versions:
-        versions = tuple(_resolve(str(item) % arguments, here, toml_path) for item in raw_versions)
+        versions = tuple(
+            _resolve(_expand(str(item), arguments, toml_path), here, toml_path)
+            for item in raw_versions
+        )
     else:
         versions = (script_location / "versions",)
     recursive = table.get("recursive_version_locations") is True
     return AlembicSettings(
         ini_path=ini_path,
         script_location=script_location,
-        version_locations=versions,
+        version_locations=_inside_repository(versions, here, toml_path),
         recursive_version_locations=recursive,
     )
+
+
+def _expand(value: str, arguments: dict[str, str], source: Path) -> str:
+    try:
+        return value % arguments
+    except (KeyError, ValueError, TypeError) as error:
+        raise ConfigError(
+            f"{source}: [tool.alembic] {value!r}: bad %-substitution ({error})"
+        ) from None
+
+
+def _inside_repository(versions: tuple[Path, ...], here: Path, source: Path) -> tuple[Path, ...]:
+    """Refuse a version location outside the git work tree holding the ini: the graph is read
+    from the repository (its files, its commits), never from elsewhere on the machine."""
+    top = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), None)
+    if top is None:
+        return versions
+    for location in versions:
+        if not location.resolve().is_relative_to(top):
+            raise ConfigError(
+                f"{source}: version location {location} is outside the repository {top}"
+            )
+    return versions
 
 
 def _resolve(location: str, here: Path, source: Path) -> Path:

@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if quick is not None:
         return quick
     from migration_guard.commands import Invocation
-    from migration_guard.errors import GuardError
+    from migration_guard.errors import ConfigError, GuardError, UsageError, one_line
 
     debug = os.environ.get("MIGRATION_GUARD_DEBUG") == "1"
     try:
@@ -177,11 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         _sigterm_interrupts()
+        _check_paths(invocation, ConfigError, UsageError)
         return _dispatch(invocation)
     except GuardError as error:
         if debug:
             raise
-        print(f"migration-guard: error: {error}", file=sys.stderr)
+        print(f"migration-guard: error: {one_line(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("migration-guard: interrupted", file=sys.stderr)
@@ -190,11 +191,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         print(
-            f"migration-guard: internal error: {type(error).__name__}: {error} "
+            f"migration-guard: internal error: {type(error).__name__}: {one_line(str(error))} "
             "(set MIGRATION_GUARD_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )
         return exit_codes.ENVIRONMENT
+
+
+def _check_paths(
+    invocation: Invocation, config_error: type[Exception], usage_error: type[Exception]
+) -> None:
+    """Paths named on the command line, checked before any work (and any output) is done."""
+    if not invocation.project.is_dir():
+        what = "is not a directory" if invocation.project.exists() else "not found"
+        raise config_error(f"{invocation.project}: --project {what}")
+    for option, name in (
+        ("--summary-file", invocation.summary_file),
+        ("--sarif-file", invocation.sarif_file),
+    ):
+        if name and os.path.isdir(name):
+            raise usage_error(f"{name}: {option} names a directory, not a file")
 
 
 def _dispatch(invocation: Invocation) -> int:

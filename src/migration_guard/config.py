@@ -82,6 +82,7 @@ _LIST_KEYS = {
     "disable",
     "enable",
 }
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 KEYS = tuple(f.name for f in fields(Config) if f.name not in ("root", "explicit"))
 
 
@@ -93,9 +94,12 @@ def load_config(root: Path) -> Config:
     try:
         with pyproject.open("rb") as stream:
             document = tomllib.load(stream)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from None
-    table = document.get("tool", {}).get("migration-guard", {})
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: [tool] must be a table")
+    table = tool.get("migration-guard", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{pyproject}: [tool.migration-guard] must be a table")
     return config_from_table(root, table, str(pyproject))
@@ -109,6 +113,8 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
         if key in _STRING_KEYS:
             if not isinstance(value, str):
                 raise ConfigError(f"{where}: expected a string, got {type(value).__name__}")
+            if key == "database_url_env" and not _ENV_NAME.fullmatch(value):
+                raise ConfigError(f"{where}: {value!r} is not an environment variable name")
             values[key] = value
         elif key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):

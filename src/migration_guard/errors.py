@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from migration_guard import exit_codes
@@ -35,3 +36,13 @@ class EnvironmentProblem(GuardError):
     """Something outside the project is missing or down: docker, a database, Alembic itself."""
 
     exit_code = exit_codes.ENVIRONMENT
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one terminal-safe line: newlines and other control characters (escape
+    sequences, carriage returns) shown as ``\\n``, ``\\x1b``…, so text from the repository can
+    never start a line of its own (a ``::add-mask::`` workflow command) or move the cursor."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)

@@ -202,12 +202,13 @@ def render_revisions(
 
 
 def _read_sql(name: str) -> str:
-    if name == "-":
-        return sys.stdin.read()
+    # stdin and files alike: bytes decoded as UTF-8, a byte-order mark dropped
+    shown = "<stdin>" if name == "-" else name
     try:
-        return Path(name).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        return data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{name}: cannot read SQL: {error}") from None
+        raise InputError(f"{shown}: cannot read SQL: {error}") from None
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
+from migration_guard.errors import one_line
 from migration_guard.findings import Problem, Report
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.project import Project, open_project
@@ -42,7 +44,11 @@ def graph_problems(
 
 
 def graph_exit_code(problems: tuple[Problem, ...]) -> int:
-    """2 when a revision file cannot be read statically, 1 for any other problem, else 0."""
-    if any(problem.code == "parse-error" for problem in problems):
+    """2 when a revision file cannot be read statically (said on stderr too, since stdout may be
+    JSON nobody reads), 1 for any other problem, else 0."""
+    unreadable = [problem for problem in problems if problem.code == "parse-error"]
+    if unreadable:
+        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+        print(f"migration-guard: error: {one_line(unreadable[0].message)}{more}", file=sys.stderr)
         return exit_codes.USAGE
     return exit_codes.FINDINGS if problems else exit_codes.OK

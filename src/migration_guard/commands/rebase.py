@@ -10,7 +10,7 @@ from pathlib import Path
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.errors import InputError
+from migration_guard.errors import InputError, one_line
 from migration_guard.graph.base import BaseComparison, compare_with_base
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.rewrite import point_down_revision
@@ -28,7 +28,10 @@ def run(invocation: Invocation) -> int:
         return exit_codes.OK
     target, revision, reason = plan(graph, comparison)
     if reason is not None or target is None or revision is None:
-        print(f"migration-guard: cannot rebase automatically: {reason}", file=sys.stderr)
+        print(
+            f"migration-guard: cannot rebase automatically: {one_line(reason or '')}",
+            file=sys.stderr,
+        )
         return exit_codes.FINDINGS
     file = graph.revisions[revision]
     path = editable_path(project.root, project.root / file.path)

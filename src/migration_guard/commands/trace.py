@@ -7,6 +7,7 @@ import sys
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.lint import select_revisions
+from migration_guard.errors import one_line
 from migration_guard.findings import Report
 from migration_guard.lint import rule_infos
 from migration_guard.project import open_project
@@ -28,7 +29,7 @@ def run(invocation: Invocation) -> int:
 
 def progress(message: str) -> None:
     """Progress goes to stderr: stdout holds only the report (JSON stays parseable)."""
-    print(message, file=sys.stderr)
+    print(one_line(message), file=sys.stderr)
 
 
 def trace_report(result: TraceResult) -> Report:

@@ -54,6 +54,8 @@ def read_revision_source(source: str | bytes, path: str, filename: str) -> Revis
         raise RevisionFileError(f"syntax error: {error.msg}", error.lineno or 1) from None
     except ValueError as error:  # null bytes
         raise RevisionFileError(f"cannot parse: {error}", 1) from None
+    except (RecursionError, MemoryError):  # an expression nested too deep for the parser
+        raise RevisionFileError("cannot parse: expression nested too deeply", 1) from None
 
     values: dict[str, tuple[ast.expr, int]] = {}
     for statement in module.body:

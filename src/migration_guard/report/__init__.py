@@ -49,12 +49,20 @@ def write_outputs(
     The summary is appended because ``$GITHUB_STEP_SUMMARY`` collects every step's Markdown.
     """
     if summary_file:
-        with open(summary_file, "a", encoding="utf-8") as stream:
-            stream.write(render_summary(report))
+        try:
+            with open(summary_file, "a", encoding="utf-8") as stream:
+                stream.write(render_summary(report))
+        except OSError as error:
+            raise UsageError(
+                f"{summary_file}: cannot write the job summary: {error.strerror}"
+            ) from None
     if sarif_file:
         from migration_guard.report import sarif
 
         path = Path(sarif_file)
-        if path.parent != Path():
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(sarif.render(report), encoding="utf-8")
+        try:
+            if path.parent != Path():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(sarif.render(report), encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{sarif_file}: cannot write SARIF: {error.strerror}") from None

@@ -1,0 +1,207 @@
+"""Every malformed input through every command it reaches: exit 2, one stderr line, nothing changed.
+
+Each case breaks one thing in an otherwise good project (a real git repository with a staged
+revision, so ``hook`` reaches it too) and runs the real command as a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.projects import add_revision, git, init_repo, make_project
+
+GOOD_PYPROJECT = '[tool.migration-guard]\nalembic_ini = "alembic.ini"\nbase = "main"\n'
+GOOD_INI = "[alembic]\nscript_location = %(here)s/migrations\n"
+
+
+def _write(name: str, data: bytes) -> Callable[[Path], list[str]]:
+    def breaks(root: Path) -> list[str]:
+        (root / name).write_bytes(data)
+        return []
+
+    return breaks
+
+
+def _deep_revision(root: Path) -> list[str]:
+    depth = "-" * 100_000
+    source = f'revision = "deep"\ndown_revision = "a1"\nx = {depth}1\n'
+    (root / "migrations" / "versions" / "deep.py").write_text(source)
+    return []
+
+
+def _syntax_error(root: Path) -> list[str]:
+    (root / "migrations" / "versions" / "broken.py").write_text("revision = (\n")
+    return []
+
+
+def _summary_is_a_directory(root: Path) -> list[str]:
+    (root / "summary").mkdir()
+    return ["--summary-file", str(root / "summary")]
+
+
+def _project_is_a_file(root: Path) -> list[str]:
+    return ["--project", str(root / "alembic.ini")]
+
+
+def _pyproject(extra: str) -> Callable[[Path], list[str]]:
+    return _write("pyproject.toml", (GOOD_PYPROJECT + extra).encode())
+
+
+def _ini(extra: str) -> Callable[[Path], list[str]]:
+    return _write("alembic.ini", (GOOD_INI + extra).encode())
+
+
+CONFIG = ("heads", "lint", "check", "rebase", "hook", "new", "trace")
+GRAPH = ("heads", "lint", "check", "hook", "trace")
+CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
+    "ini-not-utf8": (
+        _write("alembic.ini", b"[alembic]\nscript_location = migr\xffations\n"),
+        CONFIG,
+    ),
+    "ini-unparsable": (_write("alembic.ini", b"script_location = x\n"), CONFIG),
+    "ini-bad-interpolation": (_ini("version_locations = %(nope)s/v\n"), CONFIG),
+    "ini-unknown-package": (
+        _write("alembic.ini", b"[alembic]\nscript_location = nopkg.x:m\n"),
+        CONFIG,
+    ),
+    "ini-versions-outside": (_ini("version_locations = /etc\n"), CONFIG),
+    "ini-bad-separator": (_ini("version_locations = a\npath_separator = pipe\n"), CONFIG),
+    "pyproject-not-utf8": (
+        _write("pyproject.toml", GOOD_PYPROJECT.encode() + b'base = "\xff"\n'),
+        CONFIG,
+    ),
+    "pyproject-not-toml": (_write("pyproject.toml", b"[tool.migration-guard\n"), CONFIG),
+    "pyproject-tool-not-table": (_write("pyproject.toml", b'tool = "x"\n'), CONFIG),
+    "pyproject-unknown-key": (_pyproject("colour = true\n"), CONFIG),
+    "pyproject-url-env-empty": (_pyproject('database_url_env = ""\n'), CONFIG),
+    "pyproject-url-env-assignment": (_pyproject('database_url_env = "A=B"\n'), CONFIG),
+    "pyproject-max-heads-zero": (_pyproject("max_heads = 0\n"), CONFIG),
+    "revision-syntax-error": (_syntax_error, GRAPH),
+    "revision-too-deep": (_deep_revision, GRAPH),
+    "summary-file-is-directory": (_summary_is_a_directory, (*CONFIG, "rules")),
+    "project-is-a-file": (_project_is_a_file, (*CONFIG, "lint-sql", "rules")),
+}
+
+ARGUMENTS = {
+    "lint": ["lint"],
+    "lint-sql": ["lint", "--sql", "query.sql"],
+    "new": ["new", "add things", "--dry-run"],
+    "rebase": ["rebase", "--dry-run"],
+    "hook": ["hook", "migrations/versions/b2.py"],
+    "rules": ["rules"],
+}
+
+
+def good_project(root: Path) -> Path:
+    make_project(root, pyproject='base = "main"\n')
+    (root / "alembic.ini").write_text(GOOD_INI)
+    (root / "pyproject.toml").write_text(GOOD_PYPROJECT)
+    (root / "query.sql").write_text("SELECT 1;\n")
+    add_revision(root, "a1", None)
+    init_repo(root)
+    add_revision(root, "b2", "a1")
+    git(root, "add", "-A")  # staged, so the hook reaches the graph and the config
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "command"),
+    [(case, command) for case, (_, commands) in CASES.items() for command in commands],
+)
+def test_bad_input_is_exit_2_with_one_line(tmp_path: Path, case: str, command: str) -> None:
+    root = good_project(tmp_path / "repo")
+    breaks, _ = CASES[case]
+    global_options = breaks(root)
+    if "--project" not in global_options:
+        global_options += ["--project", str(root)]
+    before = snapshot(root)
+    environment = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    environment.pop("MIGRATION_GUARD_DEBUG", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            *global_options,
+            "--no-color",
+            *ARGUMENTS.get(command, [command]),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("migration-guard: error: ")
+    assert snapshot(root) == before
+
+
+def _lint_stdin(root: Path, data: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--project", str(root), "lint", "--sql", "-"],
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+
+
+def test_stdin_sql_is_decoded_as_file_sql_is(tmp_path: Path) -> None:
+    sql = b"ALTER TABLE t ADD COLUMN c integer NOT NULL;\n"
+    (tmp_path / "with_bom.sql").write_bytes(b"\xef\xbb\xbf" + sql)
+    from_file = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(tmp_path),
+            "--format",
+            "json",
+            "lint",
+            "--sql",
+            "with_bom.sql",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    from_stdin = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(tmp_path),
+            "--format",
+            "json",
+            "lint",
+            "--sql",
+            "-",
+        ],
+        input=b"\xef\xbb\xbf" + sql,
+        capture_output=True,
+        check=False,
+    )
+    assert from_file.returncode == from_stdin.returncode
+    assert from_file.stdout.replace(b'"with_bom.sql"', b'"-"') == from_stdin.stdout
+    bad = _lint_stdin(tmp_path, b"SELECT '\xff';\n")
+    assert bad.returncode == 2
+    (line,) = bad.stderr.decode().splitlines()
+    assert line.startswith("migration-guard: error: <stdin>: cannot read SQL")
