@@ -67,5 +67,5 @@ def render(report: Report, *, token: str | None = None) -> str:
     lines = [_problem(problem) for problem in report.problems]
     lines.extend(_finding(finding) for finding in report.findings)
     lines.append(f"::stop-commands::{token}")
-    body = text.render(report, color=False)
+    body = text.render(report, color=False, split_commands=False)
     return "\n".join(lines) + "\n" + body + f"::{token}::\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
@@ -59,6 +60,12 @@ def _locations(path: str | None, line: int | None) -> list[dict[str, object]]:
     return [{"physicalLocation": physical}]
 
 
+def _plain_message(text: str) -> str:
+    """SARIF plain-text messages turn ``[text](id)`` into links; brackets from the repository
+    are escaped as the SARIF spec says (``\\[``, ``\\]``) so they stay text."""
+    return re.sub(r"(\\*)([\[\]])", lambda m: m.group(1) * 2 + "\\" + m.group(2), text)
+
+
 def _result(
     rule_id: str,
     index: dict[str, int],
@@ -71,7 +78,7 @@ def _result(
         "ruleId": rule_id,
         "ruleIndex": index[rule_id],
         "level": level,
-        "message": {"text": message},
+        "message": {"text": _plain_message(message)},
     }
     locations = _locations(path, line)
     if locations:

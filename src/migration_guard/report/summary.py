@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from migration_guard.errors import one_line
 from migration_guard.findings import Report
 from migration_guard.report._common import shows_heads, summary_line
 
@@ -19,8 +20,50 @@ def cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", "<br>")
 
 
+_BACKTICKS = re.compile(r"`+")
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+
+
+def markdown_text(value: str) -> str:
+    """Text from the repository as inert Markdown: no raw HTML, no links, images or autolinks,
+    line breaks kept (a table cell shows them as ``<br>``). Code spans already in ``value`` (our
+    messages quote names in backticks) stay code spans, found as CommonMark finds them: they
+    render literally, so their insides are kept."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(_markdown_line(one_line(line)) for line in lines)
+
+
+def _markdown_line(value: str) -> str:
+    out: list[str] = []
+    position = 0
+    runs = list(_BACKTICKS.finditer(value))
+    index = 0
+    while index < len(runs):
+        opener = runs[index]
+        closer = next(
+            (run for run in runs[index + 1 :] if len(run.group()) == len(opener.group())), None
+        )
+        if closer is None:
+            index += 1
+            continue
+        out.append(_inert(value[position : opener.start()]))
+        out.append(value[opener.start() : closer.end()])
+        position = closer.end()
+        index = runs.index(closer) + 1
+    out.append(_inert(value[position:]))
+    return "".join(out)
+
+
+def _inert(text: str) -> str:
+    text = html.escape(text, quote=False).replace("`", "\\`")
+    text = text.replace("[", "\\[").replace("]", "\\]").replace("!", "\\!")
+    # a zero-width space keeps GFM's extended autolinks (http://, www., e-mail) from forming
+    return _AUTOLINK.sub(lambda match: "\u200b" + match.group(), text)
+
+
 def _code(value: str) -> str:
     """An inline code span that survives any backticks in ``value``."""
+    value = one_line(value)
     longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
@@ -53,8 +96,9 @@ def render_summary(report: Report) -> str:
         for problem in report.problems:
             where = _location(problem.path, problem.line)
             suffix = f" in {_code(where)}" if where else ""
-            text = " ".join(problem.message.split())
-            out.append(f"- **{problem.code}**{suffix}: {text}")
+            out.append(
+                f"- **{problem.code}**{suffix}: {markdown_text(' '.join(problem.message.split()))}"
+            )
         out.append("")
 
     if report.findings:
@@ -71,7 +115,7 @@ def render_summary(report: Report) -> str:
                 cell(_code(finding.rule)),
                 cell(_code(where)) if where else "",
                 cell(_code(finding.revision)) if finding.revision else "",
-                cell(finding.message),
+                cell(markdown_text(finding.message)),
             ]
             out.append("| " + " | ".join(row) + " |")
         out.append("")
@@ -89,7 +133,7 @@ def render_summary(report: Report) -> str:
         used = sum(len(row) + 1 for row in out)
         for revision in revisions:
             body = sql.get(revision, "")
-            summary = f"<summary><code>{html.escape(revision)}</code></summary>"
+            summary = f"<summary><code>{html.escape(one_line(revision))}</code></summary>"
             if not body.strip():
                 block = "_No SQL was rendered for this revision._"
             else:

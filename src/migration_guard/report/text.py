@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from migration_guard.errors import one_line
 from migration_guard.findings import Finding, Problem, Report
 from migration_guard.report._common import shows_heads, summary_line
 
@@ -20,27 +23,43 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{_RESET}" if color else text
 
 
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def _location(path: str | None, line: int | None) -> str:
-    where = path or "<unknown>"
+    where = one_line(path) if path else "<unknown>"
     return f"{where}:{line}" if line is not None else where
 
 
-def _indented(text: str) -> list[str]:
-    return [f"{_INDENT}{row}".rstrip() for row in text.strip("\n").splitlines()]
+def _indented(text: str, *, split_commands: bool = True) -> list[str]:
+    """Quoted SQL, indented, with no control characters; a row starting with ``::`` would be a
+    GitHub workflow command (the runner ignores leading spaces), so its colons are split unless
+    the caller fences the text off with ``::stop-commands::`` (the github reporter)."""
+    rows = []
+    for row in text.strip("\n").splitlines():
+        row = _CONTROL_BUT_LINES.sub(lambda m: m.group().encode("unicode_escape").decode(), row)
+        if split_commands and row.lstrip().startswith("::"):
+            row = row.replace("::", ":\u200b:", 1)
+        rows.append(f"{_INDENT}{row}".rstrip())
+    return rows
 
 
-def _finding(finding: Finding, color: bool) -> list[str]:
+def _finding(finding: Finding, color: bool, split_commands: bool) -> list[str]:
     severity_color = _RED if finding.severity == "error" else _YELLOW
     head = (
         f"{_paint(_location(finding.path, finding.line) + ':', _BOLD, color)} "
         f"{_paint(finding.severity, _BOLD + severity_color, color)} "
-        f"{_paint('[' + finding.rule + ']', _CYAN, color)} {finding.message}"
+        f"{_paint('[' + finding.rule + ']', _CYAN, color)} {one_line(finding.message)}"
     )
     lines = [head]
     if finding.statement.strip():
-        lines.extend(_paint(row, _DIM, color) for row in _indented(finding.statement))
+        lines.extend(
+            _paint(row, _DIM, color)
+            for row in _indented(finding.statement, split_commands=split_commands)
+        )
     if finding.help.strip():
-        help_lines = finding.help.strip().splitlines()
+        help_lines = _indented(finding.help, split_commands=split_commands)
+        help_lines = [row.strip() for row in help_lines]
         lines.append(f"{_INDENT}{_paint('help:', _BOLD, color)} {help_lines[0]}".rstrip())
         lines.extend(f"{_INDENT}      {row}".rstrip() for row in help_lines[1:])
     return lines
@@ -50,23 +69,23 @@ def _problem(problem: Problem, color: bool) -> list[str]:
     where = _location(problem.path, problem.line) if problem.path else "revision graph"
     lines = [
         f"{_paint(where + ':', _BOLD, color)} "
-        f"{_paint(problem.code + ':', _BOLD + _RED, color)} {problem.message}"
+        f"{_paint(problem.code + ':', _BOLD + _RED, color)} {one_line(problem.message)}"
     ]
     if problem.help.strip():
         lines.append(f"{_INDENT}{_paint('help:', _BOLD, color)} {problem.help.strip()}")
     return lines
 
 
-def render(report: Report, *, color: bool) -> str:
+def render(report: Report, *, color: bool, split_commands: bool = True) -> str:
     """The human report; ends with one summary line, also for an empty report."""
     lines: list[str] = []
     if shows_heads(report):
-        heads = ", ".join(report.heads) if report.heads else "(none)"
+        heads = ", ".join(map(one_line, report.heads)) if report.heads else "(none)"
         lines.append(f"heads: {heads}")
     for problem in report.problems:
         lines.extend(_problem(problem, color))
     for finding in report.findings:
-        lines.extend(_finding(finding, color))
+        lines.extend(_finding(finding, color, split_commands))
     if report.trace:
         from migration_guard.report.trace_table import text_tables
 
