@@ -70,6 +70,7 @@ def test_graph_commands_find_the_versions_without_running_the_package(
 
     heads = run([*launcher, "heads"], tmp_path)
     assert (heads.returncode, heads.stdout.splitlines()[0]) == (0, "heads: b2"), heads.stderr
+    git(tmp_path, "merge", "-q", "--no-edit", "main")  # rebase needs the base head at hand
     rebase = run([*launcher, "rebase", "--dry-run"], tmp_path)
     assert rebase.returncode == 0, rebase.stderr
     assert "would point b2 at c3" in rebase.stdout
