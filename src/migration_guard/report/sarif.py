@@ -7,12 +7,12 @@ import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from migration_guard import __version__
+from migration_guard import REPOSITORY_URL, __version__
 from migration_guard.findings import Finding, Problem, Report, RuleInfo
 from migration_guard.report._common import PROBLEM_SUMMARIES
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/migration-guard/"
+INFORMATION_URI = REPOSITORY_URL
 SRCROOT = "%SRCROOT%"
 
 
