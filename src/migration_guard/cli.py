@@ -112,7 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = add_command("rules", help="list the rules or show one rule's documentation")
     rules.add_argument("rule", nargs="?", metavar="RULE")
+    _add_setup_commands(add_command)
     return parser
+
+
+def _add_setup_commands(add_command: Callable[..., argparse.ArgumentParser]) -> None:
+    """The commands that set a repository up: git hooks."""
+    from migration_guard.githooks import STAGES
+
+    install_hook = add_command(
+        "install-hook", help="write .git/hooks/STAGE calling this migration-guard"
+    )
+    install_hook.add_argument(
+        "--stage", choices=STAGES, default="pre-commit", help="the git hook (default: pre-commit)"
+    )
+    install_hook.add_argument(
+        "--force", action="store_true", help="replace a hook that is not ours (it is kept aside)"
+    )
+    uninstall_hook = add_command("uninstall-hook", help="remove the hooks install-hook wrote")
+    uninstall_hook.add_argument(
+        "--stage", choices=STAGES, default=None, help="only this hook (default: every stage)"
+    )
 
 
 def _add_global_options(
@@ -227,7 +247,8 @@ def _dispatch(invocation: Invocation) -> int:
         invocation = replace(invocation, renderer=OfflineRenderer())
     try:
         # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
-        module = importlib.import_module(f"migration_guard.commands.{arguments.command}")
+        name = arguments.command.replace("-", "_")
+        module = importlib.import_module(f"migration_guard.commands.{name}")
         run: Callable[[Invocation], int] = module.run
         return run(invocation)
     finally:

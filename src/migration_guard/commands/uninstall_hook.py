@@ -1,0 +1,50 @@
+"""``uninstall-hook [--stage STAGE]``: remove the hooks install-hook wrote, and only those."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.errors import UsageError
+from migration_guard.githooks import BACKUP_SUFFIX, STAGES, hook_place, is_ours
+
+
+def run(invocation: Invocation) -> int:
+    if invocation.format not in ("text", "json"):
+        raise UsageError(f"uninstall-hook prints text or json, not {invocation.format}")
+    place = hook_place(invocation.project)
+    wanted: str | None = invocation.arguments.stage
+    removed: list[str] = []
+    restored: list[str] = []
+    left: list[str] = []
+    for stage in (wanted,) if wanted else STAGES:
+        path = place.path(stage)
+        if not path.exists() and not path.is_symlink():
+            continue
+        if path.is_symlink() or not is_ours(path):
+            left.append(place.shown(path))
+            continue
+        backup = path.with_name(path.name + BACKUP_SUFFIX)
+        if backup.exists() and not backup.is_symlink():
+            os.replace(backup, path)  # the hook --force replaced comes back
+            restored.append(place.shown(path))
+        else:
+            path.unlink()
+        removed.append(place.shown(path))
+    if invocation.format == "json":
+        document = {"removed": removed, "restored": restored, "left_alone": left}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return exit_codes.OK
+    for shown in removed:
+        again = " (the hook it had replaced is back)" if shown in restored else ""
+        sys.stdout.write(f"removed {shown}{again}\n")
+    for shown in left:
+        sys.stdout.write(f"left {shown} alone: it is not migration-guard's hook\n")
+    if not removed and not left:
+        sys.stdout.write(
+            f"no migration-guard hook in {place.shown(place.folder)}; nothing changed\n"
+        )
+    return exit_codes.OK
