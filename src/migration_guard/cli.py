@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also trace the new revisions on a throwaway PostgreSQL (config: trace = true)",
     )
 
+    drift = add_command(
+        "drift", help="do the committed (or staged) models match their migration history?"
+    )
+    drift.add_argument(
+        "--staged", action="store_true", help="the index instead of the committed tree (HEAD)"
+    )
+
     rebase = add_command("rebase", help="point the first new revision at the base head")
     rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
     rebase.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")

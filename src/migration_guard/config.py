@@ -43,6 +43,7 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     enable: tuple[str, ...] = ()
     pg_version: int = NEWEST_PG_VERSION
+    drift: bool = True
     trace: bool | str = False
     trace_seed: bool | str = False
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
@@ -123,6 +124,10 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
         elif key == "max_heads":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: expected a whole number of at least 1")
+            values[key] = value
+        elif key == "drift":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false")
             values[key] = value
         elif key == "trace":
             if value not in (True, False, "hook"):

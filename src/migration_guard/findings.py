@@ -44,7 +44,7 @@ class Problem:
     """A problem of the revision graph (``heads`` / ``check``).
 
     Codes: ``multiple-heads``, ``missing-parent``, ``duplicate-revision``, ``cycle``,
-    ``parse-error``, ``not-on-base-head``.
+    ``parse-error``, ``not-on-base-head``; ``drift`` adds ``models-without-migration``.
     """
 
     code: str
@@ -78,7 +78,7 @@ class RuleInfo:
 class Report:
     """Everything one command found; the reporters turn it into text, JSON, workflow commands or SARIF.
 
-    ``command`` is ``"lint"``, ``"heads"`` or ``"check"`` and decides the JSON shape.
+    ``command`` (``"lint"``, ``"heads"``, ``"check"``, ``"drift"``, ...) decides the JSON shape.
     ``sql`` maps a revision id to the SQL it renders to (for the job summary).
     """
 
@@ -101,6 +101,8 @@ class Report:
         document: dict[str, object] = {}
         if self.command in ("heads", "check"):
             document["heads"] = list(self.heads)
+            document["problems"] = [problem.to_json() for problem in self.problems]
+        if self.command == "drift":
             document["problems"] = [problem.to_json() for problem in self.problems]
         if self.command in ("lint", "check", "trace"):
             document["findings"] = [finding.to_json() for finding in self.findings]

@@ -27,7 +27,7 @@ def run(invocation: Invocation) -> int:
     with local_renderer(project, invocation.renderer) or nullcontext() as renderer:
         graph = project.graph()
         comparison = compare_with_base(graph, project.alembic, project.root, base)
-        problems = graph_problems(project, graph, comparison)
+        problems = graph_problems(project, graph, comparison) + committed_drift(project, graph)
         new_revisions = list(comparison.new_revisions)
         wants_trace = bool(
             getattr(invocation.arguments, "trace", None)
@@ -38,6 +38,20 @@ def run(invocation: Invocation) -> int:
         return graph_and_lint(
             invocation, project, graph, problems, new_revisions, renderer, trace=wants_trace
         )
+
+
+def committed_drift(project: Project, graph: RevisionGraph) -> tuple[Problem, ...]:
+    """``models-without-migration`` for the PR's committed tree, when the project has models,
+    ``drift`` is on and the graph can be upgraded at all (else its own problems say why)."""
+    if not project.config.drift or any(
+        problem.code in BLOCKING_PROBLEMS for problem in graph.problems
+    ):
+        return ()
+    if not any((project.root / folder).is_dir() for folder in project.config.models):
+        return ()
+    from migration_guard.commands.drift import tree_drift
+
+    return tree_drift(project, staged=False)
 
 
 def graph_and_lint(

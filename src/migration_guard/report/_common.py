@@ -11,6 +11,7 @@ PROBLEM_SUMMARIES: dict[str, str] = {
     "cycle": "The revision graph has a cycle.",
     "parse-error": "A migration file cannot be parsed.",
     "not-on-base-head": "A new revision does not descend from the base branch's head.",
+    "models-without-migration": "The models differ from the schema their migrations build.",
 }
 """One line per graph problem code, for SARIF's rule table and the job summary."""
 

@@ -101,11 +101,11 @@ def autogenerate_local(
 def build_template(
     url: str, template: str, settings: AlembicSettings, database_url_env: str
 ) -> None:
-    """``alembic upgrade head`` into a new database, renamed to ``template`` once complete."""
+    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
     building = f"{BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
     try:
         target = pg.create_database(url, building)
-        run_alembic(settings, ["upgrade", "head"], database_url_env, target)
+        run_alembic(settings, ["upgrade", "heads"], database_url_env, target)
         pg.execute(
             url,
             f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO {pg.quote_identifier(template)}",

@@ -1,0 +1,38 @@
+"""``drift [--staged]``: do the models match the migration history of the same tree?
+
+The committed tree (HEAD), or with ``--staged`` the index; never the work tree or untracked
+files, never the user's database. Each pending autogenerate operation is one
+``models-without-migration`` problem; exit 1 when there is any.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from migration_guard import exit_codes
+from migration_guard.commands import Invocation
+from migration_guard.findings import Problem, Report
+from migration_guard.project import Project, open_project
+
+
+def run(invocation: Invocation) -> int:
+    arguments = invocation.arguments
+    project = open_project(invocation.project)
+    problems = tree_drift(project, staged=bool(arguments.staged))
+    invocation.emit(Report(command="drift", problems=problems))
+    return exit_codes.FINDINGS if problems else exit_codes.OK
+
+
+def tree_drift(project: Project, *, staged: bool) -> tuple[Problem, ...]:
+    """The drift problems of the index (``staged``) or of HEAD."""
+    from migration_guard.commands.trace import progress
+    from migration_guard.drift import drift_problems
+    from migration_guard.tree_export import export_project, require_head
+
+    if not staged:
+        require_head(project.root)
+    with tempfile.TemporaryDirectory(prefix="migration-guard-drift-") as scratch:
+        tree = export_project(project, Path(scratch) / "export", commit=None if staged else "HEAD")
+        progress(f"migration-guard: drift of {tree.what}")
+        return drift_problems(tree, say=progress)

@@ -1,0 +1,295 @@
+"""Runs in a pinned child: what ``alembic check`` compares, as a list of pending operations.
+
+``python -m migration_guard.runners.drift_worker REQUEST.json RESULT.json`` (see
+:mod:`migration_guard.runners.child`), the database already at the tree's heads. The project's
+own env.py runs (its ``target_metadata``, ``include_object``, ``compare_type``…) exactly as in
+``alembic check``; no file is written. Autogenerate does not compare the values of PostgreSQL
+enum types, so those are compared here too. A failure in the project's code comes back as
+``{"failed": {...}}`` with the file and line, so the parent can name them in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+_KEYWORDS = re.compile(r"\b(?:length|precision|scale)=")
+
+
+def job(request: dict[str, Any]) -> dict[str, Any]:
+    """``action`` ``upgrade``: ``alembic upgrade heads`` (a template being built); else compare."""
+    ini_path = Path(request["ini_path"])
+    try:
+        if request.get("action") == "upgrade":
+            return {"upgraded": upgrade_heads(ini_path)}
+        return {"operations": pending_operations(ini_path)}
+    except Exception as error:  # the project's code failed: where, for the parent to map
+        return {"failed": _failure(error, request.get("tree", ""))}
+
+
+def upgrade_heads(ini_path: Path) -> bool:
+    from alembic import command
+    from alembic.config import Config
+
+    os.chdir(ini_path.parent)
+    command.upgrade(Config(str(ini_path)), "heads")
+    return True
+
+
+def pending_operations(ini_path: Path) -> list[dict[str, Any]]:
+    from alembic import autogenerate
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    os.chdir(ini_path.parent)
+    config = Config(str(ini_path))
+    script_directory = ScriptDirectory.from_config(config)
+    command_args = dict(
+        message=None,
+        autogenerate=True,
+        sql=False,
+        head="head",
+        splice=False,
+        branch_label=None,
+        version_path=None,
+        rev_id=None,
+        depends_on=None,
+    )
+    revision_context = autogenerate.RevisionContext(config, script_directory, command_args)
+    enum_operations: list[dict[str, Any]] = []
+
+    def retrieve_migrations(rev: Any, context: Any) -> list[Any]:
+        revision_context.run_autogenerate(rev, context)
+        enum_operations.extend(_enum_values(context))
+        return []
+
+    with EnvironmentContext(
+        config,
+        script_directory,
+        fn=retrieve_migrations,
+        as_sql=False,
+        template_args=revision_context.template_args,
+        revision_context=revision_context,
+    ):
+        script_directory.run_env()
+    operations: list[dict[str, Any]] = []
+    if revision_context.generated_revisions:  # env.py's own hook may have emptied the list
+        script = revision_context.generated_revisions[-1]
+        for upgrade_ops in script.upgrade_ops_list:
+            operations.extend(_walk(upgrade_ops))
+    return operations + enum_operations
+
+
+def _walk(container: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for op in container.ops:
+        if hasattr(op, "ops"):
+            found.extend(_walk(op))
+            continue
+        try:
+            diff = op.to_diff_tuple()
+        except Exception:  # an operation of a plugin without a diff form
+            found.append(_operation(type(op).__name__, None, None, type(op).__name__))
+            continue
+        for item in diff if isinstance(diff, list) else [diff]:
+            found.append(describe(item))
+    return found
+
+
+def _operation(kind: str, table: str | None, column: str | None, message: str) -> dict[str, Any]:
+    return {"kind": kind, "table": table, "column": column, "message": message}
+
+
+def describe(diff: Any) -> dict[str, Any]:
+    """One of autogenerate's diff tuples in plain words, with its table and column."""
+    kind = diff[0]
+    if kind in ("add_table", "remove_table"):
+        table = _table_name(diff[1])
+        if kind == "add_table":
+            return _operation(kind, table, None, f"add table {table}")
+        return _operation(kind, table, None, f"drop table {table} (not in the models)")
+    if kind in ("add_column", "remove_column"):
+        table = _qualified(diff[1], diff[2])
+        column = diff[3]
+        if kind == "remove_column":
+            message = f"drop column {table}.{column.name} (not in the models)"
+        else:
+            message = f"add column {table}.{column.name} ({_column_words(column)})"
+        return _operation(kind, table, column.name, message)
+    if kind in ("add_index", "remove_index"):
+        index = diff[1]
+        table = _table_name(index.table)
+        columns = ", ".join(str(getattr(c, "name", c)) for c in index.expressions)
+        verb = "add" if kind == "add_index" else "drop"
+        unique = "unique " if index.unique else ""
+        first = getattr(index.expressions[0], "name", None) if index.expressions else None
+        message = f"{verb} {unique}index {index.name} on {table} ({columns})"
+        return _operation(kind, table, first, message)
+    if kind in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
+        return _constraint(kind, diff[1])
+    if kind.startswith("modify_"):
+        return _modify(kind, diff)
+    if kind in ("add_table_comment", "remove_table_comment"):
+        table = _table_name(diff[1])
+        verb = "set" if kind.startswith("add") else "remove"
+        return _operation(kind, table, None, f"{verb} the comment of table {table}")
+    return _operation(kind, None, None, " ".join(str(part) for part in diff))
+
+
+def _constraint(kind: str, constraint: Any) -> dict[str, Any]:
+    verb = "add" if kind.startswith("add") else "drop"
+    table = _table_name(getattr(constraint, "table", None))
+    columns = [column.name for column in getattr(constraint, "columns", ())]
+    name = constraint.name or "(unnamed)"
+    if kind.endswith("fk"):
+        target = ", ".join(element.target_fullname for element in constraint.elements)
+        message = f"{verb} foreign key {name} on {table} ({', '.join(columns)}) -> {target}"
+    else:
+        what = re.sub(r"(?<!^)(?=[A-Z])", " ", type(constraint).__name__).lower()
+        message = f"{verb} {what} {name} on {table} ({', '.join(columns)})"
+    return _operation(kind, table, columns[0] if columns else None, message)
+
+
+def _modify(kind: str, diff: Any) -> dict[str, Any]:
+    _kind, schema, table_name, column, _existing, old, new = diff[:7]
+    table = _qualified(schema, table_name)
+    where = f"{table}.{column}"
+    if kind == "modify_nullable":
+        message = f"make {where} {'nullable' if new else 'not null'}"
+    elif kind == "modify_type":
+        message = f"change type of {where} from {_type_words(old)} to {_type_words(new)}"
+    elif kind == "modify_default":
+        message = f"change server default of {where} from {_value(old)} to {_value(new)}"
+    elif kind == "modify_comment":
+        message = f"change comment of {where} from {_value(old)} to {_value(new)}"
+    else:
+        attribute = kind.removeprefix("modify_")
+        message = f"change {attribute} of {where} from {_value(old)} to {_value(new)}"
+    return _operation(kind, table, column, message)
+
+
+def _enum_values(context: Any) -> list[dict[str, Any]]:
+    """Native enum types whose values differ between the models and the database."""
+    from sqlalchemy import Enum, text
+
+    metadata = context.opts.get("target_metadata")
+    if metadata is None or context.connection is None:
+        return []
+    if context.connection.dialect.name != "postgresql":
+        return []
+    seen: dict[tuple[str | None, str], tuple[list[str], str, str]] = {}
+    for meta in metadata if isinstance(metadata, (list, tuple)) else [metadata]:
+        for table in meta.sorted_tables:
+            for column in table.columns:
+                kind = column.type
+                if isinstance(kind, Enum) and kind.native_enum and kind.name:
+                    key = (kind.schema or table.schema, kind.name)
+                    seen.setdefault(key, (list(kind.enums), _table_name(table), column.name))
+    found: list[dict[str, Any]] = []
+    for (schema, name), (values, table, column) in sorted(seen.items(), key=str):
+        rows = context.connection.execute(
+            text(
+                "SELECT e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid "
+                "JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE t.typname = :name AND n.nspname = coalesce(:schema, current_schema()) "
+                "ORDER BY e.enumsortorder"
+            ),
+            {"name": name, "schema": schema},
+        ).fetchall()
+        if not rows:
+            continue  # the type is missing altogether: autogenerate reports its table or column
+        database = [str(row[0]) for row in rows]
+        shown = f"{schema}.{name}" if schema else name
+        for value in values:
+            if value not in database:
+                message = f"add value {value!r} to enum {shown} (used by {table}.{column})"
+                found.append(_operation("add_enum_value", table, column, message))
+        for value in database:
+            if value not in values:
+                message = f"drop value {value!r} from enum {shown} (not in the models)"
+                found.append(_operation("remove_enum_value", table, column, message))
+    return found
+
+
+def _column_words(column: Any) -> str:
+    words = [_type_words(column.type), "nullable" if column.nullable else "not null"]
+    default = column.server_default
+    if default is not None:
+        words.append(f"server default {_value(getattr(default, 'arg', default))}")
+    return ", ".join(words)
+
+
+def _type_words(kind: Any) -> str:
+    try:
+        return _KEYWORDS.sub("", repr(kind))
+    except Exception:  # a type whose repr fails: its class name is enough
+        return type(kind).__name__
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "none"
+    text = getattr(value, "text", None)
+    if text is None:
+        text = getattr(getattr(value, "arg", None), "text", None)
+    return repr(str(text if text is not None else value))
+
+
+def _table_name(table: Any) -> str:
+    if table is None:
+        return "?"
+    return _qualified(getattr(table, "schema", None), table.name)
+
+
+def _qualified(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+def _failure(error: BaseException, tree: str) -> dict[str, Any]:
+    """The error in one line and the innermost frame inside the exported tree."""
+    path, line = None, None
+    if isinstance(error, SyntaxError) and error.filename:
+        path, line = error.filename, error.lineno
+    else:
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            if tree and frame.filename.startswith(tree + os.sep):
+                path, line = frame.filename, frame.lineno
+                break
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, SyntaxError):
+        text = error.msg
+    return {
+        "type": type(error).__name__,
+        "message": text,
+        "path": path,
+        "line": line,
+        "environment": _is_environment(error),
+    }
+
+
+def _is_environment(error: BaseException) -> bool:
+    """A database or driver failure (or Alembic refusing the database), not the project's code."""
+    modules = [cls.__module__ for cls in type(error).__mro__]
+    if any(module.startswith(("psycopg", "asyncpg", "pg8000")) for module in modules):
+        return True
+    try:
+        from alembic.util import CommandError
+        from sqlalchemy.exc import DBAPIError
+    except ImportError:
+        return False
+    return isinstance(error, (DBAPIError, CommandError))
+
+
+def main(argv: list[str]) -> int:
+    from migration_guard.runners.child import job_main
+
+    return job_main(job, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

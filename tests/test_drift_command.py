@@ -1,0 +1,173 @@
+"""``drift [--staged]``: the models against the history of the same tree, as git holds it.
+
+Real git, real Alembic, the real throwaway PostgreSQL; the work tree (unstaged edits, untracked
+revision files) never counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+from tests.projects import commit_all, git, init_repo
+
+pytestmark = pytest.mark.slow
+
+HEAD = "e2b86d14f07a"
+VERSIONS = "backend/alembic/versions"
+MODELS = "backend/app/models"
+LANGUAGE_REVISION = f'''"""add document language
+
+Revision ID: 0007lang
+Revises: {HEAD}
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007lang"
+down_revision = "{HEAD}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("documents", sa.Column("language", sa.String(length=8), nullable=False))
+
+
+def downgrade():
+    op.drop_column("documents", "language")
+'''
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The example backend (one pending column) committed in a fresh repository."""
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    init_repo(root)
+    return root
+
+
+def drift(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--format", "json", "drift", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+
+
+def problems(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    document = json.loads(result.stdout)
+    assert set(document) == {"problems"}
+    found: list[dict[str, object]] = document["problems"]
+    return found
+
+
+def test_a_committed_model_change_without_its_revision_drifts(repo: Path) -> None:
+    result = drift(repo)
+    assert result.returncode == 1, result.stderr
+    (problem,) = problems(result)
+    assert problem["code"] == "models-without-migration"
+    assert problem["message"] == "add column documents.language (String(8), not null)"
+    assert problem["path"] == f"{MODELS}/document.py"
+    assert problem["revisions"] == [HEAD]
+
+
+def test_an_untracked_or_unstaged_revision_does_not_count(repo: Path) -> None:
+    (repo / VERSIONS / "0007_add_language.py").write_text(LANGUAGE_REVISION)
+    assert drift(repo).returncode == 1  # untracked: not committed
+    assert drift(repo, "--staged").returncode == 1  # untracked: not staged either
+    git(repo, "add", VERSIONS)
+    staged = drift(repo, "--staged")
+    assert (staged.returncode, problems(staged)) == (0, []), staged.stderr
+    assert drift(repo).returncode == 1  # staged, not committed
+    commit_all(repo, "the revision")
+    in_sync = drift(repo)
+    assert (in_sync.returncode, problems(in_sync)) == (0, []), in_sync.stderr
+
+
+def test_staged_model_edits_are_judged_not_the_work_tree(repo: Path) -> None:
+    (repo / VERSIONS / "0007_add_language.py").write_text(LANGUAGE_REVISION)
+    commit_all(repo, "the revision")
+    model = repo / MODELS / "document.py"
+    original = model.read_text()
+    model.write_text(original + "\n# an unstaged comment\n")
+    assert drift(repo, "--staged").returncode == 0
+    model.write_text(
+        original.replace(
+            "    language: Mapped[str]",
+            "    title_lang: Mapped[str | None] = mapped_column(String(4))\n    language: Mapped[str]",
+        )
+    )
+    assert drift(repo, "--staged").returncode == 0  # unstaged: not judged
+    git(repo, "add", MODELS)
+    result = drift(repo, "--staged")
+    assert result.returncode == 1, result.stderr
+    (problem,) = problems(result)
+    assert problem["message"] == "add column documents.title_lang (String(4), nullable)"
+
+
+def test_models_that_fail_to_import_name_the_repository_file(repo: Path) -> None:
+    model = repo / MODELS / "document.py"
+    model.write_text(model.read_text() + "\nraise RuntimeError('broken model')\n")
+    commit_all(repo, "break the model")
+    result = drift(repo)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()[-1:]
+    assert "broken model" in line
+    assert f"{MODELS}/document.py:" in line
+    assert "/tmp" not in line.split(f"{MODELS}/document.py")[0]
+
+
+def test_a_no_verify_commit_is_caught_by_check_and_drift(repo: Path) -> None:
+    """The user's story: `git commit --no-verify` of a model change; the PR check still holds."""
+    git(repo, "checkout", "-q", "-b", "feature")
+    model = repo / MODELS / "document.py"
+    model.write_text(
+        model.read_text().replace(
+            "    language: Mapped[str]",
+            "    summary: Mapped[str | None] = mapped_column(Text)\n    language: Mapped[str]",
+        )
+    )
+    git(repo, "commit", "-q", "--no-verify", "-am", "model change, hook skipped")
+    check = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--format", "json", "check", "--base", "main"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 1, check.stderr
+    drifting = [
+        p for p in json.loads(check.stdout)["problems"] if p["code"] == "models-without-migration"
+    ]
+    messages = {p["message"] for p in drifting}
+    assert "add column documents.language (String(8), not null)" in messages, messages
+    assert any(m.startswith("add column documents.summary (Text") for m in messages), messages
+    assert drift(repo).returncode == 1
+
+
+def test_drift_false_turns_the_check_off(repo: Path) -> None:
+    pyproject = repo / "pyproject.toml"
+    text = pyproject.read_text() if pyproject.exists() else "[tool.migration-guard]\n"
+    assert "[tool.migration-guard]" in text
+    pyproject.write_text(
+        text.replace("[tool.migration-guard]\n", "[tool.migration-guard]\ndrift = false\n", 1)
+    )
+    commit_all(repo, "drift off")
+    check = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--format", "json", "check", "--base", "main"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    codes = [p["code"] for p in json.loads(check.stdout)["problems"]]
+    assert "models-without-migration" not in codes, check.stderr
