@@ -179,7 +179,28 @@ def _add_global_options(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code."""
+    """Run one command; return its exit code (a reader that closed the pipe ends it quietly)."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe shows on the last buffered write
+    except BrokenPipeError:
+        _quiet_closed_stdout()
+        return exit_codes.BROKEN_PIPE
+    return code
+
+
+def _quiet_closed_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again (the
+    pattern Python's signal documentation recommends)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in-process)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     quick = quick_hook_exit(list(sys.argv[1:] if argv is None else argv))
     if quick is not None:
         return quick
@@ -214,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("migration-guard: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # main() ends the run quietly
     except Exception as error:  # the last line of defence: one line, never a traceback
         if debug:
             raise

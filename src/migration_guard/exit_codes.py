@@ -10,3 +10,5 @@ USAGE = 2
 """Usage, configuration or input error (bad flag, missing alembic.ini, syntax error, unreadable SQL)."""
 ENVIRONMENT = 3
 """Environment error (docker or a database unavailable, Alembic failed to run)."""
+BROKEN_PIPE = 141
+"""The reader closed stdout (``| head``): 128 + SIGPIPE, what the shell reports for ``cat`` or ``yes``."""
