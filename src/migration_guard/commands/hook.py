@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.errors import InputError
+
+if TYPE_CHECKING:
+    from migration_guard.findings import Problem
 
 MESSAGE_ENV = "MIGRATION_MESSAGE"
 
@@ -40,28 +44,58 @@ def run(invocation: Invocation) -> int:
         for path, status in staged.items()
         if status != "D" and _classify(path, models, versions) == "revision"
     ]
+    drift = _staged_drift(invocation) if staged_models else ()
     if staged_revisions:
-        return _check_revisions(invocation, set(staged_revisions))
+        return _check_revisions(invocation, set(staged_revisions), drift)
     if not staged_models:
         return exit_codes.OK
-    return _generate(invocation, top, staged_models)
+    if not drift:
+        print("migration-guard: the staged model change needs no migration; commit continues")
+        return exit_codes.OK
+    return _generate(invocation, top, staged_models, drift)
 
 
-def _check_revisions(invocation: Invocation, staged_paths: set[Path]) -> int:
-    """Staged revisions: the graph check plus lint of just those revisions."""
+def _staged_drift(invocation: Invocation) -> tuple[Problem, ...]:
+    """What the staged models need that the staged migration history lacks (the index only:
+    an unstaged or untracked revision file satisfies nothing)."""
+    from migration_guard.commands.drift import tree_drift
+    from migration_guard.project import open_project
+
+    return tree_drift(open_project(invocation.project), staged=True)
+
+
+def _check_revisions(
+    invocation: Invocation, staged_paths: set[Path], drift: tuple[Problem, ...]
+) -> int:
+    """Staged revisions: the graph check plus lint of just those revisions, and the staged
+    models' drift against them."""
+    import tempfile
+
     from migration_guard.commands.check import graph_and_lint
     from migration_guard.commands.heads import graph_problems
     from migration_guard.commands.lint import revisions_at
     from migration_guard.project import open_project
+    from migration_guard.tree_export import export_project
 
-    project = open_project(invocation.project)
-    graph = project.graph()
-    problems = graph_problems(project, graph, None)
-    revisions = revisions_at(project, graph, staged_paths)
-    return graph_and_lint(invocation, project, graph, problems, revisions)
+    real = open_project(invocation.project)
+    with tempfile.TemporaryDirectory(prefix="migration-guard-hook-") as scratch:
+        # The staged blobs, not the work-tree files: the plain git hook runs without
+        # pre-commit's stash of unstaged edits. Paths in the report stay project-relative.
+        project = export_project(real, Path(scratch) / "export").project
+        exported = {
+            project.root / path.relative_to(real.root.resolve())
+            for path in staged_paths
+            if path.is_relative_to(real.root.resolve())
+        }
+        graph = project.graph()
+        problems = graph_problems(project, graph, None) + drift
+        revisions = revisions_at(project, graph, {path.resolve() for path in exported})
+        return graph_and_lint(invocation, project, graph, problems, revisions)
 
 
-def _generate(invocation: Invocation, top: Path, staged_models: list[Path]) -> int:
+def _generate(
+    invocation: Invocation, top: Path, staged_models: list[Path], drift: tuple[Problem, ...]
+) -> int:
     """Staged model changes without a revision: generate one from the staged models."""
     from migration_guard.commands.new import choose_runner, generate
     from migration_guard.models_diff import changed_model_files, derived_message
@@ -83,8 +117,18 @@ def _generate(invocation: Invocation, top: Path, staged_models: list[Path]) -> i
     print(f"migration-guard: staged model changes and no staged revision: generating {message!r}")
     outcome = generate(invocation, project, message, runner=runner, dry_run=False, staged=True)
     if not outcome.changed or outcome.path is None:
-        print("migration-guard: the staged model change needs no migration; commit continues")
-        return exit_codes.OK
+        # The index needs a migration, yet the work tree's history already has it: a revision
+        # generated earlier (or written by hand) is there but not staged.
+        from migration_guard.errors import one_line
+
+        needed = "; ".join(one_line(problem.message) for problem in drift)
+        print(
+            f"migration-guard: commit stopped: the staged models need {needed}, which no staged "
+            "revision does. Autogenerate found nothing to write against the work tree's history: "
+            "a revision there is not staged (`git add` it, see `git status`), or the change is "
+            "one autogenerate does not write (write that revision by hand and stage it)."
+        )
+        return exit_codes.FINDINGS
     shown = _from(outcome.path, Path.cwd())
     print(
         f"\nmigration-guard: commit stopped. Review {shown}, then:\n"
