@@ -12,6 +12,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migration_guard.models_diff import table_name
+
 _COLUMN_CALLS = {"mapped_column", "Column", "column_property", "deferred", "relationship"}
 
 
@@ -60,7 +62,7 @@ def _tables(tree: ast.Module, path: str) -> list[tuple[str, TableLocation]]:
     tables: list[tuple[str, TableLocation]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
-            name = _table_name(node)
+            name = table_name(node)
             if name is not None:
                 tables.append((name, TableLocation(path, node.lineno, _class_columns(node))))
         elif isinstance(node, ast.Call) and _called(node) == "Table" and node.args:
@@ -73,25 +75,6 @@ def _tables(tree: ast.Module, path: str) -> list[tuple[str, TableLocation]]:
                 }
                 tables.append((first.value, TableLocation(path, node.lineno, columns)))
     return tables
-
-
-def _table_name(node: ast.ClassDef) -> str | None:
-    for statement in node.body:
-        value: ast.expr | None = None
-        targets: list[ast.expr] = []
-        if isinstance(statement, ast.Assign):
-            targets, value = statement.targets, statement.value
-        elif isinstance(statement, ast.AnnAssign):
-            targets, value = [statement.target], statement.value
-        for target in targets:
-            if (
-                isinstance(target, ast.Name)
-                and target.id == "__tablename__"
-                and isinstance(value, ast.Constant)
-                and isinstance(value.value, str)
-            ):
-                return value.value
-    return None
 
 
 def _class_columns(node: ast.ClassDef) -> dict[str, int]:

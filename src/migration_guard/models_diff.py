@@ -143,7 +143,7 @@ def _tables(path: str, source: str | None, *, strict: bool) -> dict[str, dict[st
     for node in ast.walk(tree):
         if not isinstance(node, ast.ClassDef):
             continue
-        name = _table_name(node)
+        name = table_name(node)
         if name is None:
             continue
         columns: dict[str, str] = {}
@@ -155,7 +155,8 @@ def _tables(path: str, source: str | None, *, strict: bool) -> dict[str, dict[st
     return tables
 
 
-def _table_name(node: ast.ClassDef) -> str | None:
+def table_name(node: ast.ClassDef) -> str | None:
+    """A model class's literal ``__tablename__``, if it has one."""
     for statement in node.body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
