@@ -153,9 +153,13 @@ def _add_global_options(
     parser.add_argument(
         "--project",
         type=path,
-        default=default(path(".")),
+        default=default(None),
         metavar="DIR",
-        help="repository root holding pyproject.toml (default: current directory)",
+        help=(
+            "the project root holding pyproject.toml (default: the first folder from here up "
+            "whose pyproject.toml has [tool.migration-guard], never above the git repository "
+            "root; without one, the repository root)"
+        ),
     )
     parser.add_argument("--format", choices=FORMATS, default=default("text"), help="output format")
     parser.add_argument(
@@ -216,7 +220,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as done:  # --help / --version
         return int(done.code or 0)
     invocation = Invocation(
-        project=arguments.project.resolve(),
+        project=_project_root(arguments.project),
         format=arguments.format,
         color=not arguments.no_color and _wants_color(),
         arguments=arguments,
@@ -246,6 +250,14 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return exit_codes.ENVIRONMENT
+
+
+def _project_root(given: Path | None) -> Path:
+    from pathlib import Path
+
+    from migration_guard.discovery import discover_project
+
+    return given.resolve() if given is not None else Path(discover_project(os.getcwd()))
 
 
 def _check_paths(

@@ -15,7 +15,7 @@ _FLAG_OPTIONS = ("--no-color",)
 
 def quick_hook_exit(argv: list[str]) -> int | None:
     """0 when ``argv`` is ``[global options] hook FILE…`` and no FILE can matter, else None."""
-    project = "."
+    project: str | None = None
     position = 0
     while position < len(argv) and argv[position] != "hook":
         word = argv[position]
@@ -48,9 +48,10 @@ def quick_hook_exit(argv: list[str]) -> int | None:
     return 0
 
 
-def _watched_folders(project: str) -> list[str] | None:
+def _watched_folders(given: str | None) -> list[str] | None:
     """The models folders and the versions folders, or None when unsure (let the full hook decide)."""
     try:
+        project = given if given is not None else _discover()
         models, ini = _config(project)
         versions = _version_locations(ini)
     except Exception:  # any doubt: the full command reads the config and reports properly
@@ -58,6 +59,25 @@ def _watched_folders(project: str) -> list[str] | None:
     if versions is None:
         return None
     return [os.path.realpath(os.path.join(project, folder)) for folder in models] + versions
+
+
+def _discover() -> str:
+    from migration_guard.discovery import discover_project
+
+    return discover_project(os.getcwd(), _holds_table)
+
+
+def _holds_table(pyproject: str) -> bool:
+    """The discovery test by a line scan: a plain ``[tool.migration-guard]`` header; any other
+    mention of our name in a file without one raises (the full command decides)."""
+    from migration_guard.discovery import mentions_table
+
+    if not mentions_table(pyproject):
+        return False
+    with open(pyproject, encoding="utf-8") as stream:
+        if any(line.strip().replace(" ", "") == "[tool.migration-guard]" for line in stream):
+            return True
+    raise ValueError(f"{pyproject}: mentions migration-guard outside a plain table header")
 
 
 def _config(project: str) -> tuple[list[str], str]:
