@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.findings import Problem, Report
 from migration_guard.project import Project, open_project
+
+if TYPE_CHECKING:
+    from migration_guard.tree_export import ExportedTree
 
 
 def run(invocation: Invocation) -> int:
@@ -26,13 +30,19 @@ def run(invocation: Invocation) -> int:
 
 def tree_drift(project: Project, *, staged: bool) -> tuple[Problem, ...]:
     """The drift problems of the index (``staged``) or of HEAD."""
-    from migration_guard.commands.trace import progress
-    from migration_guard.drift import drift_problems
     from migration_guard.tree_export import export_project, require_head
 
     if not staged:
         require_head(project.root)
     with tempfile.TemporaryDirectory(prefix="migration-guard-drift-") as scratch:
         tree = export_project(project, Path(scratch) / "export", commit=None if staged else "HEAD")
-        progress(f"migration-guard: drift of {tree.what}")
-        return drift_problems(tree, say=progress)
+        return exported_drift(tree)
+
+
+def exported_drift(tree: ExportedTree) -> tuple[Problem, ...]:
+    """The drift problems of a tree already exported from git."""
+    from migration_guard.commands.trace import progress
+    from migration_guard.drift import drift_problems
+
+    progress(f"migration-guard: drift of {tree.what}")
+    return drift_problems(tree, say=progress)

@@ -18,6 +18,8 @@ from migration_guard.errors import InputError
 
 if TYPE_CHECKING:
     from migration_guard.findings import Problem
+    from migration_guard.project import Project
+    from migration_guard.tree_export import ExportedTree
 
 MESSAGE_ENV = "MIGRATION_MESSAGE"
 
@@ -44,64 +46,69 @@ def run(invocation: Invocation) -> int:
         for path, status in staged.items()
         if status != "D" and _classify(path, models, versions) == "revision"
     ]
-    drift = _staged_drift(invocation) if staged_models else ()
-    if staged_revisions:
-        return _check_revisions(invocation, set(staged_revisions), drift)
-    if not staged_models:
+    if not staged_revisions and not staged_models:
         return exit_codes.OK
-    if not drift:
-        print("migration-guard: the staged model change needs no migration; commit continues")
-        return exit_codes.OK
-    return _generate(invocation, top, staged_models, drift)
-
-
-def _staged_drift(invocation: Invocation) -> tuple[Problem, ...]:
-    """What the staged models need that the staged migration history lacks (the index only:
-    an unstaged or untracked revision file satisfies nothing)."""
-    from migration_guard.commands.drift import tree_drift
-    from migration_guard.project import open_project
-
-    return tree_drift(open_project(invocation.project), staged=True)
-
-
-def _check_revisions(
-    invocation: Invocation, staged_paths: set[Path], drift: tuple[Problem, ...]
-) -> int:
-    """Staged revisions: the graph check plus lint of just those revisions, and the staged
-    models' drift against them."""
     import tempfile
 
-    from migration_guard.commands.check import graph_and_lint
-    from migration_guard.commands.heads import graph_problems
-    from migration_guard.commands.lint import revisions_at
     from migration_guard.project import open_project
     from migration_guard.tree_export import export_project
 
-    real = open_project(invocation.project)
+    project = open_project(invocation.project)
     with tempfile.TemporaryDirectory(prefix="migration-guard-hook-") as scratch:
-        # The staged blobs, not the work-tree files: the plain git hook runs without
-        # pre-commit's stash of unstaged edits. Paths in the report stay project-relative.
-        project = export_project(real, Path(scratch) / "export").project
-        exported = {
-            project.root / path.relative_to(real.root.resolve())
-            for path in staged_paths
-            if path.is_relative_to(real.root.resolve())
-        }
-        graph = project.graph()
-        problems = graph_problems(project, graph, None) + drift
-        revisions = revisions_at(project, graph, {path.resolve() for path in exported})
-        return graph_and_lint(invocation, project, graph, problems, revisions)
+        # One export of the index serves the drift check and the lint: the staged blobs, never
+        # the work tree (the plain git hook runs without pre-commit's stash of unstaged edits).
+        staged_tree = export_project(project, Path(scratch) / "export")
+        drift = _staged_drift(staged_tree) if staged_models else ()
+        if staged_revisions:
+            return _check_revisions(invocation, project, staged_tree, set(staged_revisions), drift)
+    if not drift:
+        print("migration-guard: the staged model change needs no migration; commit continues")
+        return exit_codes.OK
+    return _generate(invocation, project, top, drift)
+
+
+def _staged_drift(staged_tree: ExportedTree) -> tuple[Problem, ...]:
+    """What the staged models need that the staged migration history lacks (the index only:
+    an unstaged or untracked revision file satisfies nothing)."""
+    from migration_guard.commands.drift import exported_drift
+
+    return exported_drift(staged_tree)
+
+
+def _check_revisions(
+    invocation: Invocation,
+    project: Project,
+    staged_tree: ExportedTree,
+    staged_paths: set[Path],
+    drift: tuple[Problem, ...],
+) -> int:
+    """Staged revisions: the graph check plus lint of just those revisions (their staged
+    blobs), and the staged models' drift against them. Paths in the report stay
+    project-relative."""
+    from migration_guard.commands.check import graph_and_lint
+    from migration_guard.commands.heads import graph_problems
+    from migration_guard.commands.lint import revisions_at
+
+    real_root = project.root.resolve()
+    exported = staged_tree.project
+    paths = {
+        (exported.root / path.relative_to(real_root)).resolve()
+        for path in staged_paths
+        if path.is_relative_to(real_root)
+    }
+    graph = exported.graph()
+    problems = graph_problems(exported, graph, None) + drift
+    revisions = revisions_at(exported, graph, paths)
+    return graph_and_lint(invocation, exported, graph, problems, revisions)
 
 
 def _generate(
-    invocation: Invocation, top: Path, staged_models: list[Path], drift: tuple[Problem, ...]
+    invocation: Invocation, project: Project, top: Path, drift: tuple[Problem, ...]
 ) -> int:
     """Staged model changes without a revision: generate one from the staged models."""
     from migration_guard.commands.new import choose_runner, generate
     from migration_guard.models_diff import changed_model_files, derived_message
-    from migration_guard.project import open_project
 
-    project = open_project(invocation.project)
     runner, _why = choose_runner(project, project.config.runner)
     unstaged = _unstaged_models(top, project.config.models, invocation.project)
     if runner == "docker" and unstaged:
