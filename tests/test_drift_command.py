@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,80 @@ def test_drift_false_turns_the_check_off(repo: Path) -> None:
     )
     codes = [p["code"] for p in json.loads(check.stdout)["problems"]]
     assert "models-without-migration" not in codes, check.stderr
+
+
+TAG_MODEL = '''"""Tags."""
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+'''
+
+
+def _new_table(repo: Path) -> None:
+    (repo / MODELS / "tag.py").write_text(TAG_MODEL)
+    init = repo / MODELS / "__init__.py"
+    init.write_text(init.read_text() + "\nfrom app.models.tag import Tag  # noqa: E402,F401\n")
+
+
+def _edit_document(old: str, new: str) -> Callable[[Path], None]:
+    def edit(repo: Path) -> None:
+        model = repo / MODELS / "document.py"
+        text = model.read_text()
+        assert old in text
+        model.write_text(text.replace(old, new, 1))
+
+    return edit
+
+
+TITLE = "    title: Mapped[str] = mapped_column(String(200))\n"
+MODEL_EDITS = {
+    "new table": (_new_table, "add table tags", "tag.py"),
+    "dropped column": (
+        _edit_document(TITLE, ""),
+        "drop column documents.title (not in the models)",
+        "document.py",
+    ),
+    "changed type": (
+        _edit_document("String(200)", "String(300)"),
+        "change type of documents.title from VARCHAR(200) to String(300)",
+        "document.py",
+    ),
+    "added index": (
+        _edit_document("String(200))", "String(200), index=True)"),
+        "add index ix_documents_title on documents (title)",
+        "document.py",
+    ),
+    "enum value": (
+        _edit_document(
+            '    ARCHIVED = "archived"\n', '    ARCHIVED = "archived"\n    HIDDEN = "hidden"\n'
+        ),
+        "add value 'hidden' to enum document_status (used by documents.status)",
+        "document.py",
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", MODEL_EDITS.values(), ids=list(MODEL_EDITS))
+def test_each_kind_of_model_change_is_one_plain_problem(
+    repo: Path, edit: tuple[Callable[[Path], None], str, str]
+) -> None:
+    change, message, model_file = edit
+    (repo / VERSIONS / "0007_add_language.py").write_text(LANGUAGE_REVISION)
+    commit_all(repo, "the revision")
+    in_sync = drift(repo)
+    assert (in_sync.returncode, problems(in_sync)) == (0, []), in_sync.stderr
+    change(repo)
+    commit_all(repo, "a model change, no revision")
+    result = drift(repo)
+    assert result.returncode == 1, result.stderr
+    (problem,) = problems(result)
+    assert problem["message"] == message
+    assert problem["path"] == f"{MODELS}/{model_file}"
+    assert problem["revisions"] == ["0007lang"]

@@ -205,3 +205,71 @@ def test_nothing_relevant_staged_passes(tmp_path: Path) -> None:
     result = commit(repo, env, "docs")
     assert result.returncode == 0, result.stdout + result.stderr
     assert git(repo, "status", "--porcelain").stdout == ""
+
+
+def add_summary_column(repo: Path) -> None:
+    model = repo / MODEL
+    model.write_text(
+        model.read_text().replace(
+            "    updated_at:",
+            "    summary: Mapped[str | None] = mapped_column(Text)\n    updated_at:",
+            1,
+        )
+    )
+
+
+def test_committing_twice_without_git_add_is_stopped_twice(tmp_path: Path) -> None:
+    """The first story of issue 9 with the pre-commit framework: the generated revision is in the
+    work tree but not staged, so the second `git commit` is stopped again, with no second file."""
+    repo = project_repo(tmp_path)
+    env = environment(tmp_path)
+    install(repo, env)
+    before = revision_files(repo)
+    add_summary_column(repo)
+    git(repo, "add", MODEL)
+
+    first = commit(repo, env, "add summary")
+    assert first.returncode == 1, first.stdout + first.stderr
+    generated = revision_files(repo) - before
+    assert len(generated) == 1
+
+    second = commit(repo, env, "add summary")
+    output = second.stdout + second.stderr
+    assert second.returncode == 1, output
+    assert "git add" in output and "no staged revision" in output, output
+    assert revision_files(repo) - before == generated  # no second revision
+    assert git(repo, "log", "--oneline").stdout.count("\n") == 1  # still nothing committed
+
+    git(repo, "add", f"{VERSIONS}/{next(iter(generated))}")
+    third = commit(repo, env, "add summary")
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert git(repo, "log", "--oneline").stdout.count("\n") == 2
+
+
+def test_run_on_demand_catches_a_no_verify_commit_and_generates(tmp_path: Path) -> None:
+    """`git commit --no-verify` of a model change, then `pre-commit run gen-migration
+    --all-files` (nothing staged): the committed tree drifts, so the revision is generated for
+    review and the run fails; once it is committed, the same run passes."""
+    repo = project_repo(tmp_path)
+    env = environment(tmp_path)
+    install(repo, env)
+    before = revision_files(repo)
+    add_summary_column(repo)
+    git(repo, "commit", "-q", "--no-verify", "-am", "model change, hook skipped")
+
+    run = [str(BIN / "pre-commit"), "run", "gen-migration", "--all-files"]
+    caught = subprocess.run(run, cwd=repo, env=env, capture_output=True, text=True)
+    output = caught.stdout + caught.stderr
+    assert caught.returncode == 1, output
+    assert "committed models" in output, output
+    generated = revision_files(repo) - before
+    assert len(generated) == 1, output
+    source = (repo / VERSIONS / next(iter(generated))).read_text()
+    assert "sa.Column('summary', sa.Text(), nullable=True)" in source
+    assert git(repo, "diff", "--cached", "--name-only").stdout == ""  # left unstaged
+
+    git(repo, "add", f"{VERSIONS}/{next(iter(generated))}")
+    git(repo, "commit", "-q", "--no-verify", "-m", "the revision")
+    clean = subprocess.run(run, cwd=repo, env=env, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert revision_files(repo) - before == generated

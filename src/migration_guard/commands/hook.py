@@ -3,6 +3,10 @@
 Staged model changes and no staged revision → run ``new`` on the staged models, leave the file
 unstaged and stop the commit (exit 1). Staged revisions → ``heads`` + ``lint`` of those. Nothing
 relevant → exit 0 at once: this path imports nothing heavier than tomllib and configparser.
+
+On demand (``pre-commit run gen-migration --all-files``: model or revision files given, nothing of
+them staged) the committed tree is judged instead: when its models drift from its history, the
+revision is generated for review exactly as at commit time.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ def run(invocation: Invocation) -> int:
         if status != "D" and _classify(path, models, versions) == "revision"
     ]
     if not staged_revisions and not staged_models:
+        if names and _has_head(top):
+            return _on_demand(invocation, top)
         return exit_codes.OK
     import tempfile
 
@@ -64,6 +70,28 @@ def run(invocation: Invocation) -> int:
     if not drift:
         print("migration-guard: the staged model change needs no migration; commit continues")
         return exit_codes.OK
+    return _generate(invocation, project, top, drift)
+
+
+def _on_demand(invocation: Invocation, top: Path) -> int:
+    """Files given and none of them staged: does the committed tree drift? Then generate."""
+    from migration_guard.commands.check import committed_drift, graph_and_lint
+    from migration_guard.commands.heads import graph_problems
+    from migration_guard.project import open_project
+
+    project = open_project(invocation.project)
+    graph = project.graph()
+    problems = graph_problems(project, graph, None)
+    if problems:
+        return graph_and_lint(invocation, project, graph, problems, [])
+    drift = committed_drift(project, graph)
+    if not drift:
+        print("migration-guard: the committed models match the committed migration history")
+        return exit_codes.OK
+    print(
+        "migration-guard: the committed models need a migration the committed history lacks "
+        f"({len(drift)} pending operation{'s' if len(drift) != 1 else ''})"
+    )
     return _generate(invocation, project, top, drift)
 
 
@@ -117,11 +145,11 @@ def _generate(
             "stage them, or stash them with `git stash --keep-index`, then commit again"
         )
     message = " ".join(os.environ.get(MESSAGE_ENV, "").split())
+    changes = changed_model_files(project.root, project.config.models, staged=True)
     if not message:
-        message = derived_message(
-            changed_model_files(project.root, project.config.models, staged=True)
-        )
-    print(f"migration-guard: staged model changes and no staged revision: generating {message!r}")
+        message = derived_message(changes) if changes else _message_from(drift)
+    why = "staged model changes and no staged revision" if changes else "committed models drift"
+    print(f"migration-guard: {why}: generating {message!r}")
     outcome = generate(invocation, project, message, runner=runner, dry_run=False, staged=True)
     if not outcome.changed or outcome.path is None:
         # The index needs a migration, yet the work tree's history already has it: a revision
@@ -137,12 +165,26 @@ def _generate(
         )
         return exit_codes.FINDINGS
     shown = _from(outcome.path, Path.cwd())
+    stopped = "commit stopped" if changes else "the committed models lack this migration"
     print(
-        f"\nmigration-guard: commit stopped. Review {shown}, then:\n"
+        f"\nmigration-guard: {stopped}. Review {shown}, then:\n"
         f"  git add {shown}\n"
-        "and commit again (set MIGRATION_MESSAGE to choose the revision message)."
+        "and commit (set MIGRATION_MESSAGE to choose the revision message)."
     )
     return exit_codes.FINDINGS
+
+
+def _message_from(drift: tuple[Problem, ...]) -> str:
+    """``update document, user`` from the model files the pending operations were found in."""
+    stems = dict.fromkeys(Path(problem.path).stem for problem in drift if problem.path)
+    return "update " + ", ".join(stems) if stems else "update models"
+
+
+def _has_head(top: Path) -> bool:
+    head = subprocess.run(
+        ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=top, capture_output=True, check=False
+    )
+    return head.returncode == 0
 
 
 def _classify(path: Path, models: list[Path], versions: list[Path]) -> str | None:
@@ -161,10 +203,7 @@ def _under(path: Path, folders: list[Path]) -> bool:
 
 def _staged(top: Path) -> dict[Path, str]:
     """Staged paths (absolute) with their status letter, compared with HEAD."""
-    head = subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=top, capture_output=True, check=False
-    )
-    against = ["HEAD"] if head.returncode == 0 else []
+    against = ["HEAD"] if _has_head(top) else []
     output = _git(top, "diff", "--cached", "--name-status", "-z", "--no-renames", *against)
     parts = output.split("\0")
     return {
