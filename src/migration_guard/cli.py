@@ -124,8 +124,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_setup_commands(add_command: Callable[..., argparse.ArgumentParser]) -> None:
-    """The commands that set a repository up: git hooks."""
+    """The commands that set a repository up: init, git hooks."""
+    import argparse
+
     from migration_guard.githooks import STAGES
+
+    init = add_command(
+        "init",
+        help="detect the layout and write [tool.migration-guard]; show the hook and workflow",
+        description=(
+            "Detects alembic.ini, its versions folder, the models behind env.py's "
+            "target_metadata (read with ast, never imported) and the compose services, and "
+            "writes [tool.migration-guard] into pyproject.toml with only the keys that differ "
+            "from the defaults. Prints the .pre-commit-config.yaml entry and the GitHub workflow "
+            "to add; --write adds them too. Running it again changes nothing."
+        ),
+        epilog=(
+            "example:\n  migration-guard init            # write the settings, print the rest\n"
+            "  migration-guard init --write    # also .pre-commit-config.yaml and the workflow"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    init.add_argument(
+        "--write",
+        action="store_true",
+        help="also add the entry to .pre-commit-config.yaml and write "
+        ".github/workflows/migration-guard.yml (at the repository root)",
+    )
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing, different [tool.migration-guard] (and workflow file)",
+    )
 
     install_hook = add_command(
         "install-hook", help="write .git/hooks/STAGE calling this migration-guard"
