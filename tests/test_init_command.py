@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -10,9 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.adopt.snippets import PRE_COMMIT_ENTRY, WORKFLOW, source_from_direct_url
+from migration_guard.adopt.snippets import (
+    PRE_COMMIT_ENTRY,
+    WORKFLOW,
+    source_from_direct_url,
+    workflow,
+)
 from tests.conftest import EXAMPLE, REPO_ROOT
 from tests.projects import git
+from tests.test_hook_precommit import LANGUAGE_LINE, environment
 from tests.test_package_script_location import markers, package_project
 
 if sys.version_info >= (3, 11):
@@ -314,3 +321,125 @@ def test_the_install_source_is_read_from_pips_record_of_a_git_install() -> None:
     )
     editable = {"url": "file:///src/migration-guard", "dir_info": {"editable": True}}
     assert source_from_direct_url(editable).placeholder
+
+
+def renamed_example(tmp_path: Path) -> Path:
+    """The example backend moved to ``api/``, its compose services renamed: no default fits."""
+    repo = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    (repo / "pyproject.toml").unlink()
+    (repo / "backend").rename(repo / "api")
+    compose = repo / "docker-compose.yml"
+    compose.write_text(
+        compose.read_text()
+        .replace("  db:\n", "  postgres:\n")
+        .replace("  backend:\n", "  api:\n")
+        .replace("./backend", "./api")
+        .replace("      db:\n", "      postgres:\n")
+    )
+    model = repo / "api/app/models/document.py"
+    model.write_text(model.read_text().replace(LANGUAGE_LINE, ""))  # models match head
+    git(repo, "init", "-q")
+    return repo
+
+
+@pytest.mark.slow
+def test_init_then_the_checks_and_the_hook_use_what_it_found(tmp_path: Path) -> None:
+    repo = renamed_example(tmp_path)
+    done = init(repo, "--write")
+    assert done.returncode == 0, done.stderr
+    assert table(repo) == {
+        "alembic_ini": "api/alembic.ini",
+        "models": ["api/app/models"],
+        "compose_service": "api",
+        "db_service": "postgres",
+        "test_database_url": "postgresql://catalyst:catalyst@postgres:5432/catalyst_test",
+    }
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "guarded by migration-guard")
+
+    heads = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--format", "json", "heads"],
+        cwd=repo / "api",  # the config is found from a subfolder
+        capture_output=True,
+        text=True,
+    )
+    assert heads.returncode == 0, heads.stderr
+    assert json.loads(heads.stdout) == {"heads": ["e2b86d14f07a"], "problems": []}
+    lint = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--format", "json", "lint", "--runner", "local"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+    assert lint.returncode in (0, 1), lint.stderr
+    assert len(json.loads(lint.stdout)["revisions"]) == 6
+
+    installed = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "install-hook"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr
+    model = repo / "api/app/models/document.py"
+    model.write_text(
+        model.read_text().replace("    updated_at:", LANGUAGE_LINE + "    updated_at:", 1)
+    )
+    git(repo, "add", "api/app/models/document.py")
+    env = environment(tmp_path)
+    env["PATH"] = "/usr/bin:/bin"  # no docker here: the hook falls back to the local runner
+    committed = subprocess.run(
+        ["git", "commit", "-m", "add language"], cwd=repo, env=env, capture_output=True, text=True
+    )
+    output = committed.stdout + committed.stderr
+    assert committed.returncode != 0, output
+    assert "not-null-without-default" in output
+    generated = sorted((repo / "api/alembic/versions").glob("*.py"))
+    assert len(generated) == 7, output
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_the_workflow_pinned_to_a_commit_passes_actionlint(tmp_path: Path) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    source = source_from_direct_url(
+        {
+            "url": "https://github.com/acme/migration-guard",
+            "vcs_info": {"vcs": "git", "commit_id": commit},
+        }
+    )
+    path = tmp_path / ".github/workflows/migration-guard.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(workflow(source, "services/shop"))
+    git(tmp_path, "init", "-q")
+    text = path.read_text()
+    assert f"uses: acme/migration-guard/.github/workflows/migration-check.yml@{commit}" in text
+    assert (
+        f'package: "migration-guard @ git+https://github.com/acme/migration-guard@{commit}"' in text
+    )
+    linted = subprocess.run(
+        [str(BIN / "actionlint"), str(path)], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_a_compose_file_above_the_project_is_found(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  pg:\n    image: docker.io/library/postgres:17\n"
+        "  web:\n    volumes: ['./backend:/srv']\n"
+    )
+    shutil.copytree(
+        EXAMPLE / "backend", tmp_path / "backend", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    result = init(tmp_path / "backend")
+    assert result.returncode == 0, result.stderr
+    assert table(tmp_path / "backend") == {
+        "alembic_ini": "alembic.ini",
+        "models": ["app/models"],
+        "compose_file": "../compose.yaml",
+        "compose_service": "web",
+        "db_service": "pg",
+        "test_database_url": "postgresql://postgres@pg:5432/postgres_test",
+    }

@@ -104,7 +104,9 @@ def detect_layout(root: Path) -> Layout:
     roots = _search_roots(ini, top)
     skipped = {alembic.script_location.resolve(), *(p.resolve() for p in alembic.version_locations)}
     models = find_models(env_py, roots, skipped, root)
-    compose_path = find_compose_file([root, ini.parent])
+    upwards = [root.resolve(), *root.resolve().parents]
+    above = upwards[: upwards.index(top) + 1] if top in upwards else upwards[:1]
+    compose_path = find_compose_file(list(dict.fromkeys([root, ini.parent, *above])))
     compose = read_compose(compose_path, ini.parent) if compose_path else None
     names = environment_names(env_py)
     url_names = [name for name in names if re.search(r"URL|DSN|DATABASE", name, re.I)]

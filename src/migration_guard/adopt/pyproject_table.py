@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_guard.adopt.layout import Setting
-from migration_guard.errors import ConfigError, InputError
+from migration_guard.errors import ConfigError, InputError, one_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,7 +40,7 @@ def render_table(settings: list[Setting]) -> str:
     else:
         lines.append("# written by `migration-guard init`: only what differs from the defaults")
     for setting in settings:
-        lines.append(f"# {setting.comment}".replace("\n", " "))
+        lines.append(f"# {one_line(setting.comment)}")
         lines.append(f"{setting.key} = {_toml_value(setting.value)}")
     return "\n".join(lines) + "\n"
 
