@@ -443,3 +443,34 @@ def test_a_compose_file_above_the_project_is_found(tmp_path: Path) -> None:
         "db_service": "pg",
         "test_database_url": "postgresql://postgres@pg:5432/postgres_test",
     }
+
+
+def test_a_base_from_outside_the_repository_is_found_by_its_subclasses(tmp_path: Path) -> None:
+    (tmp_path / "migrations/versions").mkdir(parents=True)
+    (tmp_path / "migrations/env.py").write_text(
+        "from sqlmodel import SQLModel\nfrom app import tables  # noqa\n"
+        "target_metadata = SQLModel.metadata\n"
+    )
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    (tmp_path / "app/tables").mkdir(parents=True)
+    (tmp_path / "app/tables/hero.py").write_text(
+        "from sqlmodel import SQLModel\n\nclass Hero(SQLModel, table=True):\n    id: int\n"
+    )
+    (tmp_path / "app/main.py").write_text("print('not a model')\n")
+    git(tmp_path, "init", "-q")
+    result = init(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert table(tmp_path) == {"alembic_ini": "alembic.ini", "models": ["app/tables"]}
+
+
+def test_help_describes_the_command_with_an_example(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "init", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert "writes [tool.migration-guard] into pyproject.toml" in " ".join(result.stdout.split())
+    assert "example:\n  migration-guard init " in result.stdout
+    assert "--write" in result.stdout and "--force" in result.stdout

@@ -46,29 +46,42 @@ def parse_python(path: Path) -> ast.Module:
 
 
 def find_models(
-    env_py: Path, search_roots: list[Path], skipped: set[Path], shown_from: Path
+    env_py: Path, search_roots: list[Path], skipped: set[Path], *, home: Path, shown_from: Path
 ) -> ModelsFound | None:
     """The folders (or files) holding the classes mapped on the ``Base`` whose metadata env.py
-    assigns to ``target_metadata``; ``None`` when env.py names no metadata we can follow."""
+    assigns to ``target_metadata``; ``None`` when env.py names no metadata we can follow.
+
+    A ``Base`` from outside the repository (``SQLModel``) is looked for in the classes under
+    ``home``, the folder Alembic runs from."""
     tree = parse_python(env_py)
     sources = [source for value in _target_values(tree) for source in _metadata_sources(value)]
     bindings = _import_bindings(tree)
     paths: list[Path] = []
     reasons: list[str] = []
+
+    def shown(path: Path) -> str:
+        return Path(os.path.relpath(path, shown_from.resolve())).as_posix()
+
     for chain in sources:
+        written = f"target_metadata = {'.'.join(chain)}.metadata"
         located = _locate(chain, bindings, search_roots)
         if located is None:
+            if chain[0] not in bindings:
+                continue  # defined in env.py itself: nothing to follow
+            found = _mapped_files(home, chain[-1], skipped)
+            paths += found
+            if found:
+                reasons.append(f"{written}, {bindings[chain[0]][0]} is not in the repository")
             continue
         module, symbol = located
         definer = _definer(module, symbol, search_roots, set())
-        found = _mapped_files(definer, symbol, skipped)
+        relative = definer.path.relative_to(definer.search_root).parts
+        top = definer.search_root / relative[0]
+        found = _mapped_files(top, symbol, skipped) if top.is_dir() else [definer.path]
         if not found:
             found = [definer.folder if definer.folder != definer.search_root else definer.path]
         paths += found
-        reasons.append(
-            f"target_metadata = {'.'.join(chain)}.metadata, {symbol} defined in "
-            f"{Path(os.path.relpath(definer.path, shown_from.resolve())).as_posix()}"
-        )
+        reasons.append(f"{written}, {symbol} defined in {shown(definer.path)}")
     if not paths:
         return None
     return ModelsFound(paths=_outermost(paths), reason="; ".join(reasons))
@@ -212,13 +225,9 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
-def _mapped_files(definer: _Module, symbol: str, skipped: set[Path]) -> list[Path]:
-    """Files under the definer's top-level package declaring mapped classes or tables; a file
-    directly in the package's root stands for itself, the others for their folder."""
-    relative = definer.path.relative_to(definer.search_root).parts
-    top = definer.search_root / relative[0]
-    if not top.is_dir():
-        return [definer.path]
+def _mapped_files(top: Path, symbol: str, skipped: set[Path]) -> list[Path]:
+    """Files under ``top`` declaring mapped classes or tables; a file directly in ``top`` stands
+    for itself, the others for their folder."""
     found: list[Path] = []
     for path in _python_files(top, skipped):
         try:

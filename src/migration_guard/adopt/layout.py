@@ -100,10 +100,10 @@ def detect_layout(root: Path) -> Layout:
     env_py = alembic.script_location / "env.py"
     if not env_py.is_file():
         raise ConfigError(f"{env_py}: env.py not found in script_location {location}")
-    top = _repository_top(root) or root.resolve()
+    top = repository_top(root) or root.resolve()
     roots = _search_roots(ini, top)
     skipped = {alembic.script_location.resolve(), *(p.resolve() for p in alembic.version_locations)}
-    models = find_models(env_py, roots, skipped, root)
+    models = find_models(env_py, roots, skipped, home=ini.parent.resolve(), shown_from=root)
     upwards = [root.resolve(), *root.resolve().parents]
     above = upwards[: upwards.index(top) + 1] if top in upwards else upwards[:1]
     compose_path = find_compose_file(list(dict.fromkeys([root, ini.parent, *above])))
@@ -157,7 +157,8 @@ def _raw_script_location(ini: Path) -> str:
         return "?"
 
 
-def _repository_top(folder: Path) -> Path | None:
+def repository_top(folder: Path) -> Path | None:
+    """The git work tree holding ``folder`` (``None`` outside git)."""
     resolved = folder.resolve()
     return next((f for f in (resolved, *resolved.parents) if (f / ".git").exists()), None)
 

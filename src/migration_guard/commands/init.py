@@ -8,10 +8,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from migration_guard import exit_codes
-from migration_guard.adopt.layout import Layout, detect_layout
+from migration_guard.adopt.layout import Layout, Setting, detect_layout, repository_top
 from migration_guard.adopt.precommit_merge import plan_pre_commit
 from migration_guard.adopt.pyproject_table import FileChange, plan_pyproject, render_table
 from migration_guard.adopt.snippets import (
@@ -42,7 +41,7 @@ def run(invocation: Invocation) -> int:
     root = invocation.project
     layout = detect_layout(root)
     settings = layout.settings()
-    top = _repository_top(root)
+    top = repository_top(root)
     if write and top is None:
         raise InputError(
             f"{root}: not inside a git repository; --write puts .pre-commit-config.yaml and "
@@ -65,14 +64,10 @@ def run(invocation: Invocation) -> int:
         if change.action != "unchanged":
             _write(change)
     if invocation.format == "json":
-        _print_json(layout, settings_table(layout), changes, entry, flow, source, root)
+        _print_json(layout, settings, changes, entry, flow, source, root)
     else:
-        _print_text(layout, changes, entry, flow, source, root, wrote_snippets=write)
+        _print_text(layout, settings, changes, entry, flow, source, root, wrote_snippets=write)
     return exit_codes.OK
-
-
-def settings_table(layout: Layout) -> dict[str, Any]:
-    return {setting.key: setting.value for setting in layout.settings()}
 
 
 def _plan_workflow(path: Path, text: str, *, force: bool) -> FileChange:
@@ -103,18 +98,13 @@ def _write(change: FileChange) -> None:
     os.replace(temporary, change.path)
 
 
-def _repository_top(folder: Path) -> Path | None:
-    resolved = folder.resolve()
-    return next((f for f in (resolved, *resolved.parents) if (f / ".git").exists()), None)
-
-
 def _shown(path: Path, root: Path) -> str:
     return one_line(Path(os.path.relpath(path.resolve(), root.resolve())).as_posix())
 
 
 def _print_json(
     layout: Layout,
-    table: dict[str, Any],
+    settings: list[Setting],
     changes: list[FileChange],
     entry: str,
     flow: str,
@@ -123,7 +113,7 @@ def _print_json(
 ) -> None:
     document = {
         "layout": layout.summary(),
-        "settings": table,
+        "settings": {setting.key: setting.value for setting in settings},
         "files": [{"path": _shown(c.path, root), "action": c.action} for c in changes],
         "pre_commit_entry": entry,
         "workflow": {"path": WORKFLOW_PATH, "text": flow},
@@ -134,6 +124,7 @@ def _print_json(
 
 def _print_text(
     layout: Layout,
+    settings: list[Setting],
     changes: list[FileChange],
     entry: str,
     flow: str,
@@ -171,7 +162,7 @@ def _print_text(
         else:
             out.append(f"{shown}: {_DONE[change.action]}")
         if change.path.name == "pyproject.toml" and change.action != "unchanged":
-            out.append(render_table(layout.settings()).rstrip("\n"))
+            out.append(render_table(settings).rstrip("\n"))
     if not wrote_snippets:
         out.append(
             "add to .pre-commit-config.yaml under `repos:` (or run `migration-guard init --write`):"
