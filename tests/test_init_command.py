@@ -474,3 +474,20 @@ def test_help_describes_the_command_with_an_example(tmp_path: Path) -> None:
     assert "writes [tool.migration-guard] into pyproject.toml" in " ".join(result.stdout.split())
     assert "example:\n  migration-guard init " in result.stdout
     assert "--write" in result.stdout and "--force" in result.stdout
+
+
+def test_force_replaces_a_quoted_table_and_its_scattered_sub_tables(tmp_path: Path) -> None:
+    project = root_project(tmp_path)
+    before = (
+        '[tool."migration-guard"]\nmodels = ["old"]\n\n[tool.migration-guardian]\nkeep = 1\n\n'
+        "[ tool . 'migration-guard' . severity ]\nset-not-null = \"error\"\n"
+    )
+    (project / "pyproject.toml").write_text(before)
+    assert init(project).returncode == 2
+    forced = init(project, "--force")
+    assert forced.returncode == 0, forced.stderr
+    text = (project / "pyproject.toml").read_text()
+    assert text.startswith("[tool.migration-guard]\n")
+    assert text.endswith("\n[tool.migration-guardian]\nkeep = 1\n\n")
+    assert "severity" not in text and "old" not in text
+    assert tomllib.loads(text)["tool"]["migration-guardian"] == {"keep": 1}

@@ -19,7 +19,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 _HEADER = re.compile(r"""^[ \t]*\[\[?[ \t]*(?P<name>[^\]\n]*?)[ \t]*\]\]?[ \t]*(?:#.*)?$""")
 _OURS = re.compile(
-    r"""^tool[ \t]*\.[ \t]*(?:migration-guard|"migration-guard"|'migration-guard')\b"""
+    r"""^tool[ \t]*\.[ \t]*(?:migration-guard|"migration-guard"|'migration-guard')(?:$|[ \t]*\.)"""
 )
 
 
