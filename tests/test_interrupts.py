@@ -121,7 +121,31 @@ def test_interrupted_new_leaves_nothing_behind(
                 path.unlink()
 
 
+SLOW_REVISION = '''"""a slow data migration
+
+Revision ID: 5105510w0001
+Revises: e2b86d14f07a
+"""
+from alembic import op
+
+revision = "5105510w0001"
+down_revision = "e2b86d14f07a"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("SELECT pg_sleep(3)")
+
+
+def downgrade():
+    pass
+'''
+
+
 def test_what_sigkill_leaves_is_cleaned_by_the_next_run(project: Path, temp: Path) -> None:
+    # The replay takes three seconds, so the kill lands while mg_build_* is being filled.
+    (project / VERSIONS / "5105510w0001_slow.py").write_text(SLOW_REVISION)
     process = start_new(project, temp)
     assert process.stdout is not None
     for line in process.stdout:

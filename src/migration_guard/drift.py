@@ -20,6 +20,8 @@ from migration_guard.model_locations import locate, model_locations
 from migration_guard.tree_export import ExportedTree
 
 CODE = "models-without-migration"
+_WORKER = "migration_guard.runners.drift_worker"
+_WHAT = "the drift check"
 BLOCKING = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
 
@@ -56,9 +58,14 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
 def _pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> list[dict[str, Any]]:
     from migration_guard.runners import local
     from migration_guard.runners import postgres as pg
+    from migration_guard.runners.child import PreparedJob, with_installed_driver
 
     settings = tree.project.alembic
-    with local.cluster(say) as server:
+    # The compare child imports Alembic while the server starts and the template is copied.
+    with (
+        PreparedJob(_WORKER, cwd=settings.working_dir, what=_WHAT) as compare,
+        local.cluster(say) as server,
+    ):
         template = local.TEMPLATE_PREFIX + local.history_key(settings)[:24]
         if pg.database_exists(server.url, template):
             say("  template database found in the cache: history not replayed")
@@ -67,12 +74,23 @@ def _pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> list[
             _build_template(tree, server.url, template)
         local.mark_used(server.url, template)
         local.prune_templates(server.url, keep=template)
-        work = f"{local.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
-        try:
-            url = pg.clone_database(server.url, template, work)
-            result = _run_worker(tree, url, "compare")
-        finally:
-            pg.drop_database(server.url, work)
+        # Comparing only reads: on the template itself, made read-only for every session (no
+        # copy to make and drop). An env.py that writes fails there; it gets a copy instead.
+        local.make_read_only(server.url, template)
+        result = compare.run(
+            _request(tree, "compare"),
+            database_url_env=tree.project.config.database_url_env,
+            url=with_installed_driver(pg.database_url(server.url, template)),
+        )
+        if result.get("failed", {}).get("read_only"):
+            say("  env.py writes to the database: comparing on a copy of the template")
+            work = f"{local.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
+            try:
+                result = _run_worker(tree, pg.clone_database(server.url, template, work), "compare")
+            finally:
+                pg.drop_database(server.url, work)
+    if "failed" in result:
+        raise _failure(tree, result["failed"])
     operations: list[dict[str, Any]] = result["operations"]
     return operations
 
@@ -100,16 +118,21 @@ def _run_worker(tree: ExportedTree, url: str, action: str) -> dict[str, Any]:
 
     settings = tree.project.alembic
     result = run_job(
-        "migration_guard.runners.drift_worker",
-        {"ini_path": str(settings.ini_path), "tree": str(tree.root.resolve()), "action": action},
+        _WORKER,
+        _request(tree, action),
         cwd=settings.working_dir,
         database_url_env=tree.project.config.database_url_env,
         url=with_installed_driver(url),
-        what="the drift check",
+        what=_WHAT,
     )
     if "failed" in result:
         raise _failure(tree, result["failed"])
     return result
+
+
+def _request(tree: ExportedTree, action: str) -> dict[str, Any]:
+    settings = tree.project.alembic
+    return {"ini_path": str(settings.ini_path), "tree": str(tree.root.resolve()), "action": action}
 
 
 def _failure(tree: ExportedTree, failed: dict[str, Any]) -> Exception:

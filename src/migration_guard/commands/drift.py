@@ -41,8 +41,8 @@ def tree_drift(project: Project, *, staged: bool) -> tuple[Problem, ...]:
 
 def exported_drift(tree: ExportedTree) -> tuple[Problem, ...]:
     """The drift problems of a tree already exported from git."""
-    from migration_guard.commands.trace import progress
     from migration_guard.drift import drift_problems
+    from migration_guard.progress import progress
 
     progress(f"migration-guard: drift of {tree.what}")
     return drift_problems(tree, say=progress)

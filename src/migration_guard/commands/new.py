@@ -207,7 +207,11 @@ def _generate_local(
 
     say("\n2. Autogenerate against a private PostgreSQL at head (your own database is never used):")
     result = autogenerate_local(
-        overlay.project.alembic, description, project.config.database_url_env, say=say
+        overlay.project.alembic,
+        description,
+        project.config.database_url_env,
+        say=say,
+        tree=overlay.root,
     )
     if result.path is None or result.revision is None:
         return _no_change()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.lint import select_revisions
-from migration_guard.errors import one_line
 from migration_guard.findings import Report
 from migration_guard.lint import rule_infos
+from migration_guard.progress import progress
 from migration_guard.project import open_project
 from migration_guard.trace import TraceResult, trace_revisions
 
@@ -25,11 +23,6 @@ def run(invocation: Invocation) -> int:
         progress(f"  not traced: {revision}: could not reach its parent ({reason})")
     invocation.emit(trace_report(result))
     return trace_exit_code(result)
-
-
-def progress(message: str) -> None:
-    """Progress goes to stderr: stdout holds only the report (JSON stays parseable)."""
-    print(one_line(message), file=sys.stderr)
 
 
 def trace_report(result: TraceResult) -> Report:

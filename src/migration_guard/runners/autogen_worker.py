@@ -1,18 +1,18 @@
 """Runs in a child process: ``alembic revision --autogenerate`` with the project's own env.py.
 
-Run as ``python -m migration_guard.runners.autogen_worker REQUEST.json RESULT.json`` with the
-database URL already in the environment. Records what autogenerate detected, in plain words,
+Run as a job of :mod:`migration_guard.runners.child` (``REQUEST.json RESULT.json``, or prepared
+ahead of its database) with the database URL in the environment. Records what autogenerate detected, in plain words,
 and leaves no file when it detected nothing.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
+
+from migration_guard.runners.child import is_read_only_refusal, project_frame
 
 
 def describe_diff(diff: Any) -> str:
@@ -105,28 +105,40 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
     return {"changes": changes, "path": script.path, "revision": script.revision}
 
 
-def _one_line(error: BaseException) -> str:
-    where = ""
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if "site-packages" not in frame.filename and "/alembic/" not in frame.filename:
-            where = f" ({frame.filename}:{frame.lineno})"
-            break
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}{where}" if text else f"{type(error).__name__}{where}"
+def job(request: dict[str, Any]) -> dict[str, Any]:
+    """Autogenerate; ``{"read_only": true}`` when env.py writes and the database refused."""
+    try:
+        return generate(request)
+    except Exception as error:
+        if is_read_only_refusal(error):
+            return {"read_only": True}
+        tree = str(request.get("tree") or "")
+        path, line = project_frame(error, tree)
+        if path is None:
+            raise
+        # the file as the user knows it, not the scratch copy autogenerate ran in
+        shown = os.path.relpath(path, tree) if tree else path
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        if isinstance(error, SyntaxError):
+            text = error.msg
+        return {"fatal": f"{type(error).__name__}: {text} ({shown}:{line})"}
+
+
+def preload() -> None:
+    """What autogenerate imports, imported while the parent readies the database."""
+    import importlib
+
+    for name in ("alembic.command", "alembic.autogenerate", "psycopg2", "psycopg"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
 
 
 def main(argv: list[str]) -> int:
-    from migration_guard.runners.pinned import pin_from_environment
+    from migration_guard.runners.child import job_main
 
-    pin_from_environment()
-    request_path, result_path = argv
-    request = json.loads(Path(request_path).read_text())
-    try:
-        result = generate(request)
-    except Exception as error:  # reported to the parent as one line
-        result = {"fatal": _one_line(error)}
-    Path(result_path).write_text(json.dumps(result))
-    return 0
+    return job_main(job, argv, preload)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,10 @@ JSON data) run as ``python -m MODULE REQUEST.json RESULT.json``; :func:`run_job`
 with every engine pinned to the throwaway database (see :mod:`migration_guard.runners.pinned`)
 and :func:`job_main` is the child's side: pin, read, run, write. An exception in the job comes
 back as ``{"fatal": one line}``; the parent turns it into an EnvironmentProblem.
+
+:class:`PreparedJob` starts the child before its database exists: it imports Alembic and
+SQLAlchemy (half a second) while the parent starts the server and copies the template, then
+gets its request, environment and URL on stdin. Until then it is pinned to a closed port.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.pinned import child_environment
 
 JOB_TIMEOUT_SECONDS = 1800
+PREPARED = "--prepared"
+# Port 1 on the loopback: nothing listens there, so a connection before the work arrives fails.
+_NOT_YET_URL = "postgresql://migration-guard@127.0.0.1:1/not-yet"
 
 Job = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -58,6 +65,59 @@ def run_job(
     return result
 
 
+class PreparedJob:
+    """A job's child started ahead of its database; :meth:`run` hands it the work, once."""
+
+    def __init__(self, module: str, *, cwd: Path, what: str) -> None:
+        self._what = what
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", module, PREPARED],
+            cwd=cwd,
+            env=pinned_env("MIGRATION_GUARD_NOT_YET", _NOT_YET_URL),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, request: dict[str, Any], *, database_url_env: str, url: str) -> dict[str, Any]:
+        """Run the job on ``url``; its result, or EnvironmentProblem (as :func:`run_job`)."""
+        with tempfile.TemporaryDirectory(prefix="migration-guard-job-") as scratch:
+            result_path = Path(scratch, "result.json")
+            message = {
+                "request": request,
+                "env": pinned_env(database_url_env, url),
+                "result": str(result_path),
+            }
+            try:
+                _, stderr = self._process.communicate(
+                    json.dumps(message) + "\n", timeout=JOB_TIMEOUT_SECONDS
+                )
+            except subprocess.TimeoutExpired:
+                self.close()
+                raise EnvironmentProblem(
+                    f"{self._what} did not finish within {JOB_TIMEOUT_SECONDS} s"
+                ) from None
+            if not result_path.exists():
+                raise EnvironmentProblem(f"{self._what} failed: {_last_line(stderr or '')}")
+            result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+        if "fatal" in result:
+            raise EnvironmentProblem(f"{self._what} failed: {result['fatal']}")
+        return result
+
+    def close(self) -> None:
+        """Stop the child if it has not run (an error before :meth:`run`, or Ctrl-C)."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+
+    def __enter__(self) -> PreparedJob:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
 def with_installed_driver(url: str) -> str:
     """``postgresql://…`` names SQLAlchemy's default driver (psycopg 3 since 2.1); when only
     psycopg2 is installed, name it, so an env.py that uses the URL as given can connect."""
@@ -77,19 +137,55 @@ def pinned_env(database_url_env: str, url: str) -> dict[str, str]:
     return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
-def job_main(job: Job, argv: list[str]) -> int:
-    """The child's side of :func:`run_job`: pin the engines, run ``job``, write its result."""
+def job_main(job: Job, argv: list[str], preload: Callable[[], None] | None = None) -> int:
+    """The child's side of :func:`run_job` (and of :class:`PreparedJob`, whose child runs
+    ``preload`` first, then waits for its work on stdin): pin the engines, run ``job``, write
+    its result."""
+    import os
+
     from migration_guard.runners.pinned import pin_from_environment
 
+    if argv == [PREPARED]:
+        if preload is not None:
+            preload()
+        line = sys.stdin.readline()
+        if not line:  # the parent gave up before the database was ready
+            return 0
+        message = json.loads(line)
+        os.environ.clear()
+        os.environ.update(message["env"])
+        request, result_path = message["request"], message["result"]
+    else:
+        request_path, result_path = argv
+        request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     pin_from_environment()
-    request_path, result_path = argv
-    request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     try:
         result = job(request)
     except Exception as error:  # reported to the parent as one line
         result = {"fatal": one_line(error)}
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
+
+
+def project_frame(error: BaseException, tree: str) -> tuple[str | None, int | None]:
+    """The file and line in the project's code (under ``tree``) where ``error`` arose: a
+    SyntaxError's own location, else the innermost traceback frame inside ``tree``."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return error.filename, error.lineno
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if tree and frame.filename.startswith(tree.rstrip("/") + "/"):
+            return frame.filename, frame.lineno
+    return None, None
+
+
+def is_read_only_refusal(error: BaseException) -> bool:
+    """PostgreSQL refused a write in a read-only transaction (SQLSTATE 25006): the project's
+    env.py writes to the database, so it needs a copy of the template, not the template."""
+    for candidate in (error, getattr(error, "orig", None), error.__cause__):
+        code = getattr(candidate, "pgcode", None) or getattr(candidate, "sqlstate", None)
+        if code == "25006":
+            return True
+    return "read-only transaction" in str(error)
 
 
 def one_line(error: BaseException) -> str:

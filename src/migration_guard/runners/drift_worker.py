@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
+
+from migration_guard.runners.child import is_read_only_refusal, project_frame
 
 _KEYWORDS = re.compile(r"\b(?:length|precision|scale)=")
 
@@ -252,14 +253,7 @@ def _qualified(schema: str | None, name: str) -> str:
 
 def _failure(error: BaseException, tree: str) -> dict[str, Any]:
     """The error in one line and the innermost frame inside the exported tree."""
-    path, line = None, None
-    if isinstance(error, SyntaxError) and error.filename:
-        path, line = error.filename, error.lineno
-    else:
-        for frame in reversed(traceback.extract_tb(error.__traceback__)):
-            if tree and frame.filename.startswith(tree + os.sep):
-                path, line = frame.filename, frame.lineno
-                break
+    path, line = project_frame(error, tree)
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     if isinstance(error, SyntaxError):
         text = error.msg
@@ -269,6 +263,7 @@ def _failure(error: BaseException, tree: str) -> dict[str, Any]:
         "path": path,
         "line": line,
         "environment": _is_environment(error),
+        "read_only": is_read_only_refusal(error),
     }
 
 
@@ -285,10 +280,28 @@ def _is_environment(error: BaseException) -> bool:
     return isinstance(error, (DBAPIError, CommandError))
 
 
+def preload() -> None:
+    """What every compare imports, imported while the parent readies the database; a module
+    that cannot be imported is left to fail (or not) where the job needs it."""
+    import importlib
+
+    for name in (
+        "alembic.autogenerate",
+        "alembic.runtime.environment",
+        "alembic.script",
+        "psycopg2",
+        "psycopg",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+
+
 def main(argv: list[str]) -> int:
     from migration_guard.runners.child import job_main
 
-    return job_main(job, argv)
+    return job_main(job, argv, preload)
 
 
 if __name__ == "__main__":

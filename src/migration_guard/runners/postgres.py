@@ -151,10 +151,13 @@ def free_port() -> int:
 
 
 def database_url(url: str, name: str) -> str:
-    """``url`` with its database replaced by ``name``."""
-    from sqlalchemy.engine import make_url
+    """``url`` with its database replaced by ``name``; the rest (credentials, query) kept as
+    written. The standard library's split, not SQLAlchemy's URL: importing SQLAlchemy costs a
+    third of a second the caller would wait for."""
+    from urllib.parse import quote, urlsplit, urlunsplit
 
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + quote(name, safe="")))
 
 
 def create_database(url: str, name: str, template: str | None = None) -> str:
