@@ -34,7 +34,14 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
         raise InputError(
             f"the migration history in {tree.what} cannot be upgraded: {blocking[0].message}"
         )
-    operations = _pending_operations(tree, say)
+    if project.config.runner == "docker":
+        from migration_guard.runners.compose_drift import compose_operations
+
+        operations = compose_operations(tree, say)
+        if operations and "failed" in operations[0]:
+            raise _failure(tree, operations[0]["failed"])
+    else:
+        operations = _pending_operations(tree, say)
     locations = model_locations(project.root, project.config.models)
     problems = []
     for operation in operations:

@@ -14,11 +14,12 @@ gets its request, environment and URL on stdin. Until then it is pinned to a clo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from migration_guard.runners.pinned import child_environment
 
 JOB_TIMEOUT_SECONDS = 1800
 PREPARED = "--prepared"
+RETARGET_ENV = "MIGRATION_GUARD_RETARGET_DATABASE"
 # Port 1 on the loopback: nothing listens there, so a connection before the work arrives fails.
 _NOT_YET_URL = "postgresql://migration-guard@127.0.0.1:1/not-yet"
 
@@ -141,8 +143,6 @@ def job_main(job: Job, argv: list[str], preload: Callable[[], None] | None = Non
     """The child's side of :func:`run_job` (and of :class:`PreparedJob`, whose child runs
     ``preload`` first, then waits for its work on stdin): pin the engines, run ``job``, write
     its result."""
-    import os
-
     from migration_guard.runners.pinned import pin_from_environment
 
     if argv == [PREPARED]:
@@ -158,6 +158,7 @@ def job_main(job: Job, argv: list[str], preload: Callable[[], None] | None = Non
     else:
         request_path, result_path = argv
         request = json.loads(Path(request_path).read_text(encoding="utf-8"))
+    _retarget(os.environ)
     pin_from_environment()
     try:
         result = job(request)
@@ -186,6 +187,24 @@ def is_read_only_refusal(error: BaseException) -> bool:
         if code == "25006":
             return True
     return "read-only transaction" in str(error)
+
+
+def _retarget(environ: MutableMapping[str, str]) -> None:
+    """In a compose container (:mod:`migration_guard.runners.compose_drift`): the service's own
+    database URL, with its database replaced by the throwaway one, becomes the pinned URL."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    request = environ.pop(RETARGET_ENV, "")
+    if not request:
+        return
+    variable, _, database = request.partition(" ")
+    current = environ.get(variable, "")
+    if not current or not database:
+        raise SystemExit(f"migration-guard: ${variable} is not set in the container")
+    url = urlunsplit(urlsplit(current)._replace(path="/" + quote(database, safe="")))
+    pinned = child_environment(url, **{variable: url})  # libpq's PG* defaults too
+    environ.clear()
+    environ.update(pinned)
 
 
 def one_line(error: BaseException) -> str:

@@ -29,7 +29,9 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
             return {"upgraded": upgrade_heads(ini_path)}
         return {"operations": pending_operations(ini_path)}
     except Exception as error:  # the project's code failed: where, for the parent to map
-        return {"failed": _failure(error, request.get("tree", ""))}
+        tree = str(request.get("tree") or "")
+        # a relative tree (the compose runner's) is relative to where the job started
+        return {"failed": _failure(error, os.path.abspath(tree) if tree else "")}
 
 
 def upgrade_heads(ini_path: Path) -> bool:
