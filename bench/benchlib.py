@@ -38,6 +38,20 @@ OPERATIONS = [
 ]
 
 
+# What a user runs by hand to learn whether the models match the migrations (argv[1]: the folder
+# holding alembic.ini): a PostgreSQL of their own, `alembic upgrade heads`, `alembic check`.
+HAND_DRIFT = """
+import os, subprocess, sys
+from migration_guard.runners.child import with_installed_driver
+from migration_guard.runners.postgres import running_postgres
+with running_postgres() as server:
+    env = dict(os.environ, DATABASE_URL=with_installed_driver(server.url))
+    for args in (["upgrade", "heads"], ["check"]):
+        subprocess.run([sys.executable, "-m", "alembic", *args], cwd=sys.argv[1], env=env,
+                       capture_output=True, check=args == ["upgrade", "heads"])
+"""
+
+
 def revision_id(index: int) -> str:
     return f"{index:04d}bench{index:04d}"
 

@@ -165,6 +165,12 @@ def job_main(job: Job, argv: list[str], preload: Callable[[], None] | None = Non
     except Exception as error:  # reported to the parent as one line
         result = {"fatal": one_line(error)}
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+    if argv == [PREPARED]:
+        # The parent is waiting on this exit; tearing down SQLAlchemy's and the project's
+        # modules would only add to that wait. Everything is written: leave at once.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
