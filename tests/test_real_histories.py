@@ -330,22 +330,21 @@ LINT_CASES = {
     "airflow_fab": (
         "airflow_fab.txt",
         [
-            # batch_alter_table: the statements come out at the ``with`` line
-            ("set-not-null", "63677212e6b2", 42),
-            ("set-not-null", "63677212e6b2", 42),
-            ("index-not-concurrent", "63677212e6b2", 46),
-            ("index-not-concurrent", "63677212e6b2", 46),
-            ("constraint-without-not-valid", "63677212e6b2", 46),
-            ("constraint-without-not-valid", "63677212e6b2", 46),
-            ("unique-without-index", "63677212e6b2", 68),
-            # batch_op.drop_index(...) twice in a batch block that ends at line 78
-            ("drop-index-not-concurrent", "63677212e6b2", 78),
-            ("drop-index-not-concurrent", "63677212e6b2", 78),
+            # batch_alter_table: each statement at the batch_op. call that recorded it
+            ("set-not-null", "63677212e6b2", 43),
+            ("set-not-null", "63677212e6b2", 44),
+            ("index-not-concurrent", "63677212e6b2", 47),
+            ("index-not-concurrent", "63677212e6b2", 48),
+            ("constraint-without-not-valid", "63677212e6b2", 53),
+            ("constraint-without-not-valid", "63677212e6b2", 60),
+            ("unique-without-index", "63677212e6b2", 69),
+            ("drop-index-not-concurrent", "63677212e6b2", 79),
+            ("drop-index-not-concurrent", "63677212e6b2", 80),
             # raw op.execute("CREATE UNIQUE INDEX IF NOT EXISTS … (lower(username))")
             ("index-not-concurrent", "63677212e6b2", 72),
             ("index-not-concurrent", "63677212e6b2", 73),
-            ("constraint-without-not-valid", "63677212e6b2", 82),
-            ("constraint-without-not-valid", "63677212e6b2", 82),
+            ("constraint-without-not-valid", "63677212e6b2", 85),
+            ("constraint-without-not-valid", "63677212e6b2", 88),
         ],
     ),
     "dispatch_core": (

@@ -17,8 +17,9 @@ import traceback
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
-from types import FrameType
 from typing import Any
+
+from migration_guard.render.op_lines import OpLines
 
 _BEGIN = "BEGIN;"
 _COMMIT = "COMMIT;"
@@ -28,7 +29,7 @@ class _StatementCapture(StringIO):
     """The ``output_buffer`` Alembic writes offline SQL to; one ``write`` is one statement.
 
     Each write is attributed to the revision whose ``-- Running upgrade`` marker came last and to
-    the innermost stack frame inside that revision's file (the ``op.`` call).
+    the line of that revision's file that produced it (see :mod:`migration_guard.render.op_lines`).
     """
 
     def __init__(self, files: dict[str, str], emit: Callable[[dict[str, Any]], None]) -> None:
@@ -38,6 +39,7 @@ class _StatementCapture(StringIO):
         self.current: str | None = None
         self.in_transaction = False
         self.statements: list[dict[str, Any]] = []
+        self.op_lines = OpLines(self._in_current_revision)
 
     def finish(self) -> None:
         """The current revision is complete: hand it to the parent."""
@@ -45,10 +47,12 @@ class _StatementCapture(StringIO):
             self.emit({"revision": self.current, "statements": self.statements, "error": None})
         self.current = None
         self.statements = []
+        self.op_lines.reset()
 
     def abandon(self) -> None:
         self.current = None
         self.statements = []
+        self.op_lines.reset()
 
     def write(self, text: str) -> int:
         stripped = text.strip()
@@ -64,17 +68,13 @@ class _StatementCapture(StringIO):
             self.statements = [{"sql": _BEGIN, "line": None}] if self.in_transaction else []
             return len(text)
         if stripped and self.current is not None:
-            line = self._revision_line(sys._getframe(1))
+            line = self.op_lines.line_of(sys._getframe(1))
             if line is not None:
                 self.statements.append({"sql": stripped, "line": line})
         return len(text)
 
-    def _revision_line(self, frame: FrameType | None) -> int | None:
-        while frame is not None:
-            if self.revision_of_file.get(frame.f_code.co_filename) == self.current:
-                return frame.f_lineno
-            frame = frame.f_back
-        return None
+    def _in_current_revision(self, filename: str) -> bool:
+        return self.current is not None and self.revision_of_file.get(filename) == self.current
 
 
 def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
@@ -117,6 +117,7 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
         files[module_path] = rev
         files[os.path.realpath(module_path)] = rev
     capture = _StatementCapture(files, emit)
+    capture.op_lines.patch_batch_mode()
     config.output_buffer = capture
     pending = wanted
     while pending:
