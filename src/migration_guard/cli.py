@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "github", "sarif")
 RUNNERS = ("auto", "docker", "local")
+COMMAND_FORMATS = {
+    # Commands that report no file locations have no workflow-command or SARIF form: they refuse
+    # those formats before doing anything. `rules` in SARIF is the rule table with no results.
+    "rules": ("text", "json", "sarif"),
+    "rebase": ("text", "json"),
+    "install-hook": ("text", "json"),
+    "uninstall-hook": ("text", "json"),
+}
 
 
 class _UsageExit(Exception):
@@ -310,6 +318,7 @@ def _dispatch(invocation: Invocation) -> int:
     from dataclasses import replace
 
     arguments = invocation.arguments
+    _refuse_unsupported_format(arguments.command, invocation.format)
     renders = arguments.command in ("lint", "check") and not getattr(arguments, "sql", None)
     if renders and getattr(arguments, "runner", None) != "docker":
         # The render child loads Alembic (the slow part) while we import the command and read
@@ -326,6 +335,14 @@ def _dispatch(invocation: Invocation) -> int:
     finally:
         if invocation.renderer is not None:
             invocation.renderer.close()
+
+
+def _refuse_unsupported_format(command: str, chosen: str) -> None:
+    from migration_guard.errors import UsageError
+
+    supported = COMMAND_FORMATS.get(command, FORMATS)
+    if chosen not in supported:
+        raise UsageError(f"{command} has no {chosen} output (it prints {' or '.join(supported)})")
 
 
 def _wants_color() -> bool:

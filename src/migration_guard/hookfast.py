@@ -32,6 +32,8 @@ def quick_hook_exit(argv: list[str]) -> int | None:
             return None
         if name == "--project":
             project = value
+        if name == "--format" and value != "text":
+            return None  # the full hook prints the format's empty report
     files = argv[position + 1 :]
     if position >= len(argv) or not files or any(name.startswith("-") for name in files):
         return None

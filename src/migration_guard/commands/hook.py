@@ -37,11 +37,11 @@ def run(invocation: Invocation) -> int:
     # pre-commit passes paths from the repository root, where it runs us
     names: list[str] = list(invocation.arguments.files or [])
     if names and not any(name.endswith(".py") for name in names):
-        return exit_codes.OK
+        return _nothing_to_check(invocation)
     settings = read_alembic_settings(config.alembic_ini_path)
     versions = [location.resolve() for location in settings.version_locations]
     if names and not any(_classify(Path(name).resolve(), models, versions) for name in names):
-        return exit_codes.OK
+        return _nothing_to_check(invocation)
     top = Path(_git(invocation.project, "rev-parse", "--show-toplevel").strip()).resolve()
     staged = _staged(top)
     staged_models = [path for path in staged if _classify(path, models, versions) == "model"]
@@ -53,7 +53,7 @@ def run(invocation: Invocation) -> int:
     if not staged_revisions and not staged_models:
         if names and _has_head(top):
             return _on_demand(invocation, top)
-        return exit_codes.OK
+        return _nothing_to_check(invocation)
     import tempfile
 
     from migration_guard.project import open_project
@@ -68,8 +68,11 @@ def run(invocation: Invocation) -> int:
         if staged_revisions:
             return _check_revisions(invocation, project, staged_tree, set(staged_revisions), drift)
     if not drift:
-        print("migration-guard: the staged model change needs no migration; commit continues")
-        return exit_codes.OK
+        _say(
+            invocation,
+            "migration-guard: the staged model change needs no migration; commit continues",
+        )
+        return _nothing_to_check(invocation)
     return _generate(invocation, project, top, drift)
 
 
@@ -86,13 +89,33 @@ def _on_demand(invocation: Invocation, top: Path) -> int:
         return graph_and_lint(invocation, project, graph, problems, [])
     drift = committed_drift(project, graph)
     if not drift:
-        print("migration-guard: the committed models match the committed migration history")
-        return exit_codes.OK
-    print(
+        _say(
+            invocation,
+            "migration-guard: the committed models match the committed migration history",
+        )
+        return _nothing_to_check(invocation)
+    _say(
+        invocation,
         "migration-guard: the committed models need a migration the committed history lacks "
-        f"({len(drift)} pending operation{'s' if len(drift) != 1 else ''})"
+        f"({len(drift)} pending operation{'s' if len(drift) != 1 else ''})",
     )
     return _generate(invocation, project, top, drift)
+
+
+def _nothing_to_check(invocation: Invocation) -> int:
+    """Nothing relevant staged: no output in text mode, else the empty report of its format."""
+    if invocation.format != "text":
+        from migration_guard.findings import Report
+
+        invocation.emit(Report(command="check"))
+    return exit_codes.OK
+
+
+def _say(invocation: Invocation, text: str) -> None:
+    """The hook's own words: stdout in text mode, stderr when stdout holds a document."""
+    import sys
+
+    print(text, file=sys.stdout if invocation.format == "text" else sys.stderr)
 
 
 def _staged_drift(staged_tree: ExportedTree) -> tuple[Problem, ...]:
@@ -149,7 +172,7 @@ def _generate(
     if not message:
         message = derived_message(changes) if changes else _message_from(drift)
     why = "staged model changes and no staged revision" if changes else "committed models drift"
-    print(f"migration-guard: {why}: generating {message!r}")
+    _say(invocation, f"migration-guard: {why}: generating {message!r}")
     outcome = generate(invocation, project, message, runner=runner, dry_run=False, staged=True)
     if not outcome.changed or outcome.path is None:
         # The index needs a migration, yet the work tree's history already has it: a revision
@@ -157,19 +180,21 @@ def _generate(
         from migration_guard.errors import one_line
 
         needed = "; ".join(one_line(problem.message) for problem in drift)
-        print(
+        _say(
+            invocation,
             f"migration-guard: commit stopped: the staged models need {needed}, which no staged "
             "revision does. Autogenerate found nothing to write against the work tree's history: "
             "a revision there is not staged (`git add` it, see `git status`), or the change is "
-            "one autogenerate does not write (write that revision by hand and stage it)."
+            "one autogenerate does not write (write that revision by hand and stage it).",
         )
         return exit_codes.FINDINGS
     shown = _from(outcome.path, Path.cwd())
     stopped = "commit stopped" if changes else "the committed models lack this migration"
-    print(
+    _say(
+        invocation,
         f"\nmigration-guard: {stopped}. Review {shown}, then:\n"
         f"  git add {shown}\n"
-        "and commit (set MIGRATION_MESSAGE to choose the revision message)."
+        "and commit (set MIGRATION_MESSAGE to choose the revision message).",
     )
     return exit_codes.FINDINGS
 

@@ -8,7 +8,7 @@ import sys
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.errors import InputError, UsageError
+from migration_guard.errors import InputError
 from migration_guard.githooks import (
     BACKUP_SUFFIX,
     hook_place,
@@ -19,8 +19,6 @@ from migration_guard.githooks import (
 
 
 def run(invocation: Invocation) -> int:
-    if invocation.format not in ("text", "json"):
-        raise UsageError(f"install-hook prints text or json, not {invocation.format}")
     stage: str = invocation.arguments.stage
     place = hook_place(invocation.project)
     path = place.path(stage)

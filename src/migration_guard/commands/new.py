@@ -19,9 +19,11 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
+from migration_guard.commands.new_document import NewRecord, emit, story_to_stderr
 from migration_guard.errors import (
     ConfigError,
     EnvironmentProblem,
@@ -33,6 +35,9 @@ from migration_guard.findings import Finding, Report
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.lint import ensure_renderable
 from migration_guard.project import Project, open_project
+
+if TYPE_CHECKING:
+    from migration_guard.models_diff import ModelFileChange
 
 
 class SeveralHeads(GuardError):
@@ -50,6 +55,7 @@ class Outcome:
     revision: str | None = None
     changed: bool = True
     findings: tuple[Finding, ...] = ()
+    record: NewRecord | None = None
 
 
 def run(invocation: Invocation) -> int:
@@ -75,7 +81,20 @@ def generate(
     dry_run: bool,
     staged: bool = False,
 ) -> Outcome:
-    """Run steps 1-5; with ``staged`` the models are taken from the git index (the hook)."""
+    """Run steps 1-5; with ``staged`` the models are taken from the git index (the hook).
+
+    Outside text mode the story goes to stderr and one document (JSON, or the new revision's
+    lint report) to stdout."""
+    record = NewRecord(dry_run=dry_run)
+    with story_to_stderr(invocation):
+        outcome = _generate(project, description, record, runner, staged)
+    emit(invocation, record)
+    return dataclasses.replace(outcome, record=record)
+
+
+def _generate(
+    project: Project, description: str, record: NewRecord, runner: str, staged: bool
+) -> Outcome:
     graph = project.graph()
     ensure_renderable(graph)
     if len(graph.heads) > 1:
@@ -85,16 +104,17 @@ def generate(
             f'merge them first with `alembic merge -m "merge heads" {heads}`'
         )
     chosen, why = choose_runner(project, runner)
+    record.runner, record.runner_reason = chosen, why
     say(f"runner: {chosen} ({why})")
     parent = graph.heads[0] if graph.heads else None
     say(f"current head: {parent or '(none: this will be the first revision)'}")
     with tempfile.TemporaryDirectory(prefix="migration-guard-new-") as scratch:
         replace = staged_models(project, Path(scratch)) if staged else {}
-        say_what_changed(project, staged, replace)
+        record.model_changes = say_what_changed(project, staged, replace)
         if chosen == "local":
             overlay = build_project_overlay(project, Path(scratch) / "tree", replace)
-            return _generate_local(invocation, project, overlay, description, dry_run)
-        return _generate_docker(invocation, project, graph, description, dry_run)
+            return _generate_local(project, overlay, description, record)
+        return _generate_docker(project, graph, description, record)
 
 
 def choose_runner(project: Project, runner: str) -> tuple[str, str]:
@@ -119,7 +139,9 @@ def choose_runner(project: Project, runner: str) -> tuple[str, str]:
     return "docker", f"{project.config.compose_file} found and `{' '.join(executable)}` answers"
 
 
-def say_what_changed(project: Project, staged: bool, replace: dict[Path, Path]) -> list[str]:
+def say_what_changed(
+    project: Project, staged: bool, replace: dict[Path, Path]
+) -> list[ModelFileChange]:
     """Step 1: changed model files and the tables/columns they touch; syntax errors stop here."""
     from migration_guard.models_diff import changed_model_files, check_syntax
 
@@ -141,7 +163,7 @@ def say_what_changed(project: Project, staged: bool, replace: dict[Path, Path]) 
         say(f"  {change.path} ({change.status})")
         for detail in change.details:
             say(f"    - {detail}")
-    return [table for change in changes for table in change.tables]
+    return list(changes)
 
 
 @dataclass(frozen=True)
@@ -201,7 +223,7 @@ def staged_models(project: Project, scratch: Path) -> dict[Path, Path]:
 
 
 def _generate_local(
-    invocation: Invocation, project: Project, overlay: Overlay, description: str, dry_run: bool
+    project: Project, overlay: Overlay, description: str, record: NewRecord
 ) -> Outcome:
     from migration_guard.runners.local import autogenerate_local
 
@@ -215,26 +237,26 @@ def _generate_local(
     )
     if result.path is None or result.revision is None:
         return _no_change()
-    _say_detected(result.changes)
+    _say_detected(result.changes, record)
     relative = result.path.resolve().relative_to(overlay.root.resolve())
     downgrade_sql = downgrade_sql_local(overlay.project, result.revision)
-    findings = _show(
-        invocation, overlay.project, result.revision, result.path, relative, downgrade_sql
-    )
+    findings = _show(overlay.project, result.revision, result.path, relative, downgrade_sql, record)
     final = project.root / relative
-    if dry_run:
+    if record.dry_run:
         say(f"\nDry run: would write {relative.as_posix()}; nothing was written.")
         written = None
+        record.would_write = relative.as_posix()
     else:
         _move_in(result.path, final)
         say(f"\nMigration generated: {relative.as_posix()}")
         written = final
-    _follow_ups(project, "local")
+        record.path = relative.as_posix()
+    record.commands = _follow_ups(project, "local")
     return _outcome(written, result.revision, findings)
 
 
 def _generate_docker(
-    invocation: Invocation, project: Project, graph: RevisionGraph, description: str, dry_run: bool
+    project: Project, graph: RevisionGraph, description: str, record: NewRecord
 ) -> Outcome:
     from migration_guard.runners import docker
 
@@ -260,44 +282,52 @@ def _generate_docker(
             _remove(new_files)
             new_files = []
             return _no_change()
-        _say_detected(detected)
+        _say_detected(detected, record)
         docker_project = Project(
             config=dataclasses.replace(project.config, runner="docker"), alembic=project.alembic
         )
         revision = _revision_of(project, path)
         relative = path.resolve().relative_to(project.root.resolve())
         downgrade_sql = _downgrade_sql_compose(compose, docker_project, revision)
-        findings = _show(invocation, docker_project, revision, path, relative, downgrade_sql)
-        if dry_run:
+        findings = _show(docker_project, revision, path, relative, downgrade_sql, record)
+        if record.dry_run:
             _remove(new_files)
             say(f"\nDry run: would write {relative.as_posix()}; nothing was kept.")
             written = None
+            record.would_write = relative.as_posix()
         else:
             say(f"\nMigration generated: {relative.as_posix()}")
             written = path
+            record.path = relative.as_posix()
         new_files = []
     finally:
         _remove(new_files)  # only non-empty when something failed
-    _follow_ups(project, "docker", compose.shown)
+    record.commands = _follow_ups(project, "docker", compose.shown)
     return _outcome(written, revision, findings)
 
 
 def _show(
-    invocation: Invocation,
     project: Project,
     revision: str,
     path: Path,
     relative: Path,
     downgrade_sql: str,
+    record: NewRecord,
 ) -> tuple[Finding, ...]:
     """Steps 3-4: the new file's functions, their SQL and the lint findings."""
     source = path.read_text(encoding="utf-8", errors="replace")
     parent = _down_revision_of(source)
+    record.revision, record.down_revision = revision, parent
+    record.upgrade_source = function_source(source, "upgrade")
+    record.downgrade_source = function_source(source, "downgrade")
     say(f"\n3. The new revision {revision} ({relative.as_posix()}), down_revision = {parent!r}:")
     for name in ("upgrade", "downgrade"):
         say(f"\n--- {name}() ---")
         say(function_source(source, name) or f"(no {name}() function)")
     sql, findings, note = _lint(project, revision)
+    record.upgrade_sql = _without_transaction(sql)
+    record.downgrade_sql = _without_transaction(downgrade_sql)
+    record.findings = findings
     say("\n--- SQL on `alembic upgrade` (offline render) ---")
     say(_without_transaction(sql) or "(no statements)")
     say("\n--- SQL on rollback (`alembic downgrade -1`, offline render) ---")
@@ -314,7 +344,7 @@ def _show(
         report = Report(
             command="lint", findings=findings, revisions=(revision,), rules=rule_infos()
         )
-        text = render_report(report, invocation.format, color=invocation.color)
+        text = render_report(report, "text", color=False)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return findings
 
@@ -426,7 +456,7 @@ def is_empty_revision(source: str) -> bool:
     )
 
 
-def _follow_ups(project: Project, runner: str, shown: object = None) -> None:
+def _follow_ups(project: Project, runner: str, shown: object = None) -> dict[str, str]:
     """Step 5: the seed's commands, for the user to run after reviewing."""
     config = project.config
     say("\n5. Review it, then (nothing was run on your database):")
@@ -455,6 +485,7 @@ def _follow_ups(project: Project, runner: str, shown: object = None) -> None:
     say(f"To apply:\n  {apply}")
     say(f"To roll back:\n  {rollback}")
     say(f"To run tests after:\n  {tests}")
+    return {"apply": apply, "rollback": rollback, "test": tests}
 
 
 def _no_change() -> Outcome:
@@ -462,7 +493,8 @@ def _no_change() -> Outcome:
     return Outcome(exit_codes.OK, changed=False)
 
 
-def _say_detected(changes: tuple[str, ...]) -> None:
+def _say_detected(changes: tuple[str, ...], record: NewRecord) -> None:
+    record.detected = changes
     say("  autogenerate detected:")
     for change in changes or ("(nothing listed)",):
         say(f"    - {change}")

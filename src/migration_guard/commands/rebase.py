@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import sys
 import tempfile
@@ -20,37 +21,69 @@ from migration_guard.project import open_project
 def run(invocation: Invocation) -> int:
     project = open_project(invocation.project)
     base = invocation.arguments.base or project.config.base
+    dry_run = bool(invocation.arguments.dry_run)
+    show = _Shown(invocation.format == "json", dry_run)
     graph = project.graph()
     comparison = compare_with_base(graph, project.alembic, project.root, base)
     refuse_unless_base_merged(graph, comparison)
     if not comparison.problems:
-        print(f"nothing to rebase: every new revision already descends from the head of {base}")
-        return exit_codes.OK
+        return show.done(
+            f"nothing to rebase: every new revision already descends from the head of {base}"
+        )
     target, revision, reason = plan(graph, comparison)
     if reason is not None or target is None or revision is None:
         print(
             f"migration-guard: cannot rebase automatically: {one_line(reason or '')}",
             file=sys.stderr,
         )
-        return exit_codes.FINDINGS
+        return show.done(None, reason=reason or "", code=exit_codes.FINDINGS)
     file = graph.revisions[revision]
     path = editable_path(project.root, project.root / file.path)
     refuse_if_edited(project.root, path)
     original = path.read_bytes()
     rewritten = point_down_revision(original, file.path, target)
-    diff = difflib.unified_diff(
-        original.decode("utf-8", errors="replace").splitlines(keepends=True),
-        rewritten.decode("utf-8", errors="replace").splitlines(keepends=True),
-        fromfile=f"a/{file.path}",
-        tofile=f"b/{file.path}",
+    diff = "".join(
+        difflib.unified_diff(
+            original.decode("utf-8", errors="replace").splitlines(keepends=True),
+            rewritten.decode("utf-8", errors="replace").splitlines(keepends=True),
+            fromfile=f"a/{file.path}",
+            tofile=f"b/{file.path}",
+        )
     )
-    sys.stdout.writelines(diff)
-    if invocation.arguments.dry_run:
-        print(f"(dry run) would point {revision} at {target}; nothing written")
-        return exit_codes.OK
+    show.change = {"revision": revision, "down_revision": target, "path": file.path, "diff": diff}
+    if not show.json:
+        sys.stdout.write(diff)
+    if dry_run:
+        return show.done(f"(dry run) would point {revision} at {target}; nothing written")
     write_atomically(path, rewritten)
-    print(f"pointed {revision} at {target} ({file.path})")
-    return exit_codes.OK
+    return show.done(f"pointed {revision} at {target} ({file.path})", rebased=True)
+
+
+class _Shown:
+    """What ``rebase`` says: a line of text, or one JSON document (``--format json``)."""
+
+    def __init__(self, as_json: bool, dry_run: bool) -> None:
+        self.json = as_json
+        self.dry_run = dry_run
+        self.change: dict[str, str | None] = dict.fromkeys(
+            ("revision", "down_revision", "path", "diff")
+        )
+
+    def done(
+        self,
+        line: str | None,
+        *,
+        rebased: bool = False,
+        reason: str | None = None,
+        code: int = exit_codes.OK,
+    ) -> int:
+        if self.json:
+            document = {"rebased": rebased, "dry_run": self.dry_run, **self.change}
+            document["reason"] = reason
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        elif line is not None:
+            print(line)
+        return code
 
 
 def refuse_unless_base_merged(graph: RevisionGraph, comparison: BaseComparison) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
@@ -20,6 +21,8 @@ def run(invocation: Invocation) -> int:
         if not matches:
             raise InputError(f"no rule {wanted!r}; `migration-guard rules` lists them")
         info = matches[0]
+        if invocation.format == "sarif":
+            return _sarif(matches)
         if invocation.format == "json":
             document = {
                 "id": info.id,
@@ -35,6 +38,8 @@ def run(invocation: Invocation) -> int:
                 f"{info.help}\n"
             )
         return exit_codes.OK
+    if invocation.format == "sarif":
+        return _sarif(infos)
     if invocation.format == "json":
         rules = [
             {
@@ -56,6 +61,17 @@ def run(invocation: Invocation) -> int:
     sys.stdout.write(
         f"\n{len(infos)} rules, {opt_in} opt-in: switch those on with "
         "`enable = [ids]` in [tool.migration-guard].\n"
+    )
+    return exit_codes.OK
+
+
+def _sarif(infos: Sequence[RuleInfo]) -> int:
+    """The rules as a SARIF run's ``tool.driver.rules``, with no results."""
+    from migration_guard.findings import Report
+    from migration_guard.report import render_report
+
+    sys.stdout.write(
+        render_report(Report(command="rules", rules=tuple(infos)), "sarif", color=False)
     )
     return exit_codes.OK
 

@@ -8,13 +8,10 @@ import sys
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.errors import UsageError
 from migration_guard.githooks import BACKUP_SUFFIX, STAGES, hook_place, is_ours
 
 
 def run(invocation: Invocation) -> int:
-    if invocation.format not in ("text", "json"):
-        raise UsageError(f"uninstall-hook prints text or json, not {invocation.format}")
     place = hook_place(invocation.project)
     wanted: str | None = invocation.arguments.stage
     removed: list[str] = []
