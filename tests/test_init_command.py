@@ -288,7 +288,11 @@ def not_a_repository(project: Path) -> None:
         (break_env_py, (), "env.py:1: cannot parse"),
         (break_pyproject, (), "pyproject.toml: not valid TOML"),
         (not_a_repository, ("--write",), "not inside a git repository"),
-        (lambda project: None, ("--format", "sarif"), "init prints text or json"),
+        (
+            lambda project: None,
+            ("--format", "sarif"),
+            "init has no sarif output (it prints text or json)",
+        ),
     ],
     ids=["no-alembic-ini", "env-py-syntax", "pyproject-toml", "write-outside-git", "sarif"],
 )

@@ -28,6 +28,7 @@ COMMAND_FORMATS = {
     "rebase": ("text", "json"),
     "install-hook": ("text", "json"),
     "uninstall-hook": ("text", "json"),
+    "init": ("text", "json"),
 }
 
 

@@ -22,7 +22,7 @@ from migration_guard.adopt.snippets import (
     workflow,
 )
 from migration_guard.commands import Invocation
-from migration_guard.errors import InputError, UsageError, one_line
+from migration_guard.errors import InputError, one_line
 
 _DONE = {
     "created": "created with [tool.migration-guard]",
@@ -34,8 +34,6 @@ _DONE = {
 
 
 def run(invocation: Invocation) -> int:
-    if invocation.format not in ("text", "json"):
-        raise UsageError(f"init prints text or json, not {invocation.format}")
     write: bool = invocation.arguments.write
     force: bool = invocation.arguments.force
     root = invocation.project
