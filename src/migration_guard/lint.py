@@ -60,8 +60,18 @@ def lint_revisions(
         SourceStatement,
         lint_migration,
     )
+    from migration_guard.rules.history import History
 
     settings = RuleSettings.from_config(project.config)
+    history = History(in_project=True)
+    if not settings.soft_delete_columns_explicit:
+        from migration_guard.rules.history_scan import table_has_all
+
+        history.soft_delete_pairs = table_has_all(
+            project.root,
+            (file.path for file in graph.revisions.values()),
+            settings.soft_delete_columns,
+        )
     findings: list[Finding] = []
     sql: list[tuple[str, str]] = []
     for result in rendered:
@@ -82,7 +92,7 @@ def lint_revisions(
             source_text=source_text,
             comment_style="python",
         )
-        findings.extend(lint_migration(migration, settings))
+        findings.extend(lint_migration(migration, settings, history))
     return LintResult(findings=tuple(findings), revisions=tuple(ordered), sql=tuple(sql))
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from migration_guard.config import NEWEST_PG_VERSION
 from migration_guard.errors import ConfigError
 from migration_guard.findings import Severity
+from migration_guard.rules.history import History
 from migration_guard.sql import facts as f
 
 if TYPE_CHECKING:
@@ -23,6 +24,9 @@ class RuleSettings:
 
     protected_tables: tuple[str, ...] = ("audit_log",)
     soft_delete_columns: tuple[str, ...] = ("is_deleted", "deleted_at")
+    # False: the project left soft_delete_columns at the default, so its history decides
+    # whether it uses the pair at all (see soft-delete-pair).
+    soft_delete_columns_explicit: bool = True
     search_vector_columns: tuple[str, ...] = ("search_vector", "*_tsv", "*_search_vector")
     disabled: frozenset[str] = frozenset()
     severity_overrides: tuple[tuple[str, Severity], ...] = ()
@@ -52,6 +56,7 @@ class RuleSettings:
         return cls(
             protected_tables=config.protected_tables,
             soft_delete_columns=config.soft_delete_columns,
+            soft_delete_columns_explicit="soft_delete_columns" in config.explicit,
             search_vector_columns=config.search_vector_columns,
             disabled=frozenset(config.disable),
             severity_overrides=tuple(overrides),
@@ -100,9 +105,12 @@ class MigrationFacts:
         settings: RuleSettings,
         *,
         ends_in_transaction: bool | None = None,
+        history: History | None = None,
     ) -> None:
         self.statements = statements
         self.settings = settings
+        # what the earlier migrations of the same run did
+        self.history = history if history is not None else History()
         # True when the SQL that follows this migration (the next revision's block of the
         # same file) still runs in its transaction, so an open BEGIN is not left uncommitted.
         self.ends_in_transaction = ends_in_transaction

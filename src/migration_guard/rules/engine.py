@@ -11,6 +11,7 @@ from typing import Literal
 from migration_guard.findings import Finding
 from migration_guard.rules import ALL_RULES, RULE_IDS, get_rule
 from migration_guard.rules.base import MigrationFacts, RuleSettings, StatementFacts, Violation
+from migration_guard.rules.history import History
 from migration_guard.rules.suppressions import Suppression, find_suppressions
 from migration_guard.rules.traced import TRACE_RULE_IDS
 from migration_guard.sql import facts as f
@@ -58,13 +59,19 @@ class MigrationSource:
     presplit: tuple[RawStatement, ...] | None = field(default=None, compare=False, repr=False)
 
 
-def lint_migration(migration: MigrationSource, settings: RuleSettings) -> list[Finding]:
-    """Findings of one migration, ordered by line."""
-    return lint_migrations([migration], settings)
+def lint_migration(
+    migration: MigrationSource, settings: RuleSettings, history: History | None = None
+) -> list[Finding]:
+    """Findings of one migration, ordered by line; its facts are added to ``history``."""
+    return lint_migrations([migration], settings, history)
 
 
-def lint_migrations(migrations: Sequence[MigrationSource], settings: RuleSettings) -> list[Finding]:
-    """Findings of several migrations, in order.
+def lint_migrations(
+    migrations: Sequence[MigrationSource],
+    settings: RuleSettings,
+    history: History | None = None,
+) -> list[Finding]:
+    """Findings of several migrations, in (upgrade) order; each sees the earlier ones' facts.
 
     Migrations cut from one SQL file share its header suppressions: such a suppression is
     reported unused only when it silenced nothing in any of them, and reported once.
@@ -72,9 +79,10 @@ def lint_migrations(migrations: Sequence[MigrationSource], settings: RuleSetting
     findings: list[Finding] = []
     shared_warnings: dict[_SharedKey, Finding] = {}
     shared_used: set[_SharedKey] = set()
+    history = history if history is not None else History()
     for migration in migrations:
         with _collector_paused():
-            report = _lint_one(migration, settings)
+            report = _lint_one(migration, settings, history)
         findings.extend(report.findings)
         for key, warning in report.shared_warnings.items():
             shared_warnings.setdefault(key, warning)
@@ -168,18 +176,20 @@ class _Report:
     shared_used: set[_SharedKey]
 
 
-def _lint_one(migration: MigrationSource, settings: RuleSettings) -> _Report:
+def _lint_one(migration: MigrationSource, settings: RuleSettings, history: History) -> _Report:
     facts = MigrationFacts(
         statement_facts(migration),
         settings,
         # A rendered revision runs inside the transaction Alembic opens and commits for it.
         ends_in_transaction=migration.comment_style == "python" or migration.ends_in_transaction,
+        history=history,
     )
     violations: list[tuple[str, Violation]] = []
     for rule in ALL_RULES:
         if rule.produced_elsewhere or not settings.runs(rule):
             continue
         violations.extend((rule.id, violation) for violation in rule.check(facts))
+    history.record(statement.facts for statement in facts.statements)
 
     suppressions = _suppressions_in_scope(migration)
     used: set[tuple[int, str]] = set()

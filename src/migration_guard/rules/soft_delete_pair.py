@@ -18,6 +18,14 @@ class SoftDeletePair(Rule):
     ``ADD COLUMN``. The check is per migration: if the table already had the other column,
     suppress the finding with that as the reason.
 
+    Which projects it applies to: the seed's convention is the pair, but many projects use
+    one soft-delete column only. So when linting a project's revisions the rule runs when
+    ``soft_delete_columns`` is set explicitly in ``[tool.migration-guard]``, or when the
+    project's history (every revision file, read statically, plus the migrations linted)
+    has some table with all of the columns; a project whose tables only ever get
+    ``deleted_at`` (or only ``is_deleted``) gets no finding. ``lint --sql`` with no project
+    behind it always applies the rule.
+
     Why it hurts
     ------------
     The service layer filters and sets both columns together; a table with only one of them
@@ -47,6 +55,8 @@ class SoftDeletePair(Rule):
                     self._record(added, fact.table, statement, names & set(wanted))
                 elif isinstance(fact, f.AddColumn) and fact.column.name in wanted:
                     self._record(added, fact.table, statement, {fact.column.name})
+        if not self._applies(migration, added):
+            return
         for table, statement, columns in added:
             missing = [name for name in wanted if name not in columns]
             if columns and missing:
@@ -56,6 +66,21 @@ class SoftDeletePair(Rule):
                     statement,
                     f"Table `{table}` gets {have} in this migration but not {lacking}.",
                 )
+
+    @staticmethod
+    def _applies(
+        migration: MigrationFacts, added: list[tuple[f.Name, StatementFacts, set[str]]]
+    ) -> bool:
+        """False for a project whose convention is not the full set of columns."""
+        settings, history = migration.settings, migration.history
+        if settings.soft_delete_columns_explicit or not history.in_project:
+            return True
+        wanted = set(settings.soft_delete_columns)
+        return (
+            history.soft_delete_pairs
+            or history.has_table_with(wanted)
+            or any(wanted <= columns for _, _, columns in added)
+        )
 
     @staticmethod
     def _record(

@@ -1,0 +1,109 @@
+"""What the earlier migrations of the same run did, as far as the rules need to know it.
+
+A run lints migrations in upgrade order (``lint --all``, an ``alembic upgrade --sql`` file);
+each migration's facts are recorded here after it is linted, so a rule can ask what type a
+column had or whether a check constraint was added NOT VALID before this migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from migration_guard.sql import facts as f
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    table: f.Name
+    name: str
+    expression: str
+    validated: bool
+
+
+@dataclass
+class History:
+    """Tables, column types and check constraints left behind by earlier migrations.
+
+    ``in_project``: the run lints a project's revisions (False for bare SQL with no project);
+    ``soft_delete_pairs``: the project's history has a table with every soft-delete column
+    (read statically from all its revision files, see ``history_scan``).
+    """
+
+    in_project: bool = False
+    soft_delete_pairs: bool = False
+    # (table, column) -> type, the latest known
+    _types: dict[tuple[str, str], list[tuple[str | None, str]]] = field(default_factory=dict)
+    # table name -> [(schema, columns)]
+    _columns: dict[str, list[tuple[str | None, set[str]]]] = field(default_factory=dict)
+    _checks: list[CheckConstraint] = field(default_factory=list)
+
+    def column_type(self, table: f.Name, column: str) -> str | None:
+        """The column's type as an earlier migration left it; None when unknown."""
+        for schema, type_ in reversed(self._types.get((table.name, column), [])):
+            if f.Name(table.name, schema).same_as(table):
+                return type_
+        return None
+
+    def has_table_with(self, columns: Iterable[str]) -> bool:
+        wanted = set(columns)
+        return any(wanted <= present for tables in self._columns.values() for _, present in tables)
+
+    def check(self, table: f.Name, name: str) -> CheckConstraint | None:
+        for constraint in reversed(self._checks):
+            if constraint.name == name and constraint.table.same_as(table):
+                return constraint
+        return None
+
+    def record(self, statements: Iterable[Iterable[f.Fact]]) -> None:
+        """Take in one migration's facts, statement by statement."""
+        for facts in statements:
+            for fact in facts:
+                self._record(fact)
+
+    def _record(self, fact: f.Fact) -> None:
+        if isinstance(fact, f.CreateTable):
+            for column in fact.columns:
+                self._add_column(fact.table, column)
+            for constraint in fact.constraints:
+                self._add_check(fact.table, constraint)
+        elif isinstance(fact, f.AddColumn):
+            self._add_column(fact.table, fact.column)
+        elif isinstance(fact, f.AlterColumnType):
+            self._set_type(fact.table, fact.column, fact.type)
+        elif isinstance(fact, f.AddConstraint):
+            self._add_check(fact.table, fact.constraint)
+        elif isinstance(fact, f.ValidateConstraint):
+            found = self.check(fact.table, fact.name)
+            if found is not None:
+                self._checks.remove(found)
+                self._checks.append(
+                    CheckConstraint(found.table, found.name, found.expression, True)
+                )
+        elif isinstance(fact, f.DropConstraint):
+            found = self.check(fact.table, fact.name)
+            if found is not None:
+                self._checks.remove(found)
+        elif isinstance(fact, f.DropColumn):
+            self._types.pop((fact.table.name, fact.column), None)
+            for schema, present in self._columns.get(fact.table.name, []):
+                if f.Name(fact.table.name, schema).same_as(fact.table):
+                    present.discard(fact.column)
+
+    def _add_column(self, table: f.Name, column: f.Column) -> None:
+        self._set_type(table, column.name, column.type)
+        for schema, present in self._columns.setdefault(table.name, []):
+            if schema == table.schema:
+                present.add(column.name)
+                return
+        self._columns[table.name].append((table.schema, {column.name}))
+
+    def _set_type(self, table: f.Name, column: str, type_: str) -> None:
+        self._types.setdefault((table.name, column), []).append((table.schema, type_))
+
+    def _add_check(self, table: f.Name, constraint: f.Constraint) -> None:
+        if constraint.kind != "check" or not constraint.name or not constraint.expression:
+            return
+        self._checks.append(
+            CheckConstraint(table, constraint.name, constraint.expression, not constraint.not_valid)
+        )

@@ -1,0 +1,105 @@
+"""Rules that read the project's history: real Alembic projects linted end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.projects import add_revision, make_project, run_cli
+
+ORDERS = (
+    "op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True),"
+    " sa.Column('status', sa.Text()))"
+)
+
+
+def rules_found(root: Path, *args: str) -> list[str]:
+    result = run_cli(root, "--format", "json", "lint", *args)
+    assert "Traceback" not in result.stderr, result.stderr
+    return [finding["rule"] for finding in json.loads(result.stdout)["findings"]]
+
+
+def test_soft_delete_one_column_convention_is_silent(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None, upgrade=ORDERS)
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade="op.add_column('orders', sa.Column('deleted_at', sa.DateTime(timezone=True)))",
+    )
+    add_revision(
+        tmp_path,
+        "c3",
+        "b2",
+        upgrade=(
+            "op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True),"
+            " sa.Column('deleted_at', sa.DateTime(timezone=True)))"
+        ),
+    )
+    assert "soft-delete-pair" not in rules_found(tmp_path)
+    assert "soft-delete-pair" not in rules_found(tmp_path, "c3")
+
+
+def test_soft_delete_pair_elsewhere_in_history_keeps_the_rule(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True),"
+            " sa.Column('is_deleted', sa.Boolean()), sa.Column('deleted_at', sa.DateTime()))\n"
+            + ORDERS
+        ),
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "with op.batch_alter_table('orders') as batch_op:\n"
+            "    batch_op.add_column(sa.Column('is_deleted', sa.Boolean()))"
+        ),
+    )
+    assert rules_found(tmp_path).count("soft-delete-pair") == 1
+    # the hook lints only the new revision: the pair is learnt from the files
+    assert rules_found(tmp_path, "b2") == ["soft-delete-pair"]
+
+
+def test_soft_delete_pair_in_raw_sql_history_keeps_the_rule(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            'op.execute("CREATE TABLE users (id int, is_deleted boolean, deleted_at timestamptz)")\n'
+            + ORDERS
+        ),
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade="op.add_column('orders', sa.Column('deleted_at', sa.DateTime()))",
+    )
+    assert rules_found(tmp_path, "b2") == ["soft-delete-pair"]
+
+
+def test_soft_delete_explicit_config_keeps_the_rule(tmp_path: Path) -> None:
+    make_project(tmp_path, pyproject='soft_delete_columns = ["is_deleted", "deleted_at"]\n')
+    add_revision(tmp_path, "a1", None, upgrade=ORDERS)
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade="op.add_column('orders', sa.Column('deleted_at', sa.DateTime()))",
+    )
+    assert rules_found(tmp_path) == ["soft-delete-pair"]
+
+
+def test_soft_delete_lint_sql_without_project_flags(tmp_path: Path) -> None:
+    sql = tmp_path / "up.sql"
+    sql.write_text("ALTER TABLE orders ADD COLUMN deleted_at timestamptz;\n")
+    assert rules_found(tmp_path, "--sql", str(sql)) == ["soft-delete-pair"]
