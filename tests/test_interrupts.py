@@ -161,3 +161,50 @@ def test_what_sigkill_leaves_is_cleaned_by_the_next_run(project: Path, temp: Pat
     third = start_new(project, temp)
     out3, _err3 = third.communicate(timeout=300)
     assert "leftover" not in out3
+
+
+def start_trace(project: Path, temp: Path, revision: str) -> subprocess.Popen[str]:
+    env = dict(
+        os.environ,
+        MIGRATION_GUARD_CACHE=str(project.parent / "mg-cache"),
+        TMPDIR=str(temp),
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("DATABASE_URL", None)
+    return subprocess.Popen(
+        [*GUARD, "--project", str(project), "trace", "--runner", "local", revision],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def test_ctrl_c_during_a_trace_cleans_up_and_exits_130(project: Path, temp: Path) -> None:
+    """Ctrl-C while a revision is being traced (its pg_sleep running in the trace child): exit
+    130 with one line, no temp folders, no server, and the next run finds no leftover database."""
+    (project / VERSIONS / "5105510w0001_slow.py").write_text(SLOW_REVISION)
+    process = start_trace(project, temp, "5105510w0001")
+    assert process.stderr is not None
+    seen = ""
+    for line in process.stderr:
+        seen += line
+        if "template database" in line:
+            break
+    time.sleep(1.0)  # into the three-second upgrade
+    assert process.poll() is None, seen
+    os.killpg(process.pid, signal.SIGINT)
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, seen + err
+    assert err.strip().splitlines()[-1] == "migration-guard: interrupted", err
+    # (the shared cache folder a root run makes for `nobody` is meant to stay)
+    scratch = (*TEMP_PREFIXES, "migration-guard-job-")
+    found = [p.name for p in temp.iterdir() if p.name.startswith(scratch)]
+    servers = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    found += [line for line in servers.splitlines() if str(temp) in line and "postgres" in line]
+    assert found == []
+    again = start_trace(project, temp, "5105510w0001")
+    _out, err2 = again.communicate(timeout=300)
+    assert again.returncode in (0, 1), err2
+    assert "leftover" not in err2, err2

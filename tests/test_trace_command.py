@@ -513,3 +513,85 @@ def test_reusable_workflow_traces_by_default() -> None:
     assert (
         "command+=(--trace)" in check["run"] and check["env"]["MG_TRACE"] == "${{ inputs.trace }}"
     )
+
+
+@pytest.mark.parametrize("setting", ["hook", "false"])
+def test_trace_hook_makes_the_commit_hook_trace_the_staged_revision(
+    tmp_path: Path, setting: str
+) -> None:
+    """``trace = "hook"``: the hook traces staged revisions, their staged blob (the work tree's
+    later edit is not what runs); with ``trace = false`` the hook only lints."""
+    from tests.projects import git, init_repo
+
+    value = '"hook"' if setting == "hook" else "false"
+    root = make_project(tmp_path / "app", pyproject=f"trace = {value}\n")
+    write_revision(root, "a1", None, BASE_TABLE, 'op.drop_table("orders")')
+    init_repo(root)
+    path = write_revision(
+        root,
+        "b2",
+        "a1",
+        'op.alter_column("orders", "amount", type_=sa.BigInteger())',
+        'op.alter_column("orders", "amount", type_=sa.Integer())',
+    )
+    git(root, "add", str(path))
+    path.write_text(path.read_text().replace("sa.BigInteger()", "sa.Numeric(20)", 1))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--format",
+            "json",
+            "hook",
+            str(path.relative_to(root)),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    report = json.loads(completed.stdout)
+    rules = {finding["rule"] for finding in report["findings"]}
+    if setting == "hook":
+        assert "table-rewrite" in rules, report
+        (entry,) = report["trace"]
+        statements = [s["sql"] for s in entry["statements"] if "ALTER TABLE" in s["sql"]]
+        assert statements and all("BIGINT" in sql for sql in statements), statements
+    else:
+        assert "table-rewrite" not in rules
+        assert not report.get("trace")
+
+
+@pytest.mark.parametrize("seed_sql", [None, "INSERT INTO orders (id, amount) VALUES (1, 'x');\n"])
+def test_a_seed_file_that_fails_or_is_missing_is_exit_2_naming_it(
+    project: Path, seed_sql: str | None
+) -> None:
+    if seed_sql is not None:
+        (project / "seed.sql").write_text(seed_sql)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'trace_seed = "seed.sql"\n')
+    write_revision(project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))')
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "migration_guard",
+            "--project",
+            str(project),
+            "trace",
+            "--runner",
+            "local",
+            "b2",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert "Traceback" not in completed.stderr
+    assert "seed.sql" in lines[-1], lines
+    if seed_sql is not None:
+        assert "the seed SQL failed" in lines[-1] and "integer" in lines[-1], lines

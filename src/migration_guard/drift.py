@@ -35,11 +35,7 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
             f"the migration history in {tree.what} cannot be upgraded: {blocking[0].message}"
         )
     if project.config.runner == "docker":
-        from migration_guard.runners.compose_drift import compose_operations
-
-        operations = compose_operations(tree, say)
-        if operations and "failed" in operations[0]:
-            raise _failure(tree, operations[0]["failed"])
+        operations = _compose_operations(tree, say)
     else:
         operations = _pending_operations(tree, say)
     locations = model_locations(project.root, project.config.models)
@@ -98,6 +94,25 @@ def _pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> list[
                 pg.drop_database(server.url, work)
     if "failed" in result:
         raise _failure(tree, result["failed"])
+    operations: list[dict[str, Any]] = result["operations"]
+    return operations
+
+
+def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The pending operations, computed in the backend container on a throwaway database."""
+    from migration_guard.runners.compose_jobs import compose_jobs
+
+    settings = tree.project.alembic
+    with compose_jobs(tree.project.config, tree.root, settings.working_dir, "drift", say) as jobs:
+        request = {
+            "ini_path": jobs.relative(settings.ini_path),
+            "tree": jobs.relative(tree.root),
+        }
+        for action in ("upgrade", "compare"):
+            result = jobs.run(_WORKER, {**request, "action": action}, _WHAT)
+            if "failed" in result:
+                failed = result["failed"]
+                raise _failure(tree, {**failed, "path": jobs.host_path(failed.get("path"))})
     operations: list[dict[str, Any]] = result["operations"]
     return operations
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from migration_guard.errors import EnvironmentProblem
 from migration_guard.findings import Finding
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
@@ -50,12 +49,13 @@ def trace_revisions(
         seed=seed_path(project.root, seed),
     )
     if project.config.runner == "docker":
-        raise EnvironmentProblem(
-            "trace does not run in docker compose yet: use --runner local (a private PostgreSQL)"
-        )
-    from migration_guard.runners.trace import trace_local
+        from migration_guard.runners.trace import trace_compose
 
-    outcome = trace_local(project.alembic, request, project.config.database_url_env, say=say)
+        outcome = trace_compose(project, request, say=say)
+    else:
+        from migration_guard.runners.trace import trace_local
+
+        outcome = trace_local(project.alembic, request, project.config.database_url_env, say=say)
     return judge(project, graph, outcome)
 
 

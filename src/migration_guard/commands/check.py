@@ -72,11 +72,6 @@ def graph_and_lint(
     else:
         result = LintResult(findings=(), revisions=(), sql=())
     traced: tuple[dict[str, object], ...] = ()
-    if trace and project.config.runner == "docker":
-        from migration_guard.progress import progress
-
-        progress("  trace skipped: it does not run in docker compose yet (use --runner local)")
-        trace = False
     if renderable and trace and revisions:
         from migration_guard.progress import progress
         from migration_guard.trace import trace_revisions

@@ -150,7 +150,9 @@ def _check_revisions(
     graph = exported.graph()
     problems = graph_problems(exported, graph, None) + drift
     revisions = revisions_at(exported, graph, paths)
-    return graph_and_lint(invocation, exported, graph, problems, revisions)
+    # trace = "hook": the staged revisions are traced too (their staged blobs, as linted)
+    trace = project.config.trace == "hook"
+    return graph_and_lint(invocation, exported, graph, problems, revisions, trace=trace)
 
 
 def _generate(

@@ -161,12 +161,28 @@ def _value(
     return _VALUES.get(type_name)
 
 
+class SeedFailed(Exception):
+    """The user's seed SQL file could not be read or failed; the parent names the file (exit 2)."""
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
 def _run_seed_file(connection: Any, path: Path) -> list[str]:
-    sql = path.read_text(encoding="utf-8")
+    try:
+        sql = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SeedFailed(f"cannot read it: {error}") from None
     connection.autocommit = False
     try:
         cursor = connection.cursor()
-        cursor.execute(sql)
+        try:
+            cursor.execute(sql)
+        except Exception as error:  # the user's SQL: said as input, not a crash
+            connection.rollback()
+            raise SeedFailed(_first_line(error)) from None
         cursor.close()
         connection.commit()
     finally:

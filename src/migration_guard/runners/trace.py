@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.project import Project
 from migration_guard.runners.child import run_job
 
 TRACE_JOB = "migration_guard.runners.trace_worker"
@@ -49,6 +50,15 @@ def trace_in_database(
         url=url,
         what="trace",
     )
+    return _outcome(result, request)
+
+
+def _outcome(result: dict[str, Any], request: TraceRequest) -> TraceOutcome:
+    """The job's result; a failing seed file is the user's input (exit 2), named."""
+    if "seed_failed" in result:
+        from migration_guard.errors import InputError, one_line
+
+        raise InputError(f"{request.seed}: the seed SQL failed: {one_line(result['seed_failed'])}")
     return TraceOutcome(tuple(result["revisions"]), tuple(result["seeded_tables"]))
 
 
@@ -66,8 +76,39 @@ def trace_local(
         return trace_in_database(settings, request, url, database_url_env)
 
 
+def trace_compose(
+    project: Project, request: TraceRequest, *, say: Callable[[str], None] = print
+) -> TraceOutcome:
+    """Trace in the compose backend service, on a throwaway database of the db service (the
+    job brings it to the first revision's parents itself)."""
+    from migration_guard.errors import InputError
+    from migration_guard.runners.compose_jobs import compose_jobs
+
+    settings = project.alembic
+    with compose_jobs(project.config, project.root, settings.working_dir, "trace", say) as jobs:
+        seed = request.seed
+        if isinstance(seed, str):
+            if not Path(seed).resolve().is_relative_to(jobs.root):
+                raise InputError(
+                    f"{seed}: with runner = docker the seed file must be inside the project"
+                )
+            seed = jobs.relative(Path(seed))
+        body = {
+            "ini_path": jobs.relative(settings.ini_path),
+            "revisions": list(request.revisions),
+            "seed": seed,
+        }
+        result = jobs.run(TRACE_JOB, body, "trace")
+    return _outcome(result, request)
+
+
 def seed_path(root: Path, seed: bool | str) -> bool | str:
     """The config's ``trace_seed`` with a file made absolute (the child runs elsewhere)."""
     if isinstance(seed, str):
-        return str((root / seed).resolve())
+        path = (root / seed).resolve()
+        if not path.is_file():
+            from migration_guard.errors import InputError
+
+            raise InputError(f"{seed}: the trace_seed file does not exist (relative to {root})")
+        return str(path)
     return seed

@@ -111,9 +111,12 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
                 results.append({"revision": rev, "skipped": one_line(error)})
                 continue
             if index == 0 and request.get("seed"):
-                from migration_guard.runners.seed import seed_database
+                from migration_guard.runners.seed import SeedFailed, seed_database
 
-                seeded = seed_database(observer, request["seed"])
+                try:
+                    seeded = seed_database(observer, request["seed"])
+                except SeedFailed as error:
+                    return {"seed_failed": str(error)}
             results.append(_trace_one(config, script, found, recorder))
     finally:
         observer.close()
