@@ -101,3 +101,32 @@ def test_lint_one_revision_renders_from_its_parent(project: Path, tmp_path: Path
             "--sql",
         ]
     ]
+
+
+def test_revision_failing_in_the_container_points_at_its_raising_line(
+    project: Path, tmp_path: Path
+) -> None:
+    path = project / VERSIONS / "f00d00000001_prune_audit.py"
+    path.write_text(
+        TRUNCATE.replace(
+            '    op.execute("TRUNCATE audit_log")',
+            '    note = "offline"\n    raise RuntimeError("needs rows")',
+        )
+    )
+    environment = docker_env(tmp_path, "postgresql://unused@127.0.0.1:9/none")
+    result = guard(
+        project,
+        "--format",
+        "json",
+        "lint",
+        "--runner",
+        "docker",
+        "f00d00000001",
+        path=[fake_bin(tmp_path, "docker"), Path(shutil.which("git") or "/usr/bin").parent],
+        env=environment,
+    )
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["rule"] == "render-failed"
+    assert "needs rows" in finding["message"]
+    raising = path.read_text().splitlines().index('    raise RuntimeError("needs rows")') + 1
+    assert finding["line"] == raising

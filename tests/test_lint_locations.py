@@ -91,3 +91,70 @@ def test_op_call_inside_a_helper_points_at_the_call_in_upgrade(tmp_path: Path) -
         line_of(path, '_add_required("t", "region")'),
     ]
     assert code == 1
+
+
+def render_failed_of(root: Path) -> dict:
+    code, document = lint_json(root)
+    (finding,) = [f for f in document["findings"] if f["rule"] == "render-failed"]
+    assert code == 0
+    return finding
+
+
+def test_render_failed_points_at_the_raising_line(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    path = add_revision(
+        tmp_path, "a1", None, upgrade="note = 'offline'\nraise RuntimeError('no rows offline')"
+    )
+    finding = render_failed_of(tmp_path)
+    assert finding["path"] == "migrations/versions/a1.py"
+    assert finding["line"] == line_of(path, "raise RuntimeError")
+    assert f"(a1.py:{finding['line']})" in finding["message"]
+
+
+def test_render_failed_reading_rows_offline_points_at_the_read(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    path = add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade="bind = op.get_bind()\nrows = bind.execute(sa.text('SELECT id FROM t')).fetchall()",
+    )
+    finding = render_failed_of(tmp_path)
+    assert finding["line"] == line_of(path, "rows = bind.execute")
+
+
+def test_render_failed_inside_alembic_names_the_op_line_not_a_generated_wrapper(
+    tmp_path: Path,
+) -> None:
+    # the op. functions are generated (exec'd) proxies: their frames say <string>
+    make_project(tmp_path)
+    path = add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "op.create_table('t', sa.Column('id', sa.Integer()))\n"
+            "op.alter_column(\n"
+            "    't', 'id', server_default=object()\n"
+            ")"
+        ),
+    )
+    finding = render_failed_of(tmp_path)
+    assert "<string>" not in finding["message"]
+    assert finding["line"] == line_of(path, "op.alter_column(")
+    assert f"(a1.py:{finding['line']})" in finding["message"]
+
+
+def test_suppression_on_the_raising_line_silences_render_failed(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "# migration-guard: ignore[render-failed] data fix, reviewed by hand\n"
+            "rows = op.get_bind().execute(sa.text('SELECT id FROM t')).fetchall()"
+        ),
+    )
+    code, document = lint_json(tmp_path)
+    assert (code, document["findings"]) == (0, [])

@@ -79,7 +79,12 @@ def lint_revisions(
         if result.error is not None:
             findings.extend(
                 render_failed_findings(
-                    project.root, file.path, result.revision, result.error, settings
+                    project.root,
+                    file.path,
+                    result.revision,
+                    result.error,
+                    settings,
+                    line=result.error_line,
                 )
             )
             continue
@@ -122,18 +127,24 @@ def lint_sql_files(
 
 
 def render_failed_findings(
-    root: Path, path: str, revision: str, reason: str, settings: RuleSettings
+    root: Path,
+    path: str,
+    revision: str,
+    reason: str,
+    settings: RuleSettings,
+    line: int | None = None,
 ) -> list[Finding]:
     """The ``render-failed`` finding, under ``severity``, ``disable`` and suppressions like any rule.
 
-    The revision has no rendered statements, so only a suppression covering the finding's line
-    (the file header, or the line it points at) can silence it.
+    The finding points at ``line`` (the revision's line that raised) when known, else the file's
+    first line. The revision has no rendered statements, so only a suppression covering the
+    finding's line (the file header, that line or the one above it) can silence it.
     """
     from migration_guard.rules.suppressions import find_suppressions
 
     if "render-failed" in settings.disabled:
         return []
-    finding = render_failed(revision, path, reason)
+    finding = render_failed(revision, path, reason, line)
     finding = replace(finding, severity=settings.severity_of(finding.rule, finding.severity))
     source_text = (root / path).read_text(encoding="utf-8", errors="replace")
     silencing = [
@@ -157,14 +168,14 @@ def render_failed_findings(
     ]
 
 
-def render_failed(revision: str, path: str, reason: str) -> Finding:
+def render_failed(revision: str, path: str, reason: str, line: int | None = None) -> Finding:
     return Finding(
         rule="render-failed",
         severity="warning",
         message=f"revision {revision} could not be rendered offline, so it was not linted: {reason}",
         revision=revision,
         path=path,
-        line=1,
+        line=line or 1,
         help="make env.py support offline mode (`alembic upgrade --sql`) and avoid reading the "
         "database in upgrade(); or suppress with `# migration-guard: ignore[render-failed] reason`",
     )

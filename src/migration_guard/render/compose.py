@@ -2,10 +2,14 @@
 
 Each revision is rendered on its own (``alembic upgrade DOWN:REV --sql``) so one that cannot be
 rendered is reported and the rest are still linted. No database is touched: ``--sql`` is offline.
-Statements carry no line (the container's file paths are not ours to map back).
+Statements carry no line (the container's file paths are not ours to map back); a revision that
+fails points at the line its traceback names in the file of the same name.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
 
 from migration_guard.project import Project
 from migration_guard.render.offline import RenderedRevision, RenderedStatement
@@ -40,10 +44,30 @@ def render_in_compose(project: Project, revisions: list[str]) -> list[RenderedRe
         )
         if completed.returncode != 0:
             lines = [line.strip() for line in completed.stderr.splitlines() if line.strip()]
-            results.append(RenderedRevision(revision, (), lines[-1] if lines else "alembic failed"))
+            name = PurePosixPath(file.path).name if file is not None else None
+            results.append(
+                RenderedRevision(
+                    revision,
+                    (),
+                    lines[-1] if lines else "alembic failed",
+                    error_line=_raising_line(completed.stderr, name) if name else None,
+                )
+            )
             continue
         results.append(RenderedRevision(revision, _blocks(completed.stdout).get(revision, ())))
     return results
+
+
+_TRACEBACK_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)', re.MULTILINE)
+
+
+def _raising_line(stderr: str, file_name: str) -> int | None:
+    """The innermost traceback line in the container's copy of the revision file."""
+    line = None
+    for match in _TRACEBACK_FRAME.finditer(stderr):
+        if PurePosixPath(match.group(1)).name == file_name:
+            line = int(match.group(2))
+    return line
 
 
 def _blocks(output: str) -> dict[str, tuple[RenderedStatement, ...]]:

@@ -33,6 +33,8 @@ class RenderedRevision:
     revision: str
     statements: tuple[RenderedStatement, ...]
     error: str | None = None
+    # the revision file's line that raised (or the op. call that led to the error), if known
+    error_line: int | None = None
 
 
 class OfflineRenderer:
@@ -142,10 +144,12 @@ def _revision(entry: dict[str, object]) -> RenderedRevision:
     statements = entry["statements"]
     assert isinstance(statements, list)
     error = entry["error"]
+    error_line = entry.get("error_line")
     return RenderedRevision(
         revision=str(entry["revision"]),
         statements=tuple(
             RenderedStatement(sql=item["sql"], line=item["line"]) for item in statements
         ),
         error=error if isinstance(error, str) else None,
+        error_line=error_line if isinstance(error_line, int) else None,
     )

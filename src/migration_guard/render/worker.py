@@ -138,22 +138,40 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
             if isinstance(error, KeyboardInterrupt):
                 raise
             failed = capture.current if capture.current in pending else None
-            message = _one_line(error)
             if failed is None:  # env.py itself failed: nothing can render
+                message = _one_line(error)
                 for rev in pending:
                     emit({"revision": rev, "statements": [], "error": message})
                 return
-            emit({"revision": failed, "statements": [], "error": message})
+            in_revision = [path for path, rev in files.items() if rev == failed]
+            line = _raising_line(error, in_revision)
+            message = _one_line(error, Path(scripts[failed].path).name, line)
+            emit({"revision": failed, "statements": [], "error": message, "error_line": line})
             pending = pending[pending.index(failed) + 1 :]
 
 
-def _one_line(error: BaseException) -> str:
-    frames = traceback.extract_tb(error.__traceback__)
-    where = ""
-    for frame in reversed(frames):
-        if "site-packages" not in frame.filename and "/alembic/" not in frame.filename:
-            where = f" ({Path(frame.filename).name}:{frame.lineno})"
-            break
+def _raising_line(error: BaseException, revision_paths: list[str]) -> int | None:
+    """The innermost line of the revision's own file in the traceback: where it raised, or the
+    ``op.`` call that led into Alembic (whose generated proxies have no file of their own)."""
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename in revision_paths:
+            line = frame.lineno
+    return line
+
+
+def _one_line(error: BaseException, revision_name: str = "", line: int | None = None) -> str:
+    if line is not None:
+        where = f" ({revision_name}:{line})"
+    else:
+        where = ""
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            # "<string>": code exec'd by Alembic and SQLAlchemy (the op. proxies, decorators)
+            generated = frame.filename.startswith("<")
+            library = "site-packages" in frame.filename or "/alembic/" in frame.filename
+            if not generated and not library:
+                where = f" ({Path(frame.filename).name}:{frame.lineno})"
+                break
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}{where}" if text else f"{type(error).__name__}{where}"
 
