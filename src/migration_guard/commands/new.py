@@ -37,7 +37,10 @@ from migration_guard.lint import ensure_renderable
 from migration_guard.project import Project, open_project
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from migration_guard.models_diff import ModelFileChange
+    from migration_guard.render.offline import OfflineRenderer
 
 
 class SeveralHeads(GuardError):
@@ -225,22 +228,34 @@ def staged_models(project: Project, scratch: Path) -> dict[Path, Path]:
 def _generate_local(
     project: Project, overlay: Overlay, description: str, record: NewRecord
 ) -> Outcome:
+    from migration_guard.render.downgrade import PreparedDowngrade
+    from migration_guard.render.offline import OfflineRenderer
     from migration_guard.runners.local import autogenerate_local
 
+    settings = overlay.project.alembic
     say("\n2. Autogenerate against a private PostgreSQL at head (your own database is never used):")
-    result = autogenerate_local(
-        overlay.project.alembic,
-        description,
-        project.config.database_url_env,
-        say=say,
-        tree=overlay.root,
-    )
-    if result.path is None or result.revision is None:
-        return _no_change()
-    _say_detected(result.changes, record)
-    relative = result.path.resolve().relative_to(overlay.root.resolve())
-    downgrade_sql = downgrade_sql_local(overlay.project, result.revision)
-    findings = _show(overlay.project, result.revision, result.path, relative, downgrade_sql, record)
+    # The upgrade render's child imports Alembic while autogenerate runs; the downgrade render
+    # then runs beside it (two children: as many as the cores a laptop can spare).
+    with OfflineRenderer() as renderer:
+        result = autogenerate_local(
+            settings, description, project.config.database_url_env, say=say, tree=overlay.root
+        )
+        if result.path is None or result.revision is None:
+            return _no_change()
+        _say_detected(result.changes, record)
+        relative = result.path.resolve().relative_to(overlay.root.resolve())
+        parent = _down_revision_of(result.path.read_text(encoding="utf-8"))
+        with PreparedDowngrade(settings, project.config.database_url_env) as downgrade:
+            downgrade.start(result.revision, parent)
+            findings = _show(
+                overlay.project,
+                result.revision,
+                result.path,
+                relative,
+                downgrade.sql,
+                record,
+                renderer,
+            )
     final = project.root / relative
     if record.dry_run:
         say(f"\nDry run: would write {relative.as_posix()}; nothing was written.")
@@ -311,10 +326,12 @@ def _show(
     revision: str,
     path: Path,
     relative: Path,
-    downgrade_sql: str,
+    downgrade: str | Callable[[], str],
     record: NewRecord,
+    renderer: OfflineRenderer | None = None,
 ) -> tuple[Finding, ...]:
-    """Steps 3-4: the new file's functions, their SQL and the lint findings."""
+    """Steps 3-4: the new file's functions, their SQL and the lint findings. ``downgrade`` is
+    the rollback SQL, or what waits for it (rendered meanwhile)."""
     source = path.read_text(encoding="utf-8", errors="replace")
     parent = _down_revision_of(source)
     record.revision, record.down_revision = revision, parent
@@ -324,7 +341,8 @@ def _show(
     for name in ("upgrade", "downgrade"):
         say(f"\n--- {name}() ---")
         say(function_source(source, name) or f"(no {name}() function)")
-    sql, findings, note = _lint(project, revision)
+    sql, findings, note = _lint(project, revision, renderer)
+    downgrade_sql = downgrade() if callable(downgrade) else downgrade
     record.upgrade_sql = _without_transaction(sql)
     record.downgrade_sql = _without_transaction(downgrade_sql)
     record.findings = findings
@@ -359,13 +377,15 @@ def _without_transaction(sql: str) -> str:
     return "\n\n".join(kept).strip()
 
 
-def _lint(project: Project, revision: str) -> tuple[str, tuple[Finding, ...], str]:
+def _lint(
+    project: Project, revision: str, renderer: OfflineRenderer | None = None
+) -> tuple[str, tuple[Finding, ...], str]:
     """The revision's upgrade SQL and findings; while the rules are absent, SQL only."""
     from migration_guard.lint import lint_revisions
 
     graph = project.graph()
     try:
-        result = lint_revisions(project, graph, [revision])
+        result = lint_revisions(project, graph, [revision], renderer)
     except ModuleNotFoundError as error:
         if not (error.name or "").startswith("migration_guard.rules"):
             raise
@@ -376,38 +396,6 @@ def _lint(project: Project, revision: str) -> tuple[str, tuple[Finding, ...], st
         return sql, (), "the lint rules are not installed in this build: SQL shown unchecked"
     sql = "\n\n".join(text for rev, text in result.sql if rev == revision)
     return sql, result.findings, ""
-
-
-def downgrade_sql_local(project: Project, revision: str) -> str:
-    """``alembic downgrade REV:DOWN --sql`` with the project's env.py, offline (no database)."""
-    from migration_guard.render.offline import PLACEHOLDER_URL
-    from migration_guard.runners.pinned import child_environment
-
-    parent = _down_revision_of(_revision_path(project, revision).read_text(encoding="utf-8"))
-    target = f"{revision}:{parent or 'base'}"
-    env = child_environment(PLACEHOLDER_URL, PYTHONDONTWRITEBYTECODE="1")
-    env[project.config.database_url_env] = PLACEHOLDER_URL
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard.runners.pinned",
-            "-c",
-            str(project.alembic.ini_path),
-            "downgrade",
-            target,
-            "--sql",
-        ],
-        cwd=project.alembic.working_dir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        return f"(could not render the downgrade offline: {_last_line(completed.stderr)})"
-    return _block_sql(completed.stdout, revision)
 
 
 def _downgrade_sql_compose(compose: object, project: Project, revision: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
+PREPARED = "--prepared"
 
 # A path that cannot exist (a folder under a device), for libpq's system configuration folder.
 _NO_SUCH_FOLDER = os.path.join(os.devnull, "migration-guard")
@@ -87,6 +88,20 @@ def pin_from_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
+    """``alembic ARGS…`` pinned; with ``--prepared`` alone, Alembic is imported first and the
+    arguments (a JSON list) are read from stdin, so a parent can start this before it knows them."""
+    if argv == [PREPARED]:
+        import json
+
+        import alembic.command
+        import alembic.config
+        import alembic.runtime.environment
+        import alembic.script  # noqa: F401
+
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0  # the parent needed nothing after all
+        argv = [str(word) for word in json.loads(line)]
     pin_from_environment()
     from alembic.config import main as alembic_main
 
