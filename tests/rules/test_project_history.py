@@ -103,3 +103,55 @@ def test_soft_delete_lint_sql_without_project_flags(tmp_path: Path) -> None:
     sql = tmp_path / "up.sql"
     sql.write_text("ALTER TABLE orders ADD COLUMN deleted_at timestamptz;\n")
     assert rules_found(tmp_path, "--sql", str(sql)) == ["soft-delete-pair"]
+
+
+def test_column_type_change_reads_existing_type(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None, upgrade="pass")
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.alter_column('orders', 'note', type_=sa.Text(),\n"
+            "                existing_type=sa.String(length=100))\n"
+            "op.alter_column('orders', 'total', type_=sa.Numeric(14, 2),"
+            " existing_type=sa.NUMERIC(precision=12, scale=2))\n"
+            "with op.batch_alter_table('orders') as batch_op:\n"
+            "    batch_op.alter_column('title', type_=sa.String(200), existing_type=sa.String(80))"
+        ),
+    )
+    add_revision(
+        tmp_path,
+        "c3",
+        "b2",
+        upgrade=(
+            "op.alter_column('orders', 'code', type_=sa.String(50), existing_type=sa.String(100))\n"
+            "op.alter_column('orders', 'qty', type_=sa.BigInteger(), existing_type=sa.Integer())"
+        ),
+    )
+    assert rules_found(tmp_path, "b2") == []
+    assert rules_found(tmp_path, "c3") == ["column-type-change", "column-type-change"]
+
+
+def test_column_type_change_knows_the_type_an_earlier_revision_created(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "op.create_table('docs', sa.Column('id', sa.Integer(), primary_key=True),"
+            " sa.Column('body', sa.String(100)), sa.Column('size', sa.Integer()))"
+        ),
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.alter_column('docs', 'body', type_=sa.Text())\n"
+            "op.alter_column('docs', 'size', type_=sa.BigInteger())"
+        ),
+    )
+    assert rules_found(tmp_path) == ["column-type-change"]

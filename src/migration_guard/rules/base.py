@@ -106,11 +106,14 @@ class MigrationFacts:
         *,
         ends_in_transaction: bool | None = None,
         history: History | None = None,
+        source_text: str | None = None,
     ) -> None:
         self.statements = statements
         self.settings = settings
         # what the earlier migrations of the same run did
         self.history = history if history is not None else History()
+        # the revision .py file the statements came from (None for SQL input)
+        self.source_text = source_text
         # True when the SQL that follows this migration (the next revision's block of the
         # same file) still runs in its transaction, so an open BEGIN is not left uncommitted.
         self.ends_in_transaction = ends_in_transaction

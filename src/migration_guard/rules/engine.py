@@ -183,6 +183,7 @@ def _lint_one(migration: MigrationSource, settings: RuleSettings, history: Histo
         # A rendered revision runs inside the transaction Alembic opens and commits for it.
         ends_in_transaction=migration.comment_style == "python" or migration.ends_in_transaction,
         history=history,
+        source_text=migration.source_text if migration.comment_style == "python" else None,
     )
     violations: list[tuple[str, Violation]] = []
     for rule in ALL_RULES:
