@@ -155,3 +155,23 @@ def test_column_type_change_knows_the_type_an_earlier_revision_created(tmp_path:
         ),
     )
     assert rules_found(tmp_path) == ["column-type-change"]
+
+
+def test_drop_index_of_a_dropped_table_from_table_name(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None, upgrade="pass")
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.drop_index('uq_title', table_name='Docs', schema='public')\n"
+            "op.drop_table('Docs', schema='public')\n"
+            "op.drop_index(op.f('uq_owner'), table_name='orders')\n"
+            "op.drop_table('docs')"
+        ),
+    )
+    found = run_cli(tmp_path, "--format", "json", "lint")
+    findings = json.loads(found.stdout)["findings"]
+    messages = [f["message"] for f in findings if f["rule"] == "drop-index-not-concurrent"]
+    assert len(messages) == 1 and "uq_owner" in messages[0]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration_guard.rules.base import MigrationFacts, Rule, Violation
+from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
+from migration_guard.rules.revision_calls import calls_on_line, literal_argument, literal_string
 from migration_guard.sql import facts as f
 
 
@@ -13,7 +14,14 @@ class DropIndexNotConcurrent(Rule):
 
     What it flags
     -------------
-    ``DROP INDEX`` without ``CONCURRENTLY`` of an index this migration did not create.
+    ``DROP INDEX`` without ``CONCURRENTLY`` of an index on an existing table. Not flagged:
+    an index this migration created, an index whose table this migration creates, and an
+    index whose table the same migration drops (before or after the ``DROP INDEX``: the
+    ``DROP TABLE`` takes the same lock anyway). The index's table is known from a
+    ``CREATE INDEX`` earlier in the migration or the run, or from ``table_name=`` (and
+    ``schema=``) of the ``op.drop_index`` call; failing those, an index named after a
+    dropped table in the usual way (``ix_docs_title``, ``docs_title_idx``) counts as its. Names match as PostgreSQL resolves them:
+    ``"public"."docs"`` is ``public.docs``, ``"Docs"`` is not ``docs``.
 
     Why it hurts
     ------------
@@ -39,16 +47,53 @@ class DropIndexNotConcurrent(Rule):
     )
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
-        created: list[str] = []
+        dropped_tables = [fact.table for _, fact in migration.each(f.DropTable)]
+        created: list[tuple[f.Name, f.Name]] = []  # (index, table)
         for statement in migration.statements:
             for fact in statement.facts:
                 if isinstance(fact, f.CreateIndex) and fact.name is not None:
-                    created.append(fact.name)
-                elif isinstance(fact, f.DropIndex):
-                    if fact.concurrently or fact.index.name in created:
+                    created.append((f.Name(fact.name, fact.table.schema), fact.table))
+                elif isinstance(fact, f.DropIndex) and not fact.concurrently:
+                    if any(index.same_as(fact.index) for index, _ in created):
+                        continue
+                    table = _table_of(migration, statement, fact.index)
+                    if table is None:
+                        if any(_named_after(fact.index, dropped) for dropped in dropped_tables):
+                            continue
+                    elif migration.is_new_table(table, statement.index) or any(
+                        table.same_as(dropped) for dropped in dropped_tables
+                    ):
                         continue
                     yield Violation(
                         statement,
                         f"Index `{fact.index}` is dropped without CONCURRENTLY; the lock on its "
                         "table blocks reads and writes while it waits.",
                     )
+
+
+def _named_after(index: f.Name, table: f.Name) -> bool:
+    """True when the index's name follows the usual naming (``ix_docs_title``,
+    ``docs_title_idx``) for ``table``, in the same schema as far as known."""
+    if index.schema and table.schema and index.schema != table.schema:
+        return False
+    words = index.name.split("_")
+    wanted = table.name.split("_")
+    return any(words[start : start + len(wanted)] == wanted for start in range(len(words)))
+
+
+def _table_of(migration: MigrationFacts, statement: StatementFacts, index: f.Name) -> f.Name | None:
+    known = migration.history.index_table(index)
+    if known is not None or migration.source_text is None or statement.line is None:
+        return known
+    for call in calls_on_line(migration.source_text, statement.line, "drop_index"):
+        name = literal_string(call.args[0]) if call.args else None
+        for keyword in call.keywords:
+            if keyword.arg == "index_name":
+                name = literal_string(keyword.value)
+        if name != index.name:
+            continue
+        table = literal_argument(call, 1, "table_name")
+        schema = literal_argument(call, 2, "schema")
+        if isinstance(table, str):
+            return f.Name(table, schema if isinstance(schema, str) else index.schema)
+    return None

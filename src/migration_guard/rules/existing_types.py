@@ -6,7 +6,8 @@ Alembic's offline SQL says only the new type; the revision file often says the o
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+
+from migration_guard.rules.revision_calls import calls_on_line, literal_string
 
 _VARCHAR = frozenset({"String", "VARCHAR", "Unicode", "NVARCHAR"})
 _TEXT = frozenset({"Text", "TEXT", "UnicodeText"})
@@ -28,42 +29,23 @@ _PLAIN = {
 def existing_type_at(source_text: str, line: int, column: str) -> str | None:
     """The SQL type ``existing_type=`` names for ``column`` in the alter_column call on
     ``line`` (a call spanning several lines counts on each); None when not said or unknown."""
-    return _declared_types(source_text).get((line, column))
-
-
-@lru_cache(maxsize=64)
-def _declared_types(source_text: str) -> dict[tuple[int, str], str]:
-    try:
-        tree = ast.parse(source_text)
-    except (SyntaxError, ValueError):
-        return {}
-    found: dict[tuple[int, str], str] = {}
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "alter_column"
-        ):
+    for call in calls_on_line(source_text, line, "alter_column"):
+        if _column_argument(call) != column:
             continue
-        column = _column_argument(node)
-        declared = next((k.value for k in node.keywords if k.arg == "existing_type"), None)
-        sql_type = sql_type_of(declared) if declared is not None else None
-        if column is None or sql_type is None:
-            continue
-        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
-            found[(line, column)] = sql_type
-    return found
+        declared = next((k.value for k in call.keywords if k.arg == "existing_type"), None)
+        if declared is not None:
+            return sql_type_of(declared)
+    return None
 
 
 def _column_argument(call: ast.Call) -> str | None:
     # op.alter_column(table, column, ...) or batch_op.alter_column(column, ...)
-    strings = [
-        a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-    ]
     for keyword in call.keywords:
-        if keyword.arg == "column_name" and isinstance(keyword.value, ast.Constant):
-            return str(keyword.value.value)
-    return strings[-1] if strings else None
+        if keyword.arg == "column_name":
+            return literal_string(keyword.value)
+    strings = [literal_string(argument) for argument in call.args[:2]]
+    named = [string for string in strings if string is not None]
+    return named[-1] if named else None
 
 
 def sql_type_of(expression: ast.expr) -> str | None:

@@ -37,6 +37,8 @@ class History:
     # table name -> [(schema, columns)]
     _columns: dict[str, list[tuple[str | None, set[str]]]] = field(default_factory=dict)
     _checks: list[CheckConstraint] = field(default_factory=list)
+    # (index, its table); an index lives in its table's schema
+    _indexes: list[tuple[f.Name, f.Name]] = field(default_factory=list)
 
     def column_type(self, table: f.Name, column: str) -> str | None:
         """The column's type as an earlier migration left it; None when unknown."""
@@ -48,6 +50,13 @@ class History:
     def has_table_with(self, columns: Iterable[str]) -> bool:
         wanted = set(columns)
         return any(wanted <= present for tables in self._columns.values() for _, present in tables)
+
+    def index_table(self, index: f.Name) -> f.Name | None:
+        """The table an earlier migration created ``index`` on; None when unknown."""
+        for known, table in reversed(self._indexes):
+            if known.same_as(index):
+                return table
+        return None
 
     def check(self, table: f.Name, name: str) -> CheckConstraint | None:
         for constraint in reversed(self._checks):
@@ -69,6 +78,10 @@ class History:
                 self._add_check(fact.table, constraint)
         elif isinstance(fact, f.AddColumn):
             self._add_column(fact.table, fact.column)
+        elif isinstance(fact, f.CreateIndex) and fact.name is not None:
+            self._indexes.append((f.Name(fact.name, fact.table.schema), fact.table))
+        elif isinstance(fact, f.DropIndex):
+            self._indexes = [pair for pair in self._indexes if not pair[0].same_as(fact.index)]
         elif isinstance(fact, f.AlterColumnType):
             self._set_type(fact.table, fact.column, fact.type)
         elif isinstance(fact, f.AddConstraint):
