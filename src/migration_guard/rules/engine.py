@@ -190,7 +190,7 @@ def _lint_one(migration: MigrationSource, settings: RuleSettings, history: Histo
         if rule.produced_elsewhere or not settings.runs(rule):
             continue
         violations.extend((rule.id, violation) for violation in rule.check(facts))
-    history.record(statement.facts for statement in facts.statements)
+    history.record(facts.statements)
 
     suppressions = _suppressions_in_scope(migration)
     used: set[tuple[int, str]] = set()

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from migration_guard.rules.function_volatility import declared_not_volatile
 from migration_guard.sql import facts as f
+
+if TYPE_CHECKING:
+    from migration_guard.rules.base import StatementFacts
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class History:
     _checks: list[CheckConstraint] = field(default_factory=list)
     # (index, its table); an index lives in its table's schema
     _indexes: list[tuple[f.Name, f.Name]] = field(default_factory=list)
+    # functions earlier migrations created IMMUTABLE or STABLE
+    declared_not_volatile: set[str] = field(default_factory=set)
 
     def column_type(self, table: f.Name, column: str) -> str | None:
         """The column's type as an earlier migration left it; None when unknown."""
@@ -64,10 +71,13 @@ class History:
                 return constraint
         return None
 
-    def record(self, statements: Iterable[Iterable[f.Fact]]) -> None:
-        """Take in one migration's facts, statement by statement."""
-        for facts in statements:
-            for fact in facts:
+    def record(self, statements: Iterable[StatementFacts]) -> None:
+        """Take in one migration's statements, in order."""
+        for statement in statements:
+            declared = declared_not_volatile(statement.sql)
+            if declared is not None:
+                self.declared_not_volatile.add(declared)
+            for fact in statement.facts:
                 self._record(fact)
 
     def _record(self, fact: f.Fact) -> None:

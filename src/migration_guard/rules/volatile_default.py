@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from migration_guard.rules.base import MigrationFacts, Rule, Violation
-from migration_guard.sql import facts as f
-
-_VOLATILE_CALL = re.compile(
-    r"\b(random|gen_random_uuid|uuid_generate_v1|uuid_generate_v1mc|uuid_generate_v4"
-    r"|clock_timestamp|timeofday|nextval)\s*\("
+from migration_guard.rules.function_volatility import (
+    KNOWN_VOLATILE,
+    declared_not_volatile,
+    volatile_calls,
 )
+from migration_guard.sql import facts as f
 
 
 class VolatileDefault(Rule):
@@ -22,7 +21,13 @@ class VolatileDefault(Rule):
     ``ADD COLUMN`` on a table this migration did not create when the default is volatile
     (``gen_random_uuid()``, ``uuid_generate_v4()``, ``random()``, ``clock_timestamp()``,
     ``nextval()``), or the column is ``serial``, an identity column or a stored generated
-    column. Constant and stable defaults such as ``now()`` or ``'new'`` are fine.
+    column. Constant and stable defaults such as ``now()``, ``CURRENT_TIMESTAMP`` or
+    ``'new'`` are fine.
+
+    A function the rule does not know (``uuid()``, ``my_fn()``, ``myschema.f()``) counts as
+    volatile: that is what PostgreSQL assumes of a function created without ``IMMUTABLE``
+    or ``STABLE``. A function this migration or an earlier one of the run creates with
+    ``IMMUTABLE`` or ``STABLE`` is taken at its word.
 
     Why it hurts
     ------------
@@ -50,8 +55,14 @@ class VolatileDefault(Rule):
             column = fact.column
             if migration.is_new_table(fact.table, statement.index):
                 continue
-            if column.default is not None and _VOLATILE_CALL.search(column.default):
+            volatile = self._volatile(migration, column.default, statement.index)
+            if volatile and column.default is not None:
                 why = f"the volatile default {column.default}"
+                if volatile[0].rsplit(".", 1)[-1] not in KNOWN_VOLATILE:
+                    why += (
+                        f" (`{volatile[0]}` is not declared IMMUTABLE or STABLE, so PostgreSQL "
+                        "treats it as VOLATILE)"
+                    )
             elif column.identity:
                 why = "an identity value"
             elif column.generated:
@@ -65,3 +76,14 @@ class VolatileDefault(Rule):
                 f"Column `{fact.table}.{column.name}` is added with {why}, which rewrites "
                 "the table under an exclusive lock.",
             )
+
+    @staticmethod
+    def _volatile(migration: MigrationFacts, default: str | None, before: int) -> list[str]:
+        if default is None:
+            return []
+        declared = set(migration.history.declared_not_volatile)
+        for statement in migration.statements[:before]:
+            name = declared_not_volatile(statement.sql)
+            if name is not None:
+                declared.add(name)
+        return volatile_calls(default, declared)
