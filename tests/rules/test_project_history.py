@@ -175,3 +175,36 @@ def test_drop_index_of_a_dropped_table_from_table_name(tmp_path: Path) -> None:
     findings = json.loads(found.stdout)["findings"]
     messages = [f["message"] for f in findings if f["rule"] == "drop-index-not-concurrent"]
     assert len(messages) == 1 and "uq_owner" in messages[0]
+
+
+def set_not_null_history(root: Path, *, validate: bool) -> None:
+    make_project(root)
+    add_revision(root, "a1", None, upgrade=ORDERS)
+    add_revision(
+        root,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.create_check_constraint('status_nn', 'orders', 'status IS NOT NULL',"
+            " postgresql_not_valid=True)"
+        ),
+    )
+    validation = 'op.execute("ALTER TABLE orders VALIDATE CONSTRAINT status_nn")\n'
+    add_revision(
+        root,
+        "c3",
+        "b2",
+        upgrade=(validation if validate else "")
+        + "op.alter_column('orders', 'status', existing_type=sa.Text(), nullable=False)",
+    )
+
+
+def test_set_not_null_after_validating_an_earlier_not_valid_check(tmp_path: Path) -> None:
+    set_not_null_history(tmp_path, validate=True)
+    assert "set-not-null" not in rules_found(tmp_path)
+
+
+def test_set_not_null_with_a_never_validated_check(tmp_path: Path) -> None:
+    set_not_null_history(tmp_path, validate=False)
+    assert "set-not-null" in rules_found(tmp_path)
+    assert "set-not-null" in rules_found(tmp_path, "c3")

@@ -65,6 +65,10 @@ class History:
                 return table
         return None
 
+    def check_names(self, table: f.Name) -> set[str]:
+        """The names of the check constraints earlier migrations left on ``table``."""
+        return {c.name for c in self._checks if c.table.same_as(table)}
+
     def check(self, table: f.Name, name: str) -> CheckConstraint | None:
         for constraint in reversed(self._checks):
             if constraint.name == name and constraint.table.same_as(table):

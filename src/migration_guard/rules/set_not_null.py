@@ -15,8 +15,12 @@ class SetNotNull(Rule):
     What it flags
     -------------
     ``ALTER TABLE … ALTER COLUMN … SET NOT NULL`` on a table this migration did not create,
-    unless the same migration first added a ``CHECK (column IS NOT NULL)`` constraint on that
-    table (which lets PostgreSQL 12+ skip the scan once validated).
+    unless a ``CHECK (column IS NOT NULL)`` constraint on that table is validated before it
+    (which lets PostgreSQL 12+ skip the scan): added ``NOT VALID`` and then
+    ``VALIDATE CONSTRAINT``-ed in this migration, added ``NOT VALID`` in an earlier
+    migration of the run and validated in this one, or added (validated) in either without
+    being dropped since. A check added ``NOT VALID`` and never validated does not count:
+    PostgreSQL cannot rely on it and still scans the table.
 
     Why it hurts
     ------------
@@ -41,25 +45,75 @@ class SetNotNull(Rule):
     help = "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
-        for statement, fact in migration.each(f.SetNotNull):
-            if migration.is_new_table(fact.table, statement.index):
-                continue
-            if _has_not_null_check(migration, fact, statement.index):
-                continue
-            yield Violation(
-                statement,
-                f"Column `{fact.table}.{fact.column}` is set NOT NULL, which scans the table "
-                "under an exclusive lock.",
-            )
+        # (table, constraint name) -> (expression, validated), as this migration leaves them
+        checks: dict[tuple[f.Name, str], tuple[str, bool]] = {}
+        for statement in migration.statements:
+            for fact in statement.facts:
+                if isinstance(fact, f.AddConstraint):
+                    constraint = fact.constraint
+                    if constraint.kind == "check" and constraint.name and constraint.expression:
+                        _note(
+                            checks,
+                            fact.table,
+                            constraint.name,
+                            constraint.expression,
+                            validated=not constraint.not_valid,
+                        )
+                elif isinstance(fact, f.ValidateConstraint):
+                    known = _known_check(migration, checks, fact.table, fact.name)
+                    if known is not None:
+                        _note(checks, fact.table, fact.name, known[0], validated=True)
+                elif isinstance(fact, f.DropConstraint):
+                    _note(checks, fact.table, fact.name, "", validated=False)
+                elif isinstance(fact, f.SetNotNull):
+                    if migration.is_new_table(fact.table, statement.index):
+                        continue
+                    if _validated_not_null_check(migration, checks, fact):
+                        continue
+                    yield Violation(
+                        statement,
+                        f"Column `{fact.table}.{fact.column}` is set NOT NULL, which scans the "
+                        "table under an exclusive lock.",
+                    )
 
 
-def _has_not_null_check(migration: MigrationFacts, target: f.SetNotNull, before: int) -> bool:
+def _note(
+    checks: dict[tuple[f.Name, str], tuple[str, bool]],
+    table: f.Name,
+    name: str,
+    expression: str,
+    *,
+    validated: bool,
+) -> None:
+    """Record the constraint's latest state last, so the newest entry wins lookups."""
+    checks.pop((table, name), None)
+    checks[(table, name)] = (expression, validated)
+
+
+def _known_check(
+    migration: MigrationFacts,
+    checks: dict[tuple[f.Name, str], tuple[str, bool]],
+    table: f.Name,
+    name: str,
+) -> tuple[str, bool] | None:
+    for (known_table, known_name), state in reversed(checks.items()):
+        if known_name == name and known_table.same_as(table):
+            return state
+    earlier = migration.history.check(table, name)
+    return (earlier.expression, earlier.validated) if earlier is not None else None
+
+
+def _validated_not_null_check(
+    migration: MigrationFacts,
+    checks: dict[tuple[f.Name, str], tuple[str, bool]],
+    target: f.SetNotNull,
+) -> bool:
     quoted = re.escape(target.column)
     pattern = re.compile(rf'^\(?\s*"?{quoted}"?\s+is\s+not\s+null\s*\)?$')
-    for statement, fact in migration.each(f.AddConstraint):
-        if statement.index >= before or not fact.table.same_as(target.table):
-            continue
-        expression = fact.constraint.expression
-        if fact.constraint.kind == "check" and expression and pattern.match(expression):
+    names = {name for table, name in checks if table.same_as(target.table)}
+    names.update(migration.history.check_names(target.table))
+    for name in names:
+        state = _known_check(migration, checks, target.table, name)
+        if state is not None and state[1] and pattern.match(state[0]):
             return True
     return False
