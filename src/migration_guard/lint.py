@@ -17,6 +17,7 @@ from migration_guard.render.offline import OfflineRenderer, RenderedRevision, re
 
 if TYPE_CHECKING:
     from migration_guard.rules.base import RuleSettings
+    from migration_guard.rules.history import History
 
 BLOCKING_PROBLEMS = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
@@ -64,6 +65,7 @@ def lint_revisions(
 
     settings = RuleSettings.from_config(project.config)
     history = History(in_project=True)
+    _read_earlier_revisions(project.root, graph, ordered, history)
     if not settings.soft_delete_columns_explicit:
         from migration_guard.rules.history_scan import table_has_all
 
@@ -99,6 +101,24 @@ def lint_revisions(
         )
         findings.extend(lint_migration(migration, settings, history))
     return LintResult(findings=tuple(findings), revisions=tuple(ordered), sql=tuple(sql))
+
+
+def _read_earlier_revisions(
+    root: Path, graph: RevisionGraph, linted: list[str], history: History
+) -> None:
+    """Give ``history`` what the ancestors of ``linted`` that are not linted themselves do,
+    read statically from their files (rendering them would cost as much as linting them)."""
+    from migration_guard.rules.static_upgrade import upgrade_statements
+
+    wanted = set(linted)
+    earlier: set[str] = set()
+    for revision in linted:
+        earlier |= graph.ancestors(revision)
+    earlier -= wanted
+    if not earlier:
+        return
+    for revision in upgrade_order(graph, earlier):
+        history.record(upgrade_statements(root / graph.revisions[revision].path))
 
 
 def lint_sql_files(

@@ -155,6 +155,35 @@ def test_column_type_change_knows_the_type_an_earlier_revision_created(tmp_path:
         ),
     )
     assert rules_found(tmp_path) == ["column-type-change"]
+    # linting b2 alone (the hook): a1's column types are read from its file
+    assert rules_found(tmp_path, "b2") == ["column-type-change"]
+
+
+def test_drop_index_created_by_an_earlier_file_with_its_table(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "op.create_table('Docs', sa.Column('id', sa.Integer(), primary_key=True),"
+            " sa.Column('title', sa.Text()), schema='public')\n"
+            "op.create_index('ix_t', 'Docs', ['title'], schema='public')\n"
+            "op.create_index('ix_o', 'orders', ['id'])"
+        ),
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            'op.execute(\'DROP INDEX "public"."ix_t"\')\n'
+            "op.execute('DROP TABLE public.\"Docs\"')\n"
+            "op.execute('DROP INDEX ix_o')"
+        ),
+    )
+    found = [rule for rule in rules_found(tmp_path, "b2") if rule.startswith("drop-index")]
+    assert found == ["drop-index-not-concurrent"]  # ix_o only
 
 
 def test_drop_index_of_a_dropped_table_from_table_name(tmp_path: Path) -> None:
@@ -202,6 +231,8 @@ def set_not_null_history(root: Path, *, validate: bool) -> None:
 def test_set_not_null_after_validating_an_earlier_not_valid_check(tmp_path: Path) -> None:
     set_not_null_history(tmp_path, validate=True)
     assert "set-not-null" not in rules_found(tmp_path)
+    # the hook lints only c3: b2's NOT VALID check is read from its file
+    assert "set-not-null" not in rules_found(tmp_path, "c3")
 
 
 def test_set_not_null_with_a_never_validated_check(tmp_path: Path) -> None:

@@ -39,8 +39,9 @@ class ColumnTypeChange(Rule):
     ============================  =========================================================
 
     The old type is known when the column was created or last changed earlier in the same
-    migration or in an earlier migration of the same run (``lint --all``, an ``alembic
-    upgrade --sql`` file), or from ``existing_type=`` of the ``op.alter_column`` call. When
+    migration or in an earlier one (rendered in the same run, such as ``lint --all`` or an
+    ``alembic upgrade --sql`` file, or read from its revision file when only later revisions
+    are linted), or from ``existing_type=`` of the ``op.alter_column`` call. When
     it is unknown, or the change has ``USING``, the change is flagged.
 
     Why it hurts

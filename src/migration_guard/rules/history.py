@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from migration_guard.rules.function_volatility import declared_not_volatile
 from migration_guard.sql import facts as f
 
-if TYPE_CHECKING:
-    from migration_guard.rules.base import StatementFacts
+
+class Statement(Protocol):
+    """A rendered statement (StatementFacts) or one read from a revision file."""
+
+    @property
+    def sql(self) -> str: ...
+
+    @property
+    def facts(self) -> tuple[f.Fact, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class History:
                 return constraint
         return None
 
-    def record(self, statements: Iterable[StatementFacts]) -> None:
+    def record(self, statements: Iterable[Statement]) -> None:
         """Take in one migration's statements, in order."""
         for statement in statements:
             declared = declared_not_volatile(statement.sql)
