@@ -18,9 +18,10 @@ class DropIndexNotConcurrent(Rule):
     an index this migration created, an index whose table this migration creates, and an
     index whose table the same migration drops (before or after the ``DROP INDEX``: the
     ``DROP TABLE`` takes the same lock anyway). The index's table is known from a
-    ``CREATE INDEX`` (or ``op.create_index``) earlier in the migration or the history, or from ``table_name=`` (and
-    ``schema=``) of the ``op.drop_index`` call; failing those, an index named after a
-    dropped table in the usual way (``ix_docs_title``, ``docs_title_idx``) counts as its. Names match as PostgreSQL resolves them:
+    ``CREATE INDEX`` (or ``op.create_index``) earlier in the migration or the history, or
+    from ``table_name=`` (and ``schema=``) of the ``op.drop_index`` call; failing those, an
+    index named after a dropped table in the usual way (``ix_docs_title``,
+    ``docs_title_idx``) counts as its. Names match as PostgreSQL resolves them:
     ``"public"."docs"`` is ``public.docs``, ``"Docs"`` is not ``docs``.
 
     Why it hurts
