@@ -18,8 +18,8 @@ class SetNotNull(Rule):
     unless a ``CHECK (column IS NOT NULL)`` constraint on that table is validated before it
     (which lets PostgreSQL 12+ skip the scan): added ``NOT VALID`` and then
     ``VALIDATE CONSTRAINT``-ed in this migration, added ``NOT VALID`` in an earlier
-    migration (rendered in the run, or read from its revision file) and validated in this one, or added (validated) in either without
-    being dropped since. A check added ``NOT VALID`` and never validated does not count:
+    migration (rendered in the run, or read from its revision file) and validated in this
+    one, or added (validated) in either without being dropped since. A check added ``NOT VALID`` and never validated does not count:
     PostgreSQL cannot rely on it and still scans the table.
 
     Why it hurts
