@@ -49,13 +49,14 @@ class DropIndexNotConcurrent(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         dropped_tables = [fact.table for _, fact in migration.each(f.DropTable)]
-        created: list[tuple[f.Name, f.Name]] = []  # (index, table)
+        created: dict[str, list[f.Name]] = {}  # index name -> the indexes of that name
         for statement in migration.statements:
             for fact in statement.facts:
                 if isinstance(fact, f.CreateIndex) and fact.name is not None:
-                    created.append((f.Name(fact.name, fact.table.schema), fact.table))
+                    index = f.Name(fact.name, fact.table.schema)
+                    created.setdefault(fact.name, []).append(index)
                 elif isinstance(fact, f.DropIndex) and not fact.concurrently:
-                    if any(index.same_as(fact.index) for index, _ in created):
+                    if any(index.same_as(fact.index) for index in created.get(fact.index.name, ())):
                         continue
                     table = _table_of(migration, statement, fact.index)
                     if table is None:

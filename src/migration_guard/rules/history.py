@@ -49,8 +49,8 @@ class History:
     # table name -> [(schema, columns)]
     _columns: dict[str, list[tuple[str | None, set[str]]]] = field(default_factory=dict)
     _checks: list[CheckConstraint] = field(default_factory=list)
-    # (index, its table); an index lives in its table's schema
-    _indexes: list[tuple[f.Name, f.Name]] = field(default_factory=list)
+    # index name -> [(index, its table)]; an index lives in its table's schema
+    _indexes: dict[str, list[tuple[f.Name, f.Name]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
 
@@ -67,7 +67,7 @@ class History:
 
     def index_table(self, index: f.Name) -> f.Name | None:
         """The table an earlier migration created ``index`` on; None when unknown."""
-        for known, table in reversed(self._indexes):
+        for known, table in reversed(self._indexes.get(index.name, [])):
             if known.same_as(index):
                 return table
         return None
@@ -100,9 +100,11 @@ class History:
         elif isinstance(fact, f.AddColumn):
             self._add_column(fact.table, fact.column)
         elif isinstance(fact, f.CreateIndex) and fact.name is not None:
-            self._indexes.append((f.Name(fact.name, fact.table.schema), fact.table))
+            index = f.Name(fact.name, fact.table.schema)
+            self._indexes.setdefault(fact.name, []).append((index, fact.table))
         elif isinstance(fact, f.DropIndex):
-            self._indexes = [pair for pair in self._indexes if not pair[0].same_as(fact.index)]
+            same_name = self._indexes.get(fact.index.name, [])
+            same_name[:] = [pair for pair in same_name if not pair[0].same_as(fact.index)]
         elif isinstance(fact, f.AlterColumnType):
             self._set_type(fact.table, fact.column, fact.type)
         elif isinstance(fact, f.AddConstraint):

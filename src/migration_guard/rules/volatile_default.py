@@ -51,11 +51,19 @@ class VolatileDefault(Rule):
     help = "Add the column without the volatile default, backfill in batches, then set it."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        declared: list[tuple[int, str]] | None = None
         for statement, fact in migration.each(f.AddColumn):
             column = fact.column
             if migration.is_new_table(fact.table, statement.index):
                 continue
-            volatile = self._volatile(migration, column.default, statement.index)
+            if declared is None and column.default is not None:
+                # functions this migration creates IMMUTABLE or STABLE, found once
+                declared = [
+                    (earlier.index, name)
+                    for earlier in migration.statements
+                    if (name := declared_not_volatile(earlier.sql)) is not None
+                ]
+            volatile = self._volatile(migration, column.default, statement.index, declared or [])
             if volatile and column.default is not None:
                 why = f"the volatile default {column.default}"
                 if volatile[0].rsplit(".", 1)[-1] not in KNOWN_VOLATILE:
@@ -78,12 +86,11 @@ class VolatileDefault(Rule):
             )
 
     @staticmethod
-    def _volatile(migration: MigrationFacts, default: str | None, before: int) -> list[str]:
+    def _volatile(
+        migration: MigrationFacts, default: str | None, before: int, declared: list[tuple[int, str]]
+    ) -> list[str]:
         if default is None:
             return []
-        declared = set(migration.history.declared_not_volatile)
-        for statement in migration.statements[:before]:
-            name = declared_not_volatile(statement.sql)
-            if name is not None:
-                declared.add(name)
-        return volatile_calls(default, declared)
+        safe = set(migration.history.declared_not_volatile)
+        safe.update(name for index, name in declared if index < before)
+        return volatile_calls(default, safe)
