@@ -67,11 +67,15 @@ def lint_revisions(
     history = History(in_project=True)
     _read_earlier_revisions(project.root, graph, ordered, history)
     if not settings.soft_delete_columns_explicit:
+        from functools import partial
+
         from migration_guard.rules.history_scan import table_has_all
 
-        history.soft_delete_pairs = table_has_all(
+        # read only if a migration adds part of the set: most runs never need it
+        history.soft_delete_pairs = partial(
+            table_has_all,
             project.root,
-            (file.path for file in graph.revisions.values()),
+            [file.path for file in graph.revisions.values()],
             settings.soft_delete_columns,
         )
     findings: list[Finding] = []

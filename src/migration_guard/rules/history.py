@@ -7,7 +7,7 @@ column had or whether a check constraint was added NOT VALID before this migrati
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,12 +38,13 @@ class History:
     """Tables, column types and check constraints left behind by earlier migrations.
 
     ``in_project``: the run lints a project's revisions (False for bare SQL with no project);
-    ``soft_delete_pairs``: the project's history has a table with every soft-delete column
-    (read statically from all its revision files, see ``history_scan``).
+    ``soft_delete_pairs``: tells (reading all the project's revision files statically, see
+    ``history_scan``) whether some table has every soft-delete column; asked only when needed.
     """
 
     in_project: bool = False
-    soft_delete_pairs: bool = False
+    soft_delete_pairs: Callable[[], bool] | None = None
+    _soft_delete_found: bool | None = None
     # (table, column) -> type, the latest known
     _types: dict[tuple[str, str], list[tuple[str | None, str]]] = field(default_factory=dict)
     # table name -> [(schema, columns)]
@@ -53,6 +54,12 @@ class History:
     _indexes: dict[str, list[tuple[f.Name, f.Name]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
+
+    def files_have_soft_delete_set(self) -> bool:
+        """What ``soft_delete_pairs`` says, asked once; False without it."""
+        if self._soft_delete_found is None:
+            self._soft_delete_found = bool(self.soft_delete_pairs and self.soft_delete_pairs())
+        return self._soft_delete_found
 
     def column_type(self, table: f.Name, column: str) -> str | None:
         """The column's type as an earlier migration left it; None when unknown."""

@@ -55,7 +55,8 @@ class SoftDeletePair(Rule):
                     self._record(added, fact.table, statement, names & set(wanted))
                 elif isinstance(fact, f.AddColumn) and fact.column.name in wanted:
                     self._record(added, fact.table, statement, {fact.column.name})
-        if not self._applies(migration, added):
+        partial = any(columns and not set(wanted) <= columns for _, _, columns in added)
+        if not partial or not self._applies(migration, added):
             return
         for table, statement, columns in added:
             missing = [name for name in wanted if name not in columns]
@@ -77,9 +78,9 @@ class SoftDeletePair(Rule):
             return True
         wanted = set(settings.soft_delete_columns)
         return (
-            history.soft_delete_pairs
-            or history.has_table_with(wanted)
+            history.has_table_with(wanted)
             or any(wanted <= columns for _, _, columns in added)
+            or history.files_have_soft_delete_set()
         )
 
     @staticmethod
