@@ -73,14 +73,21 @@ class DropIndexNotConcurrent(Rule):
                     )
 
 
+_PREFIXES = frozenset({"ix", "idx", "uq", "ux", "ik", "index"})  # SQLAlchemy conventions
+_SUFFIXES = frozenset({"idx", "key", "pkey", "excl", "index"})  # PostgreSQL's own names
+
+
 def _named_after(index: f.Name, table: f.Name) -> bool:
-    """True when the index's name follows the usual naming (``ix_docs_title``,
-    ``docs_title_idx``) for ``table``, in the same schema as far as known."""
+    """True when the index's name is the usual one for an index of ``table``:
+    ``ix_docs_title`` (SQLAlchemy) or ``docs_title_idx`` (PostgreSQL), same schema if known."""
     if index.schema and table.schema and index.schema != table.schema:
         return False
     words = index.name.split("_")
     wanted = table.name.split("_")
-    return any(words[start : start + len(wanted)] == wanted for start in range(len(words)))
+    size = len(wanted)
+    if words[0] in _PREFIXES and words[1 : 1 + size] == wanted:
+        return True
+    return words[:size] == wanted and len(words) > size and words[-1] in _SUFFIXES
 
 
 def _table_of(migration: MigrationFacts, statement: StatementFacts, index: f.Name) -> f.Name | None:
