@@ -118,8 +118,8 @@ def _call_sql(call: ast.Call, batch_table: str | None) -> str | None:
     if method == "create_index":
         return f"CREATE INDEX {_quote(name)} ON {table} (x)"
     if method == "create_check_constraint":
-        condition = literal_argument(call, 1 + after_table, "condition")
-        if not isinstance(condition, str):
+        condition = _argument_string(call, 1 + after_table, "condition")
+        if condition is None:
             return None
         not_valid = _keyword(call, "postgresql_not_valid")
         valid = not (isinstance(not_valid, ast.Constant) and not_valid.value is True)
@@ -145,6 +145,14 @@ def _column_sql(argument: ast.expr) -> str | None:
         return None
     type_sql = sql_type_of(argument.args[1]) if len(argument.args) > 1 else None
     return f"{_quote(name)} {type_sql or 'unknown_type'}"
+
+
+def _argument_string(call: ast.Call, position: int, keyword: str) -> str | None:
+    """A string given as ``keyword=`` or at ``position``, plain or in ``sa.text("…")``."""
+    for given in call.keywords:
+        if given.arg == keyword:
+            return literal_string(given.value)
+    return literal_string(call.args[position]) if position < len(call.args) else None
 
 
 def _name(call: ast.Call) -> str | None:
