@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from migration_guard.errors import InputError
+from migration_guard.errors import GuardError, InputError
 from migration_guard.findings import Finding, RuleInfo
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
@@ -16,6 +16,7 @@ from migration_guard.project import Project
 from migration_guard.render.offline import OfflineRenderer, RenderedRevision, render_offline
 
 if TYPE_CHECKING:
+    from migration_guard.config import Config
     from migration_guard.rules.base import RuleSettings
     from migration_guard.rules.history import History
 
@@ -134,6 +135,7 @@ def lint_sql_files(
 
     config = settings_source.config if settings_source else load_config(project_root)
     settings = RuleSettings.from_config(config)
+    new_history = _sql_history(config, settings)
     findings: list[Finding] = []
     revisions: list[str] = []
     sql: list[tuple[str, str]] = []
@@ -146,8 +148,32 @@ def lint_sql_files(
                 revisions.append(migration.revision)
                 sql.append((migration.revision, "\n\n".join(s.sql for s in migration.statements)))
         # one call per file: a suppression at the top of the file covers all its blocks
-        findings.extend(lint_migrations(migrations, settings))
+        findings.extend(lint_migrations(migrations, settings, new_history()))
     return LintResult(findings=tuple(findings), revisions=tuple(revisions), sql=tuple(sql))
+
+
+def _sql_history(config: Config, settings: RuleSettings) -> Callable[[], History]:
+    """How each SQL file's run starts: inside an Alembic project (its alembic.ini exists),
+    soft-delete-pair follows the project's convention, read from its revision files only if
+    a file adds part of the set; with no project behind the SQL, the seed's rule."""
+    from migration_guard.rules.history import History
+
+    if settings.soft_delete_columns_explicit or not config.alembic_ini_path.is_file():
+        return History
+    root = config.root
+
+    def pairs_in_project() -> bool:
+        from migration_guard.project import open_project
+        from migration_guard.rules.history_scan import table_has_all
+
+        try:
+            graph = open_project(root).graph()
+        except (GuardError, OSError):
+            return True  # the convention cannot be read: keep the seed's rule
+        paths = [file.path for file in graph.revisions.values()]
+        return table_has_all(root, paths, settings.soft_delete_columns)
+
+    return lambda: History(in_project=True, soft_delete_pairs=pairs_in_project)
 
 
 def render_failed_findings(

@@ -99,6 +99,33 @@ def test_soft_delete_explicit_config_keeps_the_rule(tmp_path: Path) -> None:
     assert rules_found(tmp_path) == ["soft-delete-pair"]
 
 
+def test_soft_delete_lint_sql_in_a_project_follows_its_convention(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(tmp_path, "a1", None, upgrade=ORDERS)
+    sql = tmp_path / "up.sql"
+    sql.write_text("ALTER TABLE orders ADD COLUMN deleted_at timestamptz;\n")
+    assert rules_found(tmp_path, "--sql", str(sql)) == []
+    # the SQL's own earlier block shows the pair
+    sql.write_text(
+        "-- Running upgrade  -> a1\n\n"
+        "CREATE TABLE users (id int, is_deleted boolean, deleted_at timestamptz);\n\n"
+        "-- Running upgrade a1 -> b2\n\n"
+        "ALTER TABLE orders ADD COLUMN deleted_at timestamptz;\n"
+    )
+    assert rules_found(tmp_path, "--sql", str(sql)) == ["soft-delete-pair"]
+    sql.write_text("ALTER TABLE orders ADD COLUMN deleted_at timestamptz;\n")
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.add_column('orders', sa.Column('is_deleted', sa.Boolean()))\n"
+            "op.add_column('orders', sa.Column('deleted_at', sa.DateTime()))"
+        ),
+    )
+    assert rules_found(tmp_path, "--sql", str(sql)) == ["soft-delete-pair"]
+
+
 def test_soft_delete_lint_sql_without_project_flags(tmp_path: Path) -> None:
     sql = tmp_path / "up.sql"
     sql.write_text("ALTER TABLE orders ADD COLUMN deleted_at timestamptz;\n")

@@ -23,8 +23,9 @@ class SoftDeletePair(Rule):
     ``soft_delete_columns`` is set explicitly in ``[tool.migration-guard]``, or when the
     project's history (every revision file, read statically, plus the migrations linted)
     has some table with all of the columns; a project whose tables only ever get
-    ``deleted_at`` (or only ``is_deleted``) gets no finding. ``lint --sql`` with no project
-    behind it always applies the rule.
+    ``deleted_at`` (or only ``is_deleted``) gets no finding. ``lint --sql`` in a project
+    (its alembic.ini found) does the same, the SQL file's earlier blocks counting as
+    history; ``lint --sql`` with no project behind it always applies the rule.
 
     Why it hurts
     ------------
