@@ -595,3 +595,35 @@ def test_a_seed_file_that_fails_or_is_missing_is_exit_2_naming_it(
     assert "seed.sql" in lines[-1], lines
     if seed_sql is not None:
         assert "the seed SQL failed" in lines[-1] and "integer" in lines[-1], lines
+
+
+def test_statements_in_batch_mode_and_helpers_map_to_their_own_lines(project: Path) -> None:
+    """As lint maps them: inside ``batch_alter_table`` each statement belongs to the
+    ``batch_op.`` call that recorded it (Alembic runs them at the end of the ``with``), and an
+    ``op.`` call in a helper of the revision file to the helper's call in ``upgrade()``."""
+    path = write_revision(
+        project,
+        "b2",
+        "a1",
+        """
+with op.batch_alter_table("orders") as batch_op:
+    batch_op.add_column(sa.Column("x", sa.Integer()))
+    batch_op.alter_column("amount", type_=sa.BigInteger())
+_add_note_index()
+""",
+        header="""
+
+def _add_note_index():
+    op.create_index("ix_orders_note", "orders", ["note"])
+""",
+    )
+    _code, report = trace(project, "b2")
+    statements = entry(report, "b2")["statements"]
+    by_sql = {s["sql"]: s["line"] for s in statements}
+    lines = by_sql
+    add = [line for sql, line in by_sql.items() if "ADD COLUMN x" in sql]
+    alter = [line for sql, line in by_sql.items() if "TYPE BIGINT" in sql]
+    index = [line for sql, line in by_sql.items() if "CREATE INDEX ix_orders_note" in sql]
+    assert add == [line_of(path, "batch_op.add_column")], lines
+    assert alter == [line_of(path, "batch_op.alter_column")], lines
+    assert index == [line_of(path, "    _add_note_index()")], lines

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from migration_guard.render.op_lines import OpLines
 from migration_guard.runners import trace_observe as observe
 from migration_guard.runners.child import job_main, one_line
 from migration_guard.runners.pinned import PINNED_URL_ENV
@@ -38,12 +39,14 @@ class _Recorder:
     pending_line: int | None = None
     started: float = 0.0
 
+    def __post_init__(self) -> None:
+        # lint's mapping: the outermost line of the revision file (an op. call inside a helper
+        # maps to the helper's call in upgrade()), and inside batch_alter_table the batch_op.
+        # line that recorded the operation Alembic replays at the end of the with block
+        self.op_lines = OpLines(lambda filename: filename in self.files)
+
     def line_of(self, frame: FrameType | None) -> int | None:
-        while frame is not None:
-            if frame.f_code.co_filename in self.files:
-                return frame.f_lineno
-            frame = frame.f_back
-        return None
+        return self.op_lines.line_of(frame)
 
     def before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         self.pending_line = self.line_of(sys._getframe(1))
@@ -97,6 +100,7 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     script = ScriptDirectory.from_config(config)
     observer = observe.connect_observer(os.environ[PINNED_URL_ENV])
     recorder = _Recorder(observer)
+    recorder.op_lines.patch_batch_mode()
     event.listen(Engine, "before_cursor_execute", recorder.before)
     event.listen(Engine, "after_cursor_execute", recorder.after)
     results: list[dict[str, Any]] = []
