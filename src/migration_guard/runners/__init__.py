@@ -1,1 +1,21 @@
-"""Where migrations run: a throwaway PostgreSQL, the local Python, docker compose."""
+"""Where migrations are executed: every job that runs the project's Alembic against a database.
+
+One interface, three commands (``new``, ``drift``/``check``, ``trace``):
+
+- :mod:`~migration_guard.runners.child`: a job is a module with ``job(request) -> result`` run in
+  a child process pinned to one throwaway database (``run_job``, or ``PreparedJob`` started ahead
+  of its database); :mod:`~migration_guard.runners.pinned` does the pinning.
+- The local throwaway PostgreSQL: :mod:`~migration_guard.runners.postgres` (a server),
+  :mod:`~migration_guard.runners.local` (the cached cluster and its history templates),
+  :mod:`~migration_guard.runners.throwaway` (a database at any revision), with
+  :mod:`~migration_guard.runners.cache_folders` for the root-safe cache.
+- Docker compose: :mod:`~migration_guard.runners.docker` (the seed's commands in the backend
+  service) and :mod:`~migration_guard.runners.compose_jobs` (our jobs there, on a throwaway
+  database of the db service).
+- The jobs: :mod:`~migration_guard.runners.autogen_worker` (``new``),
+  :mod:`~migration_guard.runners.drift` / :mod:`~migration_guard.runners.drift_worker` (drift),
+  :mod:`~migration_guard.runners.trace` / :mod:`~migration_guard.runners.trace_worker` with
+  :mod:`~migration_guard.runners.trace_observe` and :mod:`~migration_guard.runners.seed` (trace).
+
+Offline rendering (no database at all) lives in :mod:`migration_guard.render`.
+"""

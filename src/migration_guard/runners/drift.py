@@ -1,0 +1,132 @@
+"""The drift check's execution: the pending autogenerate operations of an exported tree.
+
+Local: the compare child (:mod:`migration_guard.runners.drift_worker`) is prepared first and
+imports Alembic while the cached server starts; it compares on the history's template itself,
+made read-only (a copy only when env.py writes). Docker (``runner = "docker"``): the same job in
+the compose backend service on a throwaway database (:mod:`migration_guard.runners.compose_jobs`).
+A failure in the project's code comes back as ``{"failed": …}`` for the caller to name.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from migration_guard.tree_export import ExportedTree
+
+WORKER = "migration_guard.runners.drift_worker"
+WHAT = "the drift check"
+
+
+class _ProjectCodeFailed(Exception):
+    """The project's code failed while the template was being built (its ``failed`` entry)."""
+
+    def __init__(self, failed: dict[str, Any]) -> None:
+        super().__init__(failed.get("message", ""))
+        self.failed = failed
+
+
+def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+    """``{"operations": [...]}``, or ``{"failed": {...}}`` when the project's code failed."""
+    if tree.project.config.runner == "docker":
+        return _compose_operations(tree, say)
+    try:
+        return _local_operations(tree, say)
+    except _ProjectCodeFailed as failure:
+        return {"failed": failure.failed}
+
+
+def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+    from migration_guard.runners import local
+    from migration_guard.runners import postgres as pg
+    from migration_guard.runners.child import PreparedJob, with_installed_driver
+
+    settings = tree.project.alembic
+    # The compare child imports Alembic while the server starts and the template is copied.
+    with (
+        PreparedJob(WORKER, cwd=settings.working_dir, what=WHAT) as compare,
+        local.cluster(say) as server,
+    ):
+        template = local.TEMPLATE_PREFIX + local.history_key(settings)[:24]
+        if pg.database_exists(server.url, template):
+            say("  template database found in the cache: history not replayed")
+        else:
+            say("  replaying the history into a fresh template database (cached for next time)")
+            _build_template(tree, server.url, template)
+        local.mark_used(server.url, template)
+        local.prune_templates(server.url, keep=template)
+        # Comparing only reads: on the template itself, made read-only for every session (no
+        # copy to make and drop). An env.py that writes fails there; it gets a copy instead.
+        local.make_read_only(server.url, template)
+        result = compare.run(
+            _request(tree, "compare"),
+            database_url_env=tree.project.config.database_url_env,
+            url=with_installed_driver(pg.database_url(server.url, template)),
+        )
+        if result.get("failed", {}).get("read_only"):
+            say("  env.py writes to the database: comparing on a copy of the template")
+            work = f"{local.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
+            try:
+                result = _run_worker(tree, pg.clone_database(server.url, template, work), "compare")
+            finally:
+                pg.drop_database(server.url, work)
+    return result
+
+
+def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+    """The pending operations, computed in the backend container on a throwaway database."""
+    from migration_guard.runners.compose_jobs import compose_jobs
+
+    settings = tree.project.alembic
+    with compose_jobs(tree.project.config, tree.root, settings.working_dir, "drift", say) as jobs:
+        request = {
+            "ini_path": jobs.relative(settings.ini_path),
+            "tree": jobs.relative(tree.root),
+        }
+        for action in ("upgrade", "compare"):
+            result = jobs.run(WORKER, {**request, "action": action}, WHAT)
+            if "failed" in result:
+                failed = result["failed"]
+                return {"failed": {**failed, "path": jobs.host_path(failed.get("path"))}}
+    return result
+
+
+def _build_template(tree: ExportedTree, server_url: str, template: str) -> None:
+    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
+    from migration_guard.runners import local
+    from migration_guard.runners import postgres as pg
+
+    building = f"{local.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
+    try:
+        _run_worker(tree, pg.create_database(server_url, building), "upgrade")
+        pg.execute(
+            server_url,
+            f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO "
+            f"{pg.quote_identifier(template)}",
+        )
+    except BaseException:
+        pg.drop_database(server_url, building)
+        raise
+
+
+def _run_worker(tree: ExportedTree, url: str, action: str) -> dict[str, Any]:
+    from migration_guard.runners.child import run_job, with_installed_driver
+
+    settings = tree.project.alembic
+    result = run_job(
+        WORKER,
+        _request(tree, action),
+        cwd=settings.working_dir,
+        database_url_env=tree.project.config.database_url_env,
+        url=with_installed_driver(url),
+        what=WHAT,
+    )
+    if "failed" in result:
+        raise _ProjectCodeFailed(result["failed"])
+    return result
+
+
+def _request(tree: ExportedTree, action: str) -> dict[str, Any]:
+    settings = tree.project.alembic
+    return {"ini_path": str(settings.ini_path), "tree": str(tree.root.resolve()), "action": action}
