@@ -2,7 +2,8 @@
 
 Alembic writes ``-- Running upgrade A -> B`` before each revision's SQL (``-> B`` from
 base, ``A, B -> C`` for a merge; ``-- Running downgrade B -> A`` when going down).
-Its own bookkeeping (the ``alembic_version`` table) is left out of the blocks.
+Its own bookkeeping (the ``alembic_version`` table) is left out of the blocks, and so are
+lines that ``print()`` wrote between the statements (see :mod:`migration_guard.sql.noise`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from migration_guard.sql import facts as f
+from migration_guard.sql.noise import starts_like_sql, without_stray_lines
 from migration_guard.sql.reader import read_statement
 from migration_guard.sql.statements import RawStatement, split_statements
 
@@ -41,8 +43,13 @@ def split_revisions(text: str) -> list[RevisionBlock]:
     first block, unless they are only bookkeeping or transaction control and markers
     follow, in which case they only set the transaction state.
     """
+    split = split_statements(text)
+    if not all(starts_like_sql(raw) for raw in split):
+        # printed lines between statements: lexed as SQL they would swallow what follows
+        text = without_stray_lines(text)
+        split = split_statements(text)
     markers = list(MARKER.finditer(text))
-    statements = [raw for raw in split_statements(text) if not is_alembic_bookkeeping(raw)]
+    statements = [raw for raw in split if not is_alembic_bookkeeping(raw)]
     total_lines = text.count("\n") + 1
     if not markers:
         return [RevisionBlock(None, (), 1, total_lines, tuple(statements), None)]
