@@ -26,14 +26,24 @@ class Invocation:
     renderer: OfflineRenderer | None = None
     """A render child started before the command was imported (``lint`` and ``check``)."""
 
-    def emit(self, report: Report) -> None:
-        """Print ``report`` in the chosen format on stdout (and the summary / SARIF files)."""
+    def emit(self, report: Report, *, changed_since: str | None = None) -> None:
+        """Print ``report`` in the chosen format on stdout (and the summary / SARIF files).
+
+        ``changed_since``: the base ref, when known; annotations then go only on the lines
+        changed since the merge-base with it (everything else is still in the log, the
+        summary and SARIF)."""
         from migration_guard.report import render_report, write_outputs
 
         # Annotations and SARIF locate files from the repository root, not from --project.
         located = from_repository_root(report, self.project)
         shown = located if self.format in ("github", "sarif") else report
-        text = render_report(shown, self.format, color=self.color)
+        changed = None
+        if self.format == "github" and changed_since and located.findings:
+            from migration_guard.report.changed_lines import changed_lines
+
+            paths = [f.path for f in located.findings if f.path and f.path != "-"]
+            changed = changed_lines(self.project, changed_since, paths)
+        text = render_report(shown, self.format, color=self.color, changed=changed)
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         sys.stdout.flush()
         write_outputs(located, summary_file=self.summary_file, sarif_file=self.sarif_file)

@@ -36,7 +36,14 @@ def run(invocation: Invocation) -> int:
             "hook",
         )
         return graph_and_lint(
-            invocation, project, graph, problems, new_revisions, renderer, trace=wants_trace
+            invocation,
+            project,
+            graph,
+            problems,
+            new_revisions,
+            renderer,
+            trace=wants_trace,
+            base=base,
         )
 
 
@@ -63,9 +70,10 @@ def graph_and_lint(
     renderer: OfflineRenderer | None = None,
     *,
     trace: bool = False,
+    base: str | None = None,
 ) -> int:
     """Lint (and with ``trace``, trace) ``revisions`` unless the graph cannot be rendered; one
-    report of all; its exit code."""
+    report of all; its exit code. ``base``: annotate only the lines changed since it."""
     renderable = not any(problem.code in BLOCKING_PROBLEMS for problem in graph.problems)
     if renderable:
         result = lint_revisions(project, graph, revisions, renderer)
@@ -91,7 +99,8 @@ def graph_and_lint(
             sql=result.sql,
             rules=rule_infos(),
             trace=traced,
-        )
+        ),
+        changed_since=base,
     )
     code = graph_exit_code(problems)
     if code == exit_codes.OK and any(f.severity == "error" for f in result.findings):

@@ -32,7 +32,8 @@ def run(invocation: Invocation) -> int:
             graph = project.graph()
             revisions = select_revisions(project, graph, arguments)
             result = lint_revisions(project, graph, revisions, renderer)
-    invocation.emit(lint_report(result))
+    base = None if arguments.sql else getattr(arguments, "base", None)
+    invocation.emit(lint_report(result), changed_since=base)
     return lint_exit_code(result)
 
 

@@ -6,15 +6,23 @@ Each format lives in its own module, imported only when asked for, so a run pays
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard.errors import UsageError
 from migration_guard.findings import Report
 
+if TYPE_CHECKING:
+    from migration_guard.report.changed_lines import ChangedLines
+
 FORMATS: tuple[str, ...] = ("text", "json", "github", "sarif")
 
 
-def render_report(report: Report, fmt: str, *, color: bool) -> str:
-    """The report in ``fmt`` (one of :data:`FORMATS`), ending with a newline; write it to stdout."""
+def render_report(
+    report: Report, fmt: str, *, color: bool, changed: ChangedLines | None = None
+) -> str:
+    """The report in ``fmt`` (one of :data:`FORMATS`), ending with a newline; write it to stdout.
+
+    ``changed``: the lines a pull request changed; ``github`` annotates only those."""
     if fmt == "text":
         from migration_guard.report import text
 
@@ -26,7 +34,7 @@ def render_report(report: Report, fmt: str, *, color: bool) -> str:
     if fmt == "github":
         from migration_guard.report import github
 
-        return github.render(report)
+        return github.render(report, changed=changed)
     if fmt == "sarif":
         from migration_guard.report import sarif
 
