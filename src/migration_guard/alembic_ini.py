@@ -24,6 +24,9 @@ class AlembicSettings:
     version_locations: tuple[Path, ...]
     recursive_version_locations: bool
     version_table: str = "alembic_version"
+    runs_from_its_folder: bool = False
+    """True when Alembic finds the scripts only from the ini's folder: a location relative to
+    the current folder (Alembic reads them so), or a ``revision_environment`` running env.py."""
 
     @property
     def working_dir(self) -> Path:
@@ -85,11 +88,14 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
         versions = (script_location / "versions",)
     # exactly as Alembic's get_alembic_boolean_option: only the string "true" is true
     recursive = option("recursive_version_locations") == "true"
+    raw_locations = [location, *(raw_versions.split() if raw_versions else [])]
     return AlembicSettings(
         ini_path=ini_path,
         script_location=script_location,
         version_locations=_inside_repository(versions, here, ini_path),
         recursive_version_locations=recursive,
+        runs_from_its_folder=option("revision_environment") == "true"
+        or not all(os.path.isabs(raw) for raw in raw_locations),
     )
 
 
@@ -127,11 +133,14 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
     else:
         versions = (script_location / "versions",)
     recursive = table.get("recursive_version_locations") is True
+    raw_locations = [location, *(raw_versions if isinstance(raw_versions, list) else [])]
     return AlembicSettings(
         ini_path=ini_path,
         script_location=script_location,
         version_locations=_inside_repository(versions, here, toml_path),
         recursive_version_locations=recursive,
+        runs_from_its_folder=table.get("revision_environment") is True
+        or not all(os.path.isabs(_expand(str(raw), arguments, toml_path)) for raw in raw_locations),
     )
 
 

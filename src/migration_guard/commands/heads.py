@@ -31,10 +31,18 @@ def run(invocation: Invocation) -> int:
 
 
 def graph_problems(
-    project: Project, graph: RevisionGraph, comparison: BaseComparison | None
+    project: Project,
+    graph: RevisionGraph,
+    comparison: BaseComparison | None,
+    user_project: Project | None = None,
 ) -> tuple[Problem, ...]:
+    """The graph's problems; a merge is suggested as run in ``user_project`` (default:
+    ``project``; the hook checks an export of the index but the user runs it in the work tree)."""
+    from migration_guard.alembic_command import merge_heads_command
+
     problems = list(graph.problems)
-    too_many = graph.multiple_heads_problem(project.config.max_heads)
+    merge = merge_heads_command((user_project or project).alembic, graph.heads)
+    too_many = graph.multiple_heads_problem(project.config.max_heads, merge)
     if too_many is not None:
         problems.append(too_many)
     if comparison is not None:

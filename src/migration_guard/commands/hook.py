@@ -148,7 +148,7 @@ def _check_revisions(
         if path.is_relative_to(real_root)
     }
     graph = exported.graph()
-    problems = graph_problems(exported, graph, None) + drift
+    problems = graph_problems(exported, graph, None, project) + drift
     revisions = revisions_at(exported, graph, paths)
     # trace = "hook": the staged revisions are traced too (their staged blobs, as linted)
     trace = project.config.trace == "hook"

@@ -101,10 +101,11 @@ def _generate(
     graph = project.graph()
     ensure_renderable(graph)
     if len(graph.heads) > 1:
-        heads = " ".join(graph.heads)
+        from migration_guard.alembic_command import merge_heads_command
+
         raise SeveralHeads(
             f"{len(graph.heads)} heads ({', '.join(graph.heads)}): a new revision needs one parent; "
-            f'merge them first with `alembic merge -m "merge heads" {heads}`'
+            f"merge them first with `{merge_heads_command(project.alembic, graph.heads)}`"
         )
     chosen, why = choose_runner(project, runner)
     record.runner, record.runner_reason = chosen, why

@@ -97,16 +97,21 @@ class RevisionGraph:
                 owners.setdefault(label, rev)
         return owners
 
-    def multiple_heads_problem(self, max_heads: int) -> Problem | None:
+    def multiple_heads_problem(
+        self, max_heads: int, merge_command: str | None = None
+    ) -> Problem | None:
+        """More heads than allowed; ``merge_command`` is the merge to suggest (the plain
+        ``alembic merge`` by default)."""
         heads = self.heads
         if len(heads) <= max_heads:
             return None
         first = self.revisions[heads[0]]
+        merge = merge_command or f'alembic merge -m "merge heads" {" ".join(heads)}'
         return Problem(
             code="multiple-heads",
             message=(
                 f"{len(heads)} heads ({', '.join(heads)}), at most {max_heads} allowed: "
-                f'merge them with `alembic merge -m "merge heads" {" ".join(heads)}`'
+                f"merge them with `{merge}`"
             ),
             revisions=heads,
             path=first.path,
