@@ -113,7 +113,7 @@ def test_new_in_json_is_the_whole_story_as_data(project: Path) -> None:
     [finding] = [f for f in document["findings"] if f["rule"] == "not-null-without-default"]
     assert set(finding) == {"rule", "severity", "revision", "path", "line", "message", "statement"}
     assert finding["path"] == document["path"]
-    assert set(document["commands"]) == {"apply", "rollback", "test"}
+    assert {"apply", "rollback", "test"} <= set(document["commands"])
     assert "upgrade head" in document["commands"]["apply"]
     # Nothing left to generate: one document saying so, no file.
     again = guard(project, "--format", "json", "new", "again", "--runner", "local")

@@ -175,7 +175,9 @@ def _generate(
         message = derived_message(changes) if changes else _message_from(drift)
     why = "staged model changes and no staged revision" if changes else "committed models drift"
     _say(invocation, f"migration-guard: {why}: generating {message!r}")
-    outcome = generate(invocation, project, message, runner=runner, dry_run=False, staged=True)
+    outcome = generate(
+        invocation, project, message, runner=project.config.runner, dry_run=False, staged=True
+    )
     if not outcome.changed or outcome.path is None:
         # The index needs a migration, yet the work tree's history already has it: a revision
         # generated earlier (or written by hand) is there but not staged.

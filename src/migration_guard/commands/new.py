@@ -13,7 +13,6 @@ import ast
 import contextlib
 import dataclasses
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -39,8 +38,12 @@ from migration_guard.project import Project, open_project
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from migration_guard.commands.follow_ups import FollowUps
     from migration_guard.models_diff import ModelFileChange
     from migration_guard.render.offline import OfflineRenderer
+
+
+LOCAL_RUNNER = "a private PostgreSQL, never your DATABASE_URL"
 
 
 class SeveralHeads(GuardError):
@@ -71,7 +74,12 @@ def run(invocation: Invocation) -> int:
     project = open_project(invocation.project)
     runner = arguments.runner or project.config.runner
     return generate(
-        invocation, project, description, runner=runner, dry_run=arguments.dry_run
+        invocation,
+        project,
+        description,
+        runner=runner,
+        dry_run=arguments.dry_run,
+        runner_from="--runner" if arguments.runner else "config",
     ).exit_code
 
 
@@ -83,20 +91,27 @@ def generate(
     runner: str,
     dry_run: bool,
     staged: bool = False,
+    runner_from: str = "config",
 ) -> Outcome:
     """Run steps 1-5; with ``staged`` the models are taken from the git index (the hook).
+    ``runner_from`` says where ``runner`` came from: ``"--runner"`` or ``"config"``.
 
     Outside text mode the story goes to stderr and one document (JSON, or the new revision's
     lint report) to stdout."""
     record = NewRecord(dry_run=dry_run)
     with story_to_stderr(invocation):
-        outcome = _generate(project, description, record, runner, staged)
+        outcome = _generate(project, description, record, runner, staged, runner_from)
     emit(invocation, record)
     return dataclasses.replace(outcome, record=record)
 
 
 def _generate(
-    project: Project, description: str, record: NewRecord, runner: str, staged: bool
+    project: Project,
+    description: str,
+    record: NewRecord,
+    runner: str,
+    staged: bool,
+    runner_from: str,
 ) -> Outcome:
     graph = project.graph()
     ensure_renderable(graph)
@@ -107,7 +122,7 @@ def _generate(
             f"{len(graph.heads)} heads ({', '.join(graph.heads)}): a new revision needs one parent; "
             f"merge them first with `{merge_heads_command(project.alembic, graph.heads)}`"
         )
-    chosen, why = choose_runner(project, runner)
+    chosen, why = choose_runner(project, runner, runner_from)
     record.runner, record.runner_reason = chosen, why
     say(f"runner: {chosen} ({why})")
     parent = graph.heads[0] if graph.heads else None
@@ -121,25 +136,24 @@ def _generate(
         return _generate_docker(project, graph, description, record)
 
 
-def choose_runner(project: Project, runner: str) -> tuple[str, str]:
-    """``auto`` is docker when the compose file exists and compose answers, else local."""
+def choose_runner(project: Project, runner: str, runner_from: str = "config") -> tuple[str, str]:
+    """The runner and why: ``auto`` is docker when the compose file exists and compose
+    answers, else local; ``local``/``docker`` were asked for (by ``--runner`` or the config)."""
     from migration_guard.runners.docker import compose_executable
 
-    if runner == "local":
-        return "local", "asked for; a private PostgreSQL, never your DATABASE_URL"
-    if runner == "docker":
-        return "docker", "asked for"
-    if not project.config.compose_path.is_file():
-        return (
-            "local",
-            f"no {project.config.compose_file}; a private PostgreSQL, never your DATABASE_URL",
+    if runner in ("local", "docker"):
+        asker = (
+            f"--runner {runner}"
+            if runner_from == "--runner"
+            else f'runner = "{runner}" in [tool.migration-guard]'
         )
+        why = f"asked for with {asker}"
+        return runner, f"{why}; {LOCAL_RUNNER}" if runner == "local" else why
+    if not project.config.compose_path.is_file():
+        return "local", f"no compose file {project.config.compose_file}; {LOCAL_RUNNER}"
     executable = compose_executable()
     if executable is None:
-        return (
-            "local",
-            "docker compose is not available; a private PostgreSQL, never your DATABASE_URL",
-        )
+        return "local", f"docker compose is not available; {LOCAL_RUNNER}"
     return "docker", f"{project.config.compose_file} found and `{' '.join(executable)}` answers"
 
 
@@ -445,36 +459,21 @@ def is_empty_revision(source: str) -> bool:
     )
 
 
-def _follow_ups(project: Project, runner: str, shown: object = None) -> dict[str, str]:
+def _follow_ups(project: Project, runner: str, shown: object = None) -> FollowUps:
     """Step 5: the seed's commands, for the user to run after reviewing."""
-    config = project.config
+    from migration_guard.commands.follow_ups import docker_follow_ups, local_follow_ups
+
     say("\n5. Review it, then (nothing was run on your database):")
     if runner == "docker" and callable(shown):
-        apply = shown("run", "--rm", config.compose_service, "alembic", "upgrade", "head")
-        rollback = shown("run", "--rm", config.compose_service, "alembic", "downgrade", "-1")
-        tests = shown(
-            "run",
-            "--rm",
-            "-e",
-            f"TEST_DATABASE_URL={config.test_database_url}",
-            config.compose_service,
-            "pytest",
-            "tests/",
-            "-v",
-        )
+        commands = docker_follow_ups(project.config, shown)
     else:
-        folder = (
-            project.alembic.working_dir.resolve().relative_to(project.root.resolve()).as_posix()
-        )
-        enter = "" if folder == "." else f"cd {shlex.quote(folder)} && "
-        ini = shlex.quote(project.alembic.ini_path.name)
-        apply = f"{enter}alembic -c {ini} upgrade head"
-        rollback = f"{enter}alembic -c {ini} downgrade -1"
-        tests = f"{enter}TEST_DATABASE_URL={shlex.quote(config.test_database_url)} pytest tests/ -v"
-    say(f"To apply:\n  {apply}")
-    say(f"To roll back:\n  {rollback}")
-    say(f"To run tests after:\n  {tests}")
-    return {"apply": apply, "rollback": rollback, "test": tests}
+        commands = local_follow_ups(project)
+    say(f"To apply:\n  {commands.apply}")
+    say(f"To roll back:\n  {commands.rollback}")
+    say(f"To run tests after:\n  {commands.test}")
+    if commands.test_needs:
+        say(f"  (needs {commands.test_needs})")
+    return commands
 
 
 def _no_change() -> Outcome:

@@ -18,6 +18,7 @@ from migration_guard.findings import Finding, Report
 
 if TYPE_CHECKING:
     from migration_guard.commands import Invocation
+    from migration_guard.commands.follow_ups import FollowUps
     from migration_guard.models_diff import ModelFileChange
 
 
@@ -39,7 +40,7 @@ class NewRecord:
     upgrade_sql: str | None = None
     downgrade_sql: str | None = None
     findings: tuple[Finding, ...] = ()
-    commands: dict[str, str] = field(default_factory=dict)
+    commands: FollowUps | None = None
 
     def to_json(self) -> dict[str, object]:
         generated = self.revision is not None
@@ -63,7 +64,7 @@ class NewRecord:
                 {"source": self.downgrade_source, "sql": self.downgrade_sql} if generated else None
             ),
             "findings": [finding.to_json() for finding in self.findings],
-            "commands": self.commands or None,
+            "commands": self.commands.to_json() if self.commands else None,
         }
 
     def lint_report(self) -> Report:
