@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
     from pathlib import Path
+    from typing import Any
 
     from migration_guard.commands import Invocation
 
@@ -38,8 +39,9 @@ class _UsageExit(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     import argparse
-    import functools
     from pathlib import Path
+
+    from migration_guard.cli_help import command_help
 
     class _Parser(argparse.ArgumentParser):
         """argparse that reports usage errors as our one-line exit-2 error."""
@@ -58,7 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     after_command = _Parser(add_help=False)
     _add_global_options(after_command, Path, defaults=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    add_command = functools.partial(commands.add_parser, parents=[after_command])
+
+    def add_command(name: str, **options: Any) -> argparse.ArgumentParser:
+        """A subcommand with the global options, its description and examples (cli_help)."""
+        return commands.add_parser(
+            name, parents=[after_command], **{**command_help(name), **options}
+        )
+
     commands.required = True
 
     heads = add_command("heads", help="static check of the revision graph")
@@ -81,11 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     new = add_command("new", help="autogenerate, show and lint a new revision")
     new.add_argument("description", help="the revision message")
-    new.add_argument("--runner", choices=RUNNERS, default=None)
+    new.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        default=None,
+        help="autogenerate in docker compose or on a private PostgreSQL (default: config runner)",
+    )
     new.add_argument("--dry-run", action="store_true", help="show everything, write nothing")
 
     hook = add_command("hook", help="the pre-commit entry point")
-    hook.add_argument("files", nargs="*", metavar="FILE")
+    hook.add_argument(
+        "files", nargs="*", metavar="FILE", help="the staged files pre-commit passes (optional)"
+    )
 
     check = add_command(
         "check", help="the pull-request check: heads --base plus lint of new revisions"
@@ -127,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     rules = add_command("rules", help="list the rules or show one rule's documentation")
-    rules.add_argument("rule", nargs="?", metavar="RULE")
+    rules.add_argument("rule", nargs="?", metavar="RULE", help="a rule id: show its documentation")
     _add_setup_commands(add_command)
     return parser
 
