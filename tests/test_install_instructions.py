@@ -192,14 +192,15 @@ def test_the_recommended_hook_prints_a_finding_once(
     assert findings_printed(repo, tmp_path) == 1
 
 
-def test_gen_migration_next_to_migration_lint_repeats_findings(
+def test_the_three_commit_hooks_together_print_a_finding_once(
     clone: tuple[Path, str], tmp_path: Path
 ) -> None:
-    """Why the README recommends one hook: the other two redo gen-migration's checks."""
+    """gen-migration lints staged revisions too; next to it migration-lint (and migration-heads)
+    say in one line that it was reported above instead of printing it again."""
     path, head = clone
     config = (
         f"repos:\n  - repo: {path.as_uri()}\n    rev: {head}\n    hooks:\n"
-        "      - id: gen-migration\n      - id: migration-lint\n"
+        "      - id: gen-migration\n      - id: migration-lint\n      - id: migration-heads\n"
     )
     repo = example_repo(tmp_path, config)
-    assert findings_printed(repo, tmp_path) == 2
+    assert findings_printed(repo, tmp_path) == 1

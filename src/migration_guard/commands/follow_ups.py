@@ -67,14 +67,15 @@ def local_follow_ups(project: Project) -> FollowUps:
             )
             test = _compose_tests(config, compose.shown)
             needs = (
+                "needs compose up, `docker compose up -d`: "
                 f"`{host}` in test_database_url is a compose service that publishes no port, "
-                "so the tests run inside compose (start it with `docker compose up -d`)"
+                "so the tests run inside compose"
             )
         else:
             on_host = _with_host(url, "localhost", published)
             test = f"{enter}TEST_DATABASE_URL={shlex.quote(on_host)} pytest tests/ -v"
             needs = (
-                f"the compose `{host}` service running (`docker compose up -d {host}`): "
+                f"needs the compose `{host}` service up, `docker compose up -d {host}`: "
                 f"`{host}:{port}` resolves only inside compose, so the tests use the port it "
                 f"publishes, localhost:{published}"
             )

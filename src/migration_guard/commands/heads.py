@@ -17,9 +17,16 @@ if TYPE_CHECKING:
 
 
 def run(invocation: Invocation) -> int:
+    from migration_guard.reported import already_reported, record_reported, skipped_line
+
+    base = invocation.arguments.base
+    by = None if base else already_reported(invocation.project, "heads")
+    if by:
+        from migration_guard.commands.lint import reported_elsewhere
+
+        return reported_elsewhere(invocation, skipped_line("heads", by), Report(command="heads"))
     project = open_project(invocation.project)
     graph = project.graph()
-    base = invocation.arguments.base
     comparison = None
     if base:
         from migration_guard.graph.base import compare_with_base
@@ -27,6 +34,8 @@ def run(invocation: Invocation) -> int:
         comparison = compare_with_base(graph, project.alembic, project.root, base)
     problems = graph_problems(project, graph, comparison)
     invocation.emit(Report(command="heads", heads=graph.heads, problems=problems))
+    if not base:
+        record_reported(invocation.project, "heads", "migration-guard heads")
     return graph_exit_code(problems)
 
 

@@ -147,12 +147,23 @@ def _check_revisions(
         for path in staged_paths
         if path.is_relative_to(real_root)
     }
+    from migration_guard.reported import already_reported, record_reported, skipped_line
+
     graph = exported.graph()
-    problems = graph_problems(exported, graph, None, project) + drift
-    revisions = revisions_at(exported, graph, paths)
+    heads_by = already_reported(project.root, "heads")
+    lint_by = already_reported(project.root, "lint")
+    for check, by in (("heads", heads_by), ("lint", lint_by)):
+        if by:
+            _say(invocation, skipped_line(check, by))
+    problems = () if heads_by else graph_problems(exported, graph, None, project)
+    revisions = [] if lint_by else revisions_at(exported, graph, paths)
     # trace = "hook": the staged revisions are traced too (their staged blobs, as linted)
     trace = project.config.trace == "hook"
-    return graph_and_lint(invocation, exported, graph, problems, revisions, trace=trace)
+    code = graph_and_lint(invocation, exported, graph, problems + drift, revisions, trace=trace)
+    for check, by in (("heads", heads_by), ("lint", lint_by)):
+        if not by:
+            record_reported(project.root, check, "migration-guard hook")
+    return code
 
 
 def _generate(

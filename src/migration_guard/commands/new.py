@@ -472,7 +472,7 @@ def _follow_ups(project: Project, runner: str, shown: object = None) -> FollowUp
     say(f"To roll back:\n  {commands.rollback}")
     say(f"To run tests after:\n  {commands.test}")
     if commands.test_needs:
-        say(f"  (needs {commands.test_needs})")
+        say(f"  ({commands.test_needs})")
     return commands
 
 
