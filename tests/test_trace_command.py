@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.projects import ENV_PY, make_project
+from tests.projects import ENV_PY, make_project, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -627,3 +627,87 @@ def _add_note_index():
     assert add == [line_of(path, "batch_op.add_column")], lines
     assert alter == [line_of(path, "batch_op.alter_column")], lines
     assert index == [line_of(path, "    _add_note_index()")], lines
+
+
+def lint_rules(root: Path, *revisions: str) -> list[tuple[str, int]]:
+    completed = run_cli(root, "--format", "json", "lint", *revisions)
+    assert completed.returncode in (0, 1), completed.stderr
+    return [(f["rule"], f["line"]) for f in json.loads(completed.stdout)["findings"]]
+
+
+def test_a_one_column_soft_delete_convention_is_silent_as_in_lint(project: Path) -> None:
+    """The project's tables only ever get ``deleted_at``: trace, like lint, reads the earlier
+    revisions and the project's convention, so adding ``deleted_at`` alone is no finding."""
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("deleted_at", sa.DateTime(timezone=True)))',
+        'op.drop_column("orders", "deleted_at")',
+    )
+    write_revision(
+        project,
+        "c3",
+        "b2",
+        'op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True),'
+        ' sa.Column("deleted_at", sa.DateTime(timezone=True)))',
+        'op.drop_table("users")',
+    )
+    for revisions in (["c3"], ["b2", "c3"], ["--all"]):
+        _code, report = trace(project, *revisions)
+        assert [e["upgrade"] for e in report["trace"]] == ["ok"] * len(report["trace"])
+        assert "soft-delete-pair" not in [f["rule"] for f in report["findings"]], revisions
+    assert "soft-delete-pair" not in [rule for rule, _line in lint_rules(project, "c3")]
+
+
+def test_half_a_soft_delete_pair_is_flagged_when_the_project_uses_the_pair(
+    project: Path,
+) -> None:
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True),'
+        ' sa.Column("is_deleted", sa.Boolean()), sa.Column("deleted_at", sa.DateTime()))',
+        'op.drop_table("users")',
+    )
+    path = write_revision(
+        project,
+        "c3",
+        "b2",
+        'op.add_column("orders", sa.Column("is_deleted", sa.Boolean()))',
+        'op.drop_column("orders", "is_deleted")',
+    )
+    expected = ("soft-delete-pair", line_of(path, "op.add_column"))
+    assert [found for found in lint_rules(project, "c3") if found[0] == expected[0]] == [expected]
+    for revisions in (["c3"], ["b2", "c3"]):
+        _code, report = trace(project, *revisions)
+        pairs = [(f["rule"], f["line"]) for f in report["findings"] if f["rule"] == expected[0]]
+        assert pairs == [expected], revisions
+
+
+def test_a_check_validated_from_an_earlier_revision_lets_set_not_null_pass(
+    project: Path,
+) -> None:
+    """The documented recipe across two revisions: the check added NOT VALID earlier (read from
+    its file when only the later one is traced), validated, then SET NOT NULL without a scan."""
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.execute("ALTER TABLE orders ADD CONSTRAINT ck_note CHECK (note IS NOT NULL) NOT VALID")',
+        'op.drop_constraint("ck_note", "orders")',
+    )
+    write_revision(
+        project,
+        "c3",
+        "b2",
+        'op.execute("ALTER TABLE orders VALIDATE CONSTRAINT ck_note")\n'
+        'op.alter_column("orders", "note", nullable=False)',
+        'op.alter_column("orders", "note", nullable=True)',
+    )
+    assert "set-not-null" not in [rule for rule, _line in lint_rules(project, "c3")]
+    for revisions in (["c3"], ["b2", "c3"]):
+        _code, report = trace(project, *revisions)
+        assert entry(report, "c3")["upgrade"] == "ok"
+        assert "set-not-null" not in [f["rule"] for f in report["findings"]], revisions

@@ -56,29 +56,16 @@ def lint_revisions(
     ordered = upgrade_order(graph, revisions)
     # the child renders while we load the rules
     rendered = render_revisions(project, ordered, renderer)
+    from migration_guard.project_history import project_history
     from migration_guard.rules.engine import (
         MigrationSource,
         RuleSettings,
         SourceStatement,
         lint_migration,
     )
-    from migration_guard.rules.history import History
 
     settings = RuleSettings.from_config(project.config)
-    history = History(in_project=True)
-    _read_earlier_revisions(project.root, graph, ordered, history)
-    if not settings.soft_delete_columns_explicit:
-        from functools import partial
-
-        from migration_guard.rules.history_scan import table_has_all
-
-        # read only if a migration adds part of the set: most runs never need it
-        history.soft_delete_pairs = partial(
-            table_has_all,
-            project.root,
-            [file.path for file in graph.revisions.values()],
-            settings.soft_delete_columns,
-        )
+    history = project_history(project.root, graph, ordered, settings)
     findings: list[Finding] = []
     sql: list[tuple[str, str]] = []
     for result in rendered:
@@ -106,24 +93,6 @@ def lint_revisions(
         )
         findings.extend(lint_migration(migration, settings, history))
     return LintResult(findings=tuple(findings), revisions=tuple(ordered), sql=tuple(sql))
-
-
-def _read_earlier_revisions(
-    root: Path, graph: RevisionGraph, linted: list[str], history: History
-) -> None:
-    """Give ``history`` what the ancestors of ``linted`` that are not linted themselves do,
-    read statically from their files (rendering them would cost as much as linting them)."""
-    from migration_guard.rules.static_upgrade import upgrade_statements
-
-    wanted = set(linted)
-    earlier: set[str] = set()
-    for revision in linted:
-        earlier |= graph.ancestors(revision)
-    earlier -= wanted
-    if not earlier:
-        return
-    for revision in upgrade_order(graph, earlier):
-        history.record(upgrade_statements(root / graph.revisions[revision].path))
 
 
 def lint_sql_files(

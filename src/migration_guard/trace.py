@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migration_guard.findings import Finding
 from migration_guard.graph.model import RevisionGraph
@@ -15,6 +15,10 @@ from migration_guard.project import Project
 from migration_guard.rules import get_rule
 from migration_guard.rules.suppressions import Suppression, find_suppressions
 from migration_guard.runners.trace import TraceOutcome, TraceRequest, seed_path
+
+if TYPE_CHECKING:
+    from migration_guard.rules.base import RuleSettings
+    from migration_guard.rules.history import History
 
 REWRITE_GUESSES = frozenset({"column-type-change", "volatile-default"})
 """Static rules that guess a rewrite; on a traced statement the observed fact replaces them."""
@@ -61,9 +65,17 @@ def trace_revisions(
 
 def judge(project: Project, graph: RevisionGraph, outcome: TraceOutcome) -> TraceResult:
     """Findings and the contract's trace entries from the trace job's outcome."""
+    from migration_guard.project_history import project_history
     from migration_guard.rules.engine import RuleSettings
 
     settings = RuleSettings.from_config(project.config)
+    # the rules see the project as lint shows it to them; each traced revision adds its facts
+    history = project_history(
+        project.root,
+        graph,
+        [raw["revision"] for raw in outcome.revisions if "skipped" not in raw],
+        settings,
+    )
     findings: list[Finding] = []
     entries: list[dict[str, Any]] = []
     skipped: list[tuple[str, str]] = []
@@ -75,7 +87,7 @@ def judge(project: Project, graph: RevisionGraph, outcome: TraceOutcome) -> Trac
             continue
         source = (project.root / path).read_text(encoding="utf-8", errors="replace")
         found = _fact_findings(revision, path, source, raw)
-        found += _lint_executed(revision, path, source, raw, settings)
+        found += _lint_executed(revision, path, source, raw, settings, history)
         findings += _allowed(found, source, settings)
         entries.append(
             {
@@ -213,7 +225,12 @@ def _locks_held_across(revision: str, path: str, statements: list[dict[str, Any]
 
 
 def _lint_executed(
-    revision: str, path: str, source: str, raw: dict[str, Any], settings: Any
+    revision: str,
+    path: str,
+    source: str,
+    raw: dict[str, Any],
+    settings: RuleSettings,
+    history: History,
 ) -> list[Finding]:
     """Every lint rule on the SQL the upgrade executed, BEGIN/COMMIT where transactions changed."""
     from migration_guard.rules.engine import MigrationSource, SourceStatement, lint_migration
@@ -241,7 +258,7 @@ def _lint_executed(
     traced_lines = {s["line"] for s in statements}
     return [
         finding
-        for finding in lint_migration(migration, settings)
+        for finding in lint_migration(migration, settings, history)
         if not (finding.rule in REWRITE_GUESSES and finding.line in traced_lines)
     ]
 
