@@ -43,7 +43,7 @@ OPERATIONS = [
 HAND_DRIFT = """
 import os, subprocess, sys
 from migration_guard.runners.child import with_installed_driver
-from migration_guard.runners.postgres import running_postgres
+from migration_guard.runners.postgres.server import running_postgres
 with running_postgres() as server:
     env = dict(os.environ, DATABASE_URL=with_installed_driver(server.url))
     for args in (["upgrade", "heads"], ["check"]):

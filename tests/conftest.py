@@ -44,7 +44,7 @@ def hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """One throwaway PostgreSQL server for the whole session; tests create their own databases."""
-    from migration_guard.runners.postgres import throwaway_postgres
+    from migration_guard.runners.postgres.server import throwaway_postgres
 
     with throwaway_postgres() as url:
         yield url

@@ -11,7 +11,11 @@ import pytest
 
 from migration_guard.graph import cache
 from migration_guard.runners import local
-from migration_guard.runners.postgres import create_database, database_exists, drop_database
+from migration_guard.runners.postgres.databases import (
+    create_database,
+    database_exists,
+    drop_database,
+)
 
 
 def fill(scope: str) -> cache.ParseCache:

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 
 from migration_guard.errors import EnvironmentProblem
-from migration_guard.runners import cache_folders, postgres
+from migration_guard.runners import cache_folders
+from migration_guard.runners.postgres.databases import query
+from migration_guard.runners.postgres.server import throwaway_postgres
 from tests.conftest import EXAMPLE
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the root paths need root")
@@ -172,8 +174,8 @@ def test_server_installed_in_a_0700_folder_starts_as_nobody(
     monkeypatch.setenv("MIGRATION_GUARD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(tempfile, "tempdir", str(sticky_temp))
     for _run in range(2):
-        with postgres.throwaway_postgres(site / wheel.name / "pginstall" / "bin") as url:
-            assert postgres.query(url, "SELECT current_user") == [("postgres",)]
+        with throwaway_postgres(site / wheel.name / "pginstall" / "bin") as url:
+            assert query(url, "SELECT current_user") == [("postgres",)]
     copies = list(sticky_temp.glob("migration-guard-cache-*/pginstall-*"))
     assert len(copies) == 1  # made once, reused
     assert stat.S_IMODE(copies[0].stat().st_mode) == 0o755

@@ -258,7 +258,7 @@ def test_an_env_py_that_writes_is_compared_on_a_copy_and_the_template_stays_clea
     (here: it counts its runs in a sequence) is refused by PostgreSQL, so the compare runs on a
     copy instead, and the template keeps what the history's upgrade left: one run counted."""
     from migration_guard.runners import local
-    from migration_guard.runners import postgres as pg
+    from migration_guard.runners.postgres import databases as pg
 
     env_py = repo / "backend" / "alembic" / "env.py"
     text = env_py.read_text()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.runners.postgres import create_database, drop_database, query
+from migration_guard.runners.postgres.databases import create_database, drop_database, query
 from tests.conftest import EXAMPLE
 from tests.projects import commit_all, init_repo
 

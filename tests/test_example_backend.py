@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from migration_guard.runners.postgres import create_database, drop_database, query
+from migration_guard.runners.postgres.databases import create_database, drop_database, query
 
 pytestmark = pytest.mark.slow
 

@@ -239,7 +239,7 @@ def test_unreadable_sql_file_is_exit_2(tmp_path: Path) -> None:
 def test_example_pending_change_is_flagged_at_its_add_column(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    from migration_guard.runners.postgres import create_database, drop_database
+    from migration_guard.runners.postgres.databases import create_database, drop_database
 
     project = tmp_path / "verity-prism"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from migration_guard.runners.postgres import create_database, drop_database, query
+from migration_guard.runners.postgres.databases import create_database, drop_database, query
 from tests.conftest import EXAMPLE
 from tests.projects import git
 

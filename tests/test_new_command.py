@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.runners.postgres import create_database, drop_database
+from migration_guard.runners.postgres.databases import create_database, drop_database
 from tests.conftest import EXAMPLE
 
 pytestmark = pytest.mark.slow
@@ -389,7 +389,7 @@ def test_local_runner_never_touches_the_database_env_py_names(
 ) -> None:
     """An env.py that ignores DATABASE_URL and hard-codes the team's database: the local runner
     still upgrades and autogenerates only on its private server."""
-    from migration_guard.runners.postgres import query
+    from migration_guard.runners.postgres.databases import query
 
     name = f"users_own_{uuid.uuid4().hex[:8]}"
     users_database = create_database(postgres_url, name)

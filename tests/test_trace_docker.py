@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from migration_guard.runners.child import with_installed_driver
-from migration_guard.runners.postgres import query
+from migration_guard.runners.postgres.databases import query
 from tests.projects import make_project
 from tests.test_drift_docker import FAKE_DOCKER, compose_db, docker_calls
 from tests.test_trace_command import BASE_TABLE, line_of, write_revision

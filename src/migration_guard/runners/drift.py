@@ -39,8 +39,8 @@ def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[s
 
 def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
     from migration_guard.runners import local
-    from migration_guard.runners import postgres as pg
     from migration_guard.runners.child import PreparedJob, with_installed_driver
+    from migration_guard.runners.postgres import databases as pg
 
     settings = tree.project.alembic
     # The compare child imports Alembic while the server starts and the template is copied.
@@ -95,7 +95,7 @@ def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[
 def _build_template(tree: ExportedTree, server_url: str, template: str) -> None:
     """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
     from migration_guard.runners import local
-    from migration_guard.runners import postgres as pg
+    from migration_guard.runners.postgres import databases as pg
 
     building = f"{local.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
     try:

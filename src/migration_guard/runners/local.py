@@ -26,9 +26,23 @@ from pathlib import Path
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners import cache_folders as folders
-from migration_guard.runners import postgres as pg
 from migration_guard.runners.child import run_job
 from migration_guard.runners.pinned import child_environment
+from migration_guard.runners.postgres import databases as pg
+from migration_guard.runners.postgres.accounts import as_account, server_account
+from migration_guard.runners.postgres.binaries import find_binaries
+from migration_guard.runners.postgres.server import (
+    PORT_ATTEMPTS,
+    SUPERUSER,
+    PortTaken,
+    RunningPostgres,
+    free_port,
+    initdb,
+    server_env,
+    sigterm_as_exit,
+    start_server,
+    terminate,
+)
 
 TEMPLATE_PREFIX = "mg_tpl_"
 BUILD_PREFIX = "mg_build_"
@@ -228,14 +242,14 @@ def run_alembic(
 
 
 @contextlib.contextmanager
-def cluster(say: Callable[[str], None] = print) -> Iterator[pg.RunningPostgres]:
+def cluster(say: Callable[[str], None] = print) -> Iterator[RunningPostgres]:
     """The cached server, started for the ``with`` block; one user of the cache at a time."""
-    account = pg._server_account()
+    account = server_account()
     private = folders.private_cache(account is not None)
-    with folders.locked(private / "postgres.lock"), pg._sigterm_as_exit():
+    with folders.locked(private / "postgres.lock"), sigterm_as_exit():
         with folders.locked(private / folders.FOLDERS_LOCK):
             base = folders.server_base(private, account is not None)
-            binaries = pg.find_binaries()
+            binaries = find_binaries()
             if account is not None:
                 binaries = folders.reachable_binaries(binaries, base)
         home = base / "postgres"
@@ -245,18 +259,18 @@ def cluster(say: Callable[[str], None] = print) -> Iterator[pg.RunningPostgres]:
             drop_leftovers(server.url, say)
             yield server
         finally:
-            pg._terminate(server.process)
+            terminate(server.process)
 
 
 def _start_cached(
     binaries: Path, home: Path, account: pwd.struct_passwd | None, say: Callable[[str], None]
-) -> pg.RunningPostgres:
+) -> RunningPostgres:
     for attempt in range(2):
         try:
             if not (home / "data" / "PG_VERSION").is_file():
                 say("  creating the cached PostgreSQL cluster (first run only)")
                 _reset(home, account)
-                pg._initdb(binaries, home, account)
+                initdb(binaries, home, account)
             _stop_stale(binaries, home, account)
             return _start(binaries, home, account)
         except EnvironmentProblem:
@@ -266,15 +280,15 @@ def _start_cached(
     raise AssertionError("unreachable")
 
 
-def _start(binaries: Path, home: Path, account: pwd.struct_passwd | None) -> pg.RunningPostgres:
-    for _attempt in range(pg.PORT_ATTEMPTS):
-        port = pg.free_port()
+def _start(binaries: Path, home: Path, account: pwd.struct_passwd | None) -> RunningPostgres:
+    for _attempt in range(PORT_ATTEMPTS):
+        port = free_port()
         try:
-            process = pg._start_server(binaries, home, port, account, detached=True)
-        except pg._PortTaken:
+            process = start_server(binaries, home, port, account, detached=True)
+        except PortTaken:
             continue
-        url = f"postgresql://{pg.SUPERUSER}@127.0.0.1:{port}/postgres"
-        return pg.RunningPostgres(url, port, home, binaries, process)
+        url = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+        return RunningPostgres(url, port, home, binaries, process)
     raise EnvironmentProblem("PostgreSQL could not bind a free port on 127.0.0.1")
 
 
@@ -284,11 +298,11 @@ def _stop_stale(binaries: Path, home: Path, account: pwd.struct_passwd | None) -
         return
     subprocess.run(
         [str(binaries / "pg_ctl"), "-D", str(home / "data"), "stop", "-m", "fast", "-w"],
-        env=pg._server_env(home),
+        env=server_env(home),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         check=False,
-        **pg._as_account(account),
+        **as_account(account),
     )
     pid_file = home / "data" / "postmaster.pid"
     with contextlib.suppress(OSError, ValueError, IndexError):

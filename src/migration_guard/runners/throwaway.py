@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.runners import local
-from migration_guard.runners import postgres as pg
 from migration_guard.runners.child import with_installed_driver
+from migration_guard.runners.postgres import databases as pg
 
 
 @contextlib.contextmanager

@@ -1,0 +1,9 @@
+"""The throwaway PostgreSQL, for tests and the local runner: binaries, servers, databases.
+
+- :mod:`~migration_guard.runners.postgres.binaries`: where ``initdb`` and ``postgres`` are.
+- :mod:`~migration_guard.runners.postgres.server`: a server in a temporary (or cached) folder,
+  started and always stopped; as root it runs as :mod:`~migration_guard.runners.postgres.accounts`
+  says.
+- :mod:`~migration_guard.runners.postgres.databases`: create, clone, drop and query databases
+  on a running server, and their URLs.
+"""
