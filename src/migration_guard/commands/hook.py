@@ -170,8 +170,9 @@ def _generate(
     invocation: Invocation, project: Project, top: Path, drift: tuple[Problem, ...]
 ) -> int:
     """Staged model changes without a revision: generate one from the staged models."""
-    from migration_guard.commands.new import choose_runner, generate
+    from migration_guard.commands.new import generate
     from migration_guard.models_diff import changed_model_files, derived_message
+    from migration_guard.runners.choice import choose_runner
 
     runner, _why = choose_runner(project, project.config.runner)
     unstaged = _unstaged_models(top, project.config.models, invocation.project)

@@ -1,4 +1,5 @@
-"""A stand-in project tree: symlinks to the real one, with a few folders made real copies.
+"""Where ``new`` generates: a stand-in project tree, symlinks to the real one, with a few
+folders made real copies.
 
 ``new --dry-run`` and the hook generate into an overlay so the user's tree is only ever written
 once, when a finished revision file is moved in; the hook also swaps the models folders for their
@@ -10,9 +11,41 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.errors import ConfigError
+from migration_guard.project import Project, open_project
+
 _SKIP = {"__pycache__"}
+
+
+@dataclass(frozen=True)
+class Overlay:
+    root: Path
+    project: Project
+
+
+def build_project_overlay(
+    project: Project, destination: Path, replace: dict[Path, Path]
+) -> Overlay:
+    """The project mirrored with its own versions folder (and staged models when ``replace``)."""
+    root = project.root.resolve()
+    inside = [
+        project.alembic.ini_path.resolve(),
+        *(p.resolve() for p in project.alembic.version_locations),
+    ]
+    for path in inside:
+        if root not in path.parents:
+            raise ConfigError(f"{path}: must be inside the project {root} for `new`")
+    build_overlay(
+        root,
+        destination,
+        copy_dirs=[p for p in project.alembic.version_locations if p.is_dir()],
+        copy_files=[project.alembic.ini_path],
+        replace_dirs=replace,
+    )
+    return Overlay(destination, open_project(destination))
 
 
 def build_overlay(

@@ -1,0 +1,81 @@
+"""Step 1 of ``new``: say which model files changed; for the hook, extract them as staged."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from migration_guard.commands.new_outcome import say
+from migration_guard.errors import ConfigError, InputError
+
+if TYPE_CHECKING:
+    from migration_guard.models_diff import ModelFileChange
+    from migration_guard.project import Project
+
+
+def say_what_changed(
+    project: Project, staged: bool, replace: dict[Path, Path]
+) -> list[ModelFileChange]:
+    """Step 1: changed model files and the tables/columns they touch; syntax errors stop here."""
+    from migration_guard.models_diff import changed_model_files, check_syntax
+
+    where = "staged" if staged else "in the work tree"
+    say(f"\n1. What changed (model files that differ from HEAD, {where}):")
+    try:
+        changes = changed_model_files(project.root, project.config.models, staged=staged)
+    except InputError as error:
+        if "not inside a git repository" not in str(error):
+            raise
+        changes = []
+        say("  (not a git repository: cannot compare with HEAD)")
+    for folder in project.config.models:
+        real = (project.root / folder).resolve()
+        check_syntax(replace.get(real, real), folder)
+    if not changes:
+        say("  no model file differs from HEAD")
+    for change in changes:
+        say(f"  {change.path} ({change.status})")
+        for detail in change.details:
+            say(f"    - {detail}")
+    return list(changes)
+
+
+def staged_models(project: Project, scratch: Path) -> dict[Path, Path]:
+    """Extract the models folders as staged (``git checkout-index``); map real folder → copy."""
+    top = _git(project.root, "rev-parse", "--show-toplevel").strip()
+    top_path = Path(top).resolve()
+    folders = {}
+    for folder in project.config.models:
+        real = (project.root / folder).resolve()
+        try:
+            folders[real] = real.relative_to(top_path).as_posix()
+        except ValueError:
+            raise ConfigError(f"models folder {real} is outside the git repository {top}") from None
+    listed = _git(top_path, "ls-files", "-z", "--", *folders.values())
+    index = scratch / "index"
+    index.mkdir()
+    if listed.strip("\0"):
+        subprocess.run(
+            ["git", "checkout-index", "-z", "--stdin", f"--prefix={index}/"],
+            cwd=top_path,
+            input=listed,
+            text=True,
+            capture_output=True,
+            check=True,
+        )
+    return {real: index / relative for real, relative in folders.items()}
+
+
+def _git(cwd: Path, *arguments: str) -> str:
+    completed = subprocess.run(
+        ["git", *arguments], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise InputError(f"git {arguments[0]} failed in {cwd}: {_last_line(completed.stderr)}")
+    return completed.stdout
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
