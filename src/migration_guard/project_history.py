@@ -47,10 +47,7 @@ def _read_earlier_revisions(
 ) -> None:
     from migration_guard.rules.static_upgrade import upgrade_statements
 
-    earlier: set[str] = set()
-    for revision in chosen:
-        earlier |= graph.ancestors(revision)
-    earlier -= chosen
+    earlier = graph.ancestors(*chosen)
     if not earlier:
         return
     for revision in upgrade_order(graph, earlier):

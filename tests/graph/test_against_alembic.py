@@ -14,7 +14,7 @@ from alembic.script.revision import (
     LoopDetected,
     RevisionError,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.graph.helpers import read_graph, write_revision
@@ -132,3 +132,34 @@ def _reaches_itself(history: list[dict[str, object]], start: str) -> bool:
             seen.add(current)
             stack.extend(parents.get(current, ()))
     return False
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.data())
+def test_ancestors_of_several_revisions_match_alembic(
+    history: list[dict[str, object]], data: st.DataObject
+) -> None:
+    folder = Path(tempfile.mkdtemp())
+    try:
+        versions = folder / "versions"
+        for index, entry in enumerate(history):
+            write_revision(
+                versions,
+                f"{index:03d}_{entry['revision']}.py",
+                entry["revision"],
+                entry["down"],
+                labels=entry["labels"],
+                depends_on=entry["depends_on"],
+            )
+        ours = read_graph(versions)
+        assume(not ours.problems)
+        chosen = data.draw(
+            st.lists(st.sampled_from(sorted(ours.revisions)), min_size=1, max_size=4, unique=True)
+        )
+        revision_map = ScriptDirectory(str(folder)).revision_map
+        nodes = revision_map._get_ancestor_nodes(
+            [revision_map.get_revision(rev) for rev in chosen], include_dependencies=True
+        )
+        assert ours.ancestors(*chosen) == {node.revision for node in nodes} - set(chosen)
+    finally:
+        shutil.rmtree(folder)

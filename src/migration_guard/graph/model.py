@@ -69,18 +69,18 @@ class RevisionGraph:
                     result[parent].append(rev)
         return result
 
-    def ancestors(self, revision: str) -> set[str]:
-        """Every revision reachable down ``down_revision`` and ``depends_on`` links, itself excluded."""
+    def ancestors(self, *revisions: str) -> set[str]:
+        """Every revision reachable down ``down_revision`` and ``depends_on`` links from any of
+        ``revisions``, those themselves excluded (one walk, however many are given)."""
         seen: set[str] = set()
-        stack = list(self._all_parents(revision))
+        stack = [parent for revision in revisions for parent in self._all_parents(revision)]
         while stack:
             current = stack.pop()
             if current in seen or current not in self.revisions:
                 continue
             seen.add(current)
             stack.extend(self._all_parents(current))
-        seen.discard(revision)
-        return seen
+        return seen.difference(revisions)
 
     def resolve(self, name: str) -> str | None:
         """A revision id, or the revision carrying branch label ``name``."""

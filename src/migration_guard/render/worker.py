@@ -182,9 +182,9 @@ def main(argv: list[str]) -> int:
     # the cycle collector's passes would only cost time.
     gc.disable()
     # Started before the parent knows what to render: load the heavy modules while it decides.
-    import alembic.runtime.environment
-    import alembic.runtime.migration
-    import alembic.script  # noqa: F401
+    from migration_guard.runners.alembic_import import import_alembic
+
+    import_alembic(["alembic.runtime.environment", "alembic.runtime.migration", "alembic.script"])
 
     line = sys.stdin.readline()
     if not line.strip():
