@@ -86,3 +86,42 @@ def test_a_suppression_without_reason_still_silences_but_is_reported(tmp_path: P
         ("suppression-without-reason", "warning", 1)
     ]
     assert code == 0
+
+
+def _history_with_unimportable_revision(root: Path, line: str) -> None:
+    """a1 → b2 (whose module-level ``line`` raises on import) → c3 (deletes from audit_log)."""
+    make_project(root)
+    add_revision(root, "a1", None, upgrade="op.create_table('t', sa.Column('id', sa.Integer()))")
+    b2 = add_revision(root, "b2", "a1", upgrade="op.add_column('t', sa.Column('x', sa.Integer()))")
+    b2.write_text(
+        b2.read_text().replace("import sqlalchemy as sa\n", f"import sqlalchemy as sa\n{line}\n")
+    )
+    add_revision(root, "c3", "b2", upgrade='op.execute("DELETE FROM audit_log")')
+
+
+def test_a_revision_that_cannot_be_imported_is_render_failed_and_the_others_are_linted(
+    tmp_path: Path,
+) -> None:
+    _history_with_unimportable_revision(tmp_path, "from app.helpers import backfill")
+    result = run_cli(tmp_path, "--format", "json", "lint", "--all")
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stderr  # c3's DELETE on audit_log, not exit 3
+    findings = json.loads(result.stdout)["findings"]
+    failed = [f for f in findings if f["rule"] == "render-failed"]
+    assert [(f["revision"], f["line"]) for f in failed] == [("b2", 8)]
+    assert "cannot be imported: ModuleNotFoundError: No module named 'app'" in failed[0]["message"]
+    text = run_cli(tmp_path, "lint", "b2").stdout
+    assert "help: make what it imports importable where lint runs" in text
+    assert ("c3", "audit-log-delete") in {(f["revision"], f["rule"]) for f in findings}
+    assert not [f for f in findings if f["revision"] == "a1"]
+
+
+def test_an_unimportable_ancestor_does_not_stop_the_lint_of_a_later_revision(
+    tmp_path: Path,
+) -> None:
+    _history_with_unimportable_revision(tmp_path, "HELPERS = undefined_name")
+    result = run_cli(tmp_path, "--format", "json", "lint", "c3")
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["revision"], f["rule"]) for f in findings} >= {("c3", "audit-log-delete")}
+    assert not [f for f in findings if f["rule"] == "render-failed"]

@@ -188,6 +188,18 @@ def render_failed_findings(
 
 
 def render_failed(revision: str, path: str, reason: str, line: int | None = None) -> Finding:
+    from migration_guard.render.stand_in import UNIMPORTABLE
+
+    if reason.startswith(UNIMPORTABLE):
+        advice = (
+            "make what it imports importable where lint runs (the application's dependencies "
+            'installed, or runner = "docker" to render in the compose service)'
+        )
+    else:
+        advice = (
+            "make env.py support offline mode (`alembic upgrade --sql`) and avoid reading the "
+            "database in upgrade()"
+        )
     return Finding(
         rule="render-failed",
         severity="warning",
@@ -195,8 +207,7 @@ def render_failed(revision: str, path: str, reason: str, line: int | None = None
         revision=revision,
         path=path,
         line=line or 1,
-        help="make env.py support offline mode (`alembic upgrade --sql`) and avoid reading the "
-        "database in upgrade(); or suppress with `# migration-guard: ignore[render-failed] reason`",
+        help=f"{advice}; or suppress with `# migration-guard: ignore[render-failed] reason`",
     )
 
 

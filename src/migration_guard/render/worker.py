@@ -102,6 +102,13 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
     else:
         config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
     script = ScriptDirectory.from_config(config)
+    from migration_guard.render.stand_in import (
+        UNIMPORTABLE,
+        tolerate_unimportable_revisions,
+        unimportable,
+    )
+
+    tolerate_unimportable_revisions()
     revision_map = script.revision_map
     wanted = list(request["revisions"])
     scripts: dict[str, Script] = {}
@@ -146,6 +153,8 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
             in_revision = [path for path, rev in files.items() if rev == failed]
             line = _raising_line(error, in_revision)
             message = _one_line(error, Path(scripts[failed].path).name, line)
+            if os.path.realpath(scripts[failed].path) in unimportable:
+                message = UNIMPORTABLE + message
             emit({"revision": failed, "statements": [], "error": message, "error_line": line})
             pending = pending[pending.index(failed) + 1 :]
 
