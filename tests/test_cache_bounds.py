@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from migration_guard.graph import cache
-from migration_guard.runners import local
+from migration_guard.runners import templates
 from migration_guard.runners.postgres.databases import (
     create_database,
     database_exists,
@@ -54,20 +54,21 @@ def test_template_databases_beyond_the_bound_evict_the_least_recently_used(
     postgres_url: str,
 ) -> None:
     names = [
-        f"{local.TEMPLATE_PREFIX}{uuid.uuid4().hex[:8]}" for _ in range(local.KEEP_TEMPLATES + 1)
+        f"{templates.TEMPLATE_PREFIX}{uuid.uuid4().hex[:8]}"
+        for _ in range(templates.KEEP_TEMPLATES + 1)
     ]
     try:
         for name in names:
             create_database(postgres_url, name)
-            local.mark_used(postgres_url, name)
-        local.mark_used(postgres_url, names[0])  # the oldest is used again
-        newest = f"{local.TEMPLATE_PREFIX}{uuid.uuid4().hex[:8]}"
+            templates.mark_used(postgres_url, name)
+        templates.mark_used(postgres_url, names[0])  # the oldest is used again
+        newest = f"{templates.TEMPLATE_PREFIX}{uuid.uuid4().hex[:8]}"
         names.append(newest)
         create_database(postgres_url, newest)
-        local.mark_used(postgres_url, newest)
-        local.prune_templates(postgres_url, keep=newest)
+        templates.mark_used(postgres_url, newest)
+        templates.prune_templates(postgres_url, keep=newest)
         kept = [name for name in names if database_exists(postgres_url, name)]
-        assert kept == [names[0], *names[-(local.KEEP_TEMPLATES - 1) :]]
+        assert kept == [names[0], *names[-(templates.KEEP_TEMPLATES - 1) :]]
     finally:
         for name in names:
             drop_database(postgres_url, name)

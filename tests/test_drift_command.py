@@ -257,7 +257,8 @@ def test_an_env_py_that_writes_is_compared_on_a_copy_and_the_template_stays_clea
     """Drift compares on the cached template itself, read-only; an env.py that writes there
     (here: it counts its runs in a sequence) is refused by PostgreSQL, so the compare runs on a
     copy instead, and the template keeps what the history's upgrade left: one run counted."""
-    from migration_guard.runners import local
+    from migration_guard.runners import templates
+    from migration_guard.runners.cluster import cluster
     from migration_guard.runners.postgres import databases as pg
 
     env_py = repo / "backend" / "alembic" / "env.py"
@@ -281,13 +282,13 @@ def test_an_env_py_that_writes_is_compared_on_a_copy_and_the_template_stays_clea
         assert "comparing on a copy" in result.stderr
         (problem,) = problems(result)
         assert problem["message"] == "add column documents.language (String(8), not null)"
-    with local.cluster(lambda _line: None) as server:
-        templates = pg.query(
+    with cluster(lambda _line: None) as server:
+        template_names = pg.query(
             server.url,
-            f"SELECT datname FROM pg_database WHERE datname LIKE '{local.TEMPLATE_PREFIX}%'",
+            f"SELECT datname FROM pg_database WHERE datname LIKE '{templates.TEMPLATE_PREFIX}%'",
         )
         counted = []
-        for (name,) in templates:
+        for (name,) in template_names:
             url = pg.database_url(server.url, str(name))
             if pg.query(url, "SELECT to_regclass('env_runs') IS NOT NULL") == [(True,)]:
                 counted += [

@@ -7,9 +7,10 @@ One interface, three commands (``new``, ``drift``/``check``, ``trace``):
   of its database); :mod:`~migration_guard.runners.pinned` does the pinning.
 - The local throwaway PostgreSQL: the :mod:`~migration_guard.runners.postgres` package (its
   ``binaries``, a ``server`` started and always stopped, run as ``accounts`` says under root,
-  and the ``databases`` on it), :mod:`~migration_guard.runners.local` (the cached cluster and
-  its history templates), :mod:`~migration_guard.runners.throwaway` (a database at any
-  revision), with :mod:`~migration_guard.runners.cache_folders` for the root-safe cache.
+  and the ``databases`` on it), :mod:`~migration_guard.runners.cluster` (the cached cluster),
+  :mod:`~migration_guard.runners.templates` (its history templates),
+  :mod:`~migration_guard.runners.throwaway` (a database at any revision), with
+  :mod:`~migration_guard.runners.cache_folders` for the root-safe cache.
 - Docker compose: :mod:`~migration_guard.runners.docker` (the seed's commands in the backend
   service) and :mod:`~migration_guard.runners.compose_jobs` (our jobs there, on a throwaway
   database of the db service).

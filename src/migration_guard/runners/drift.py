@@ -38,27 +38,28 @@ def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[s
 
 
 def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
-    from migration_guard.runners import local
+    from migration_guard.runners import templates
     from migration_guard.runners.child import PreparedJob, with_installed_driver
+    from migration_guard.runners.cluster import cluster
     from migration_guard.runners.postgres import databases as pg
 
     settings = tree.project.alembic
     # The compare child imports Alembic while the server starts and the template is copied.
     with (
         PreparedJob(WORKER, cwd=settings.working_dir, what=WHAT) as compare,
-        local.cluster(say) as server,
+        cluster(say) as server,
     ):
-        template = local.TEMPLATE_PREFIX + local.history_key(settings)[:24]
+        template = templates.TEMPLATE_PREFIX + templates.history_key(settings)[:24]
         if pg.database_exists(server.url, template):
             say("  template database found in the cache: history not replayed")
         else:
             say("  replaying the history into a fresh template database (cached for next time)")
             _build_template(tree, server.url, template)
-        local.mark_used(server.url, template)
-        local.prune_templates(server.url, keep=template)
+        templates.mark_used(server.url, template)
+        templates.prune_templates(server.url, keep=template)
         # Comparing only reads: on the template itself, made read-only for every session (no
         # copy to make and drop). An env.py that writes fails there; it gets a copy instead.
-        local.make_read_only(server.url, template)
+        templates.make_read_only(server.url, template)
         result = compare.run(
             _request(tree, "compare"),
             database_url_env=tree.project.config.database_url_env,
@@ -66,7 +67,7 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
         )
         if result.get("failed", {}).get("read_only"):
             say("  env.py writes to the database: comparing on a copy of the template")
-            work = f"{local.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
+            work = f"{templates.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
             try:
                 result = _run_worker(tree, pg.clone_database(server.url, template, work), "compare")
             finally:
@@ -94,10 +95,10 @@ def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[
 
 def _build_template(tree: ExportedTree, server_url: str, template: str) -> None:
     """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
-    from migration_guard.runners import local
+    from migration_guard.runners import templates
     from migration_guard.runners.postgres import databases as pg
 
-    building = f"{local.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
+    building = f"{templates.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
     try:
         _run_worker(tree, pg.create_database(server_url, building), "upgrade")
         pg.execute(

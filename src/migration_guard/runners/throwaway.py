@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 from migration_guard.alembic_ini import AlembicSettings
-from migration_guard.runners import local
+from migration_guard.runners import templates
 from migration_guard.runners.child import with_installed_driver
+from migration_guard.runners.cluster import cluster
 from migration_guard.runners.postgres import databases as pg
 
 
@@ -27,7 +28,7 @@ def database_at(
     say: Callable[[str], None] = print,
 ) -> Iterator[str]:
     """The URL of a fresh database holding the history up to ``revisions`` (none: empty)."""
-    with local.cluster(say) as server:
+    with cluster(say) as server:
         work = f"mg_work_{uuid.uuid4().hex[:12]}"
         if revisions:
             template = template_for(server.url, settings, database_url_env, revisions, say)
@@ -49,9 +50,9 @@ def template_for(
 ) -> str:
     """The cached template at ``revisions`` (built by ``alembic upgrade`` when missing)."""
     key = hashlib.sha256(
-        (local.history_key(settings) + "\0" + "\0".join(sorted(revisions))).encode()
+        (templates.history_key(settings) + "\0" + "\0".join(sorted(revisions))).encode()
     ).hexdigest()
-    template = local.TEMPLATE_PREFIX + key[:24]
+    template = templates.TEMPLATE_PREFIX + key[:24]
     if pg.database_exists(server_url, template):
         say("  template database found in the cache: history not replayed")
         return template
@@ -60,7 +61,7 @@ def template_for(
     target = pg.create_database(server_url, building)
     try:
         for revision in revisions:
-            local.run_alembic(
+            templates.run_alembic(
                 settings, ["upgrade", revision], database_url_env, with_installed_driver(target)
             )
         pg.execute(
@@ -70,5 +71,5 @@ def template_for(
     except BaseException:
         pg.drop_database(server_url, building)
         raise
-    local.prune_templates(server_url, keep=template)
+    templates.prune_templates(server_url, keep=template)
     return template

@@ -2,7 +2,7 @@
 
 :func:`running_postgres` / :func:`throwaway_postgres` give a server in a fresh temporary
 folder that is removed afterwards, also on Ctrl-C and SIGTERM. The local runner's cached
-cluster (:mod:`migration_guard.runners.local`) starts its own folder with the same pieces.
+cluster (:mod:`migration_guard.runners.cluster`) starts its own folder with the same pieces.
 """
 
 from __future__ import annotations

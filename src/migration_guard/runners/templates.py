@@ -1,0 +1,162 @@
+"""The template cache: one database per state of the history on the cached cluster.
+
+A template is named by a hash of the versions folder and env.py (:func:`history_key`), built
+once by ``alembic upgrade heads`` (:func:`build_template`) and then copied or read by every job;
+the :data:`KEEP_TEMPLATES` most recently used are kept. Build and work databases of killed
+runs are dropped when the cluster starts (:func:`drop_leftovers`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.pinned import child_environment
+from migration_guard.runners.postgres import databases as pg
+
+TEMPLATE_PREFIX = "mg_tpl_"
+BUILD_PREFIX = "mg_build_"
+WORK_PREFIX = "mg_work_"
+KEEP_TEMPLATES = 4
+LAST_USED = "migration-guard last used "
+ALEMBIC_TIMEOUT_SECONDS = 600
+
+
+def history_key(settings: AlembicSettings) -> str:
+    """A hash of everything that decides the schema at head: the revision files and env.py."""
+    digest = hashlib.sha256()
+    for location in settings.version_locations:
+        if not location.is_dir():
+            continue
+        for directory, subdirs, names in os.walk(location):
+            subdirs[:] = sorted(name for name in subdirs if name != "__pycache__")
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    path = Path(directory, name)
+                    digest.update(path.relative_to(location).as_posix().encode() + b"\0")
+                    digest.update(path.read_bytes() + b"\0")
+            if not settings.recursive_version_locations:
+                break
+    env_py = settings.script_location / "env.py"
+    if env_py.is_file():
+        digest.update(b"env.py\0" + env_py.read_bytes())
+    return digest.hexdigest()
+
+
+def make_read_only(url: str, template: str) -> None:
+    """Every later session in ``template`` reads only (its copies are not affected: a
+    database's settings are not copied with it), so jobs that only read need no copy."""
+    pg.execute(
+        url,
+        f"ALTER DATABASE {pg.quote_identifier(template)} SET default_transaction_read_only = on",
+    )
+
+
+def build_template(
+    url: str, template: str, settings: AlembicSettings, database_url_env: str
+) -> None:
+    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
+    building = f"{BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
+    try:
+        target = pg.create_database(url, building)
+        run_alembic(settings, ["upgrade", "heads"], database_url_env, target)
+        pg.execute(
+            url,
+            f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO {pg.quote_identifier(template)}",
+        )
+    except BaseException:
+        drop_quietly(url, building)
+        raise
+
+
+def drop_quietly(url: str, name: str) -> None:
+    """Drop a database of this run; while another error or Ctrl-C propagates, a failure to
+    drop it must not replace that (the next run drops what is left)."""
+    try:
+        pg.drop_database(url, name)
+    except EnvironmentProblem:
+        if sys.exc_info()[1] is None:
+            raise
+
+
+def drop_leftovers(url: str, say: Callable[[str], None]) -> None:
+    """Drop the build and work databases of runs that were killed (SIGKILL, power loss).
+
+    Called with the cache lock held, so no other run is using any of them.
+    """
+    rows = pg.query(
+        url,
+        f"SELECT datname FROM pg_database WHERE datname LIKE '{BUILD_PREFIX}%' "
+        f"OR datname LIKE '{WORK_PREFIX}%'",
+    )
+    for (name,) in rows:
+        pg.drop_database(url, str(name))
+    if rows:
+        plural = "" if len(rows) == 1 else "s"
+        say(f"  dropped {len(rows)} leftover database{plural} of an interrupted run")
+
+
+def mark_used(url: str, template: str) -> None:
+    """Record when ``template`` was last used (in its comment) for :func:`prune_templates`."""
+    stamp = f"{LAST_USED}{time.time_ns():020d}"
+    pg.execute(url, f"COMMENT ON DATABASE {pg.quote_identifier(template)} IS '{stamp}'")
+
+
+def prune_templates(url: str, keep: str) -> None:
+    """Drop all but the :data:`KEEP_TEMPLATES` most recently used template databases."""
+    rows = pg.query(
+        url,
+        "SELECT datname FROM pg_database "
+        f"WHERE datname LIKE '{TEMPLATE_PREFIX}%' "
+        "ORDER BY coalesce(shobj_description(oid, 'pg_database'), '') DESC, oid DESC",
+    )
+    names = [str(row[0]) for row in rows if row[0] != keep]
+    for name in names[KEEP_TEMPLATES - 1 :]:
+        pg.drop_database(url, name)
+
+
+def run_alembic(
+    settings: AlembicSettings, arguments: list[str], database_url_env: str, url: str
+) -> None:
+    """Run the project's Alembic (this Python's) from alembic.ini's folder against ``url``."""
+    command = [
+        sys.executable,
+        "-m",
+        "migration_guard.runners.pinned",
+        "-c",
+        str(settings.ini_path),
+        *arguments,
+    ]
+    completed = subprocess.run(
+        command,
+        cwd=settings.working_dir,
+        env=_child_env(database_url_env, url),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=ALEMBIC_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise EnvironmentProblem(
+            f"`alembic {' '.join(arguments)}` failed on the private database: "
+            f"{_last_line(completed.stderr or completed.stdout)}"
+        )
+
+
+def _child_env(database_url_env: str, url: str) -> dict[str, str]:
+    # whatever URL env.py reads, it connects here
+    return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
