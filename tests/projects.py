@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.graph.helpers import revision_source
@@ -103,12 +104,16 @@ def commit_all(root: Path, message: str) -> None:
     git(root, "commit", "-q", "-m", message)
 
 
-def run_cli(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The real command, as a separate process, as a user or a CI step runs it."""
+def run_cli(
+    root: Path, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real command, as a separate process, as a user or a CI step runs it; ``env`` is its
+    whole environment (None: this process's)."""
     return subprocess.run(
         [sys.executable, "-m", "migration_guard", "--project", str(root), "--no-color", *args],
         capture_output=True,
         text=True,
         input=stdin,
+        env=env,
         check=False,
     )

@@ -76,23 +76,14 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def trace(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(root),
-            "--format",
-            "json",
-            "trace",
-            "--runner",
-            "local",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    completed = run_cli(
+        root,
+        "--format",
+        "json",
+        "trace",
+        "--runner",
+        "local",
+        *args,
         env={**os.environ, **(env or {})},
     )
     assert completed.returncode in (0, 1), completed.stderr
@@ -201,23 +192,7 @@ def test_not_valid_then_validate_is_observed(project: Path) -> None:
     _code, report = trace(project, "b2")
     facts = entry(report, "b2")
     assert facts["downgrade"] == "ok"
-    text = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(project),
-            "--no-color",
-            "trace",
-            "--runner",
-            "local",
-            "b2",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    text = run_cli(project, "trace", "--runner", "local", "b2").stdout
     assert f"{line_of(path, 'NOT VALID')}" in text
     assert "NOT VALID orders.ck_amount" in text
     assert "validated orders.ck_amount" in text
@@ -318,22 +293,7 @@ def test_unrenderable_revision_is_linted_from_executed_sql(project: Path) -> Non
         "if not rows:\n"
         "    op.execute('DELETE FROM audit_log WHERE id < 10')",
     )
-    lint = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(project),
-            "--format",
-            "json",
-            "lint",
-            "c3",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    lint = run_cli(project, "--format", "json", "lint", "c3")
     assert [f["rule"] for f in json.loads(lint.stdout)["findings"]] == ["render-failed"]
     _code, report = trace(project, "c3")
     audit = [f for f in report["findings"] if f["rule"] == "audit-log-delete"]
@@ -393,43 +353,10 @@ def test_check_trace_adds_the_trace_of_new_revisions(project: Path) -> None:
         project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))', "pass"
     )
     commit_all(project, "b2")
-    plain = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(project),
-            "--format",
-            "json",
-            "check",
-            "--base",
-            "base",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    plain = run_cli(project, "--format", "json", "check", "--base", "base")
     assert "trace" not in json.loads(plain.stdout)
-    traced = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(project),
-            "--format",
-            "json",
-            "check",
-            "--base",
-            "base",
-            "--trace",
-            "--runner",
-            "local",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    traced = run_cli(
+        project, "--format", "json", "check", "--base", "base", "--trace", "--runner", "local"
     )
     report = json.loads(traced.stdout)
     assert [e["revision"] for e in report["trace"]] == ["b2"]
@@ -448,25 +375,16 @@ def test_summary_has_a_mermaid_graph_with_escaped_ids_and_the_lock_table(
         'op.drop_index("ix_orders_amount")',
     )
     summary = tmp_path / "summary.md"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(project),
-            "--format",
-            "github",
-            "--summary-file",
-            str(summary),
-            "trace",
-            "--runner",
-            "local",
-            "b2",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    run_cli(
+        project,
+        "--format",
+        "github",
+        "--summary-file",
+        str(summary),
+        "trace",
+        "--runner",
+        "local",
+        "b2",
     )
     text = summary.read_text()
     assert "```mermaid" in text and 'n0["b2"]' in text and "n0 --> n1" in text
@@ -573,22 +491,7 @@ def test_a_seed_file_that_fails_or_is_missing_is_exit_2_naming_it(
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + 'trace_seed = "seed.sql"\n')
     write_revision(project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))')
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(project),
-            "trace",
-            "--runner",
-            "local",
-            "b2",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = run_cli(project, "trace", "--runner", "local", "b2")
     assert completed.returncode == 2, completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert "Traceback" not in completed.stderr

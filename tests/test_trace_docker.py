@@ -17,7 +17,7 @@ import pytest
 
 from migration_guard.runners.child import with_installed_driver
 from migration_guard.runners.postgres.databases import query
-from tests.projects import make_project
+from tests.projects import make_project, run_cli
 from tests.test_drift_docker import FAKE_DOCKER, compose_db, docker_calls
 from tests.test_trace_command import BASE_TABLE, line_of, write_revision
 
@@ -49,22 +49,7 @@ def trace(
         "FAKE_DATABASE_URL": with_installed_driver(compose_url),
     }
     env.pop("DATABASE_URL", None)
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "migration_guard",
-            "--project",
-            str(root),
-            "--format",
-            "json",
-            "trace",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    completed = run_cli(root, "--format", "json", "trace", *args, env=env)
     document = json.loads(completed.stdout) if completed.stdout.strip() else {}
     return completed, document
 

@@ -124,21 +124,11 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
         return {"fatal": f"{type(error).__name__}: {text} ({shown}:{line})"}
 
 
-def preload() -> None:
-    """What autogenerate imports, imported while the parent readies the database."""
-    import importlib
-
-    for name in ("alembic.command", "alembic.autogenerate", "psycopg2", "psycopg"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-
-
 def main(argv: list[str]) -> int:
-    from migration_guard.runners.child import job_main
+    from migration_guard.runners.child import DRIVERS, job_main
 
-    return job_main(job, argv, preload)
+    # what autogenerate imports, imported while the parent readies the database
+    return job_main(job, argv, ("alembic.command", "alembic.autogenerate", *DRIVERS))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.pinned import child_environment
 
 JOB_TIMEOUT_SECONDS = 1800
+DRIVERS = ("psycopg2", "psycopg")
+"""The PostgreSQL drivers a prepared child imports ahead (whichever is installed)."""
 PREPARED = "--prepared"
 RETARGET_ENV = "MIGRATION_GUARD_RETARGET_DATABASE"
 # Port 1 on the loopback: nothing listens there, so a connection before the work arrives fails.
@@ -59,12 +61,7 @@ def run_job(
             timeout=JOB_TIMEOUT_SECONDS,
             check=False,
         )
-        if not result_path.exists():
-            raise EnvironmentProblem(f"{what} failed: {_last_line(completed.stderr)}")
-        result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-    if "fatal" in result:
-        raise EnvironmentProblem(f"{what} failed: {result['fatal']}")
-    return result
+        return _job_result(result_path, completed.stderr, what)
 
 
 class PreparedJob:
@@ -100,18 +97,13 @@ class PreparedJob:
                 raise EnvironmentProblem(
                     f"{self._what} did not finish within {JOB_TIMEOUT_SECONDS} s"
                 ) from None
-            if not result_path.exists():
-                raise EnvironmentProblem(f"{self._what} failed: {_last_line(stderr or '')}")
-            result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-        if "fatal" in result:
-            raise EnvironmentProblem(f"{self._what} failed: {result['fatal']}")
-        return result
+            return _job_result(result_path, stderr or "", self._what)
 
     def close(self) -> None:
         """Stop the child if it has not run (an error before :meth:`run`, or Ctrl-C)."""
-        if self._process.poll() is None:
+        if self._process.returncode is None:  # run() collected it already otherwise
             self._process.kill()
-        self._process.communicate()
+            self._process.communicate()
 
     def __enter__(self) -> PreparedJob:
         return self
@@ -139,15 +131,14 @@ def pinned_env(database_url_env: str, url: str) -> dict[str, str]:
     return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
-def job_main(job: Job, argv: list[str], preload: Callable[[], None] | None = None) -> int:
-    """The child's side of :func:`run_job` (and of :class:`PreparedJob`, whose child runs
-    ``preload`` first, then waits for its work on stdin): pin the engines, run ``job``, write
-    its result."""
+def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
+    """The child's side of :func:`run_job` (and of :class:`PreparedJob`, whose child imports
+    the ``preload`` modules first, then waits for its work on stdin): pin the engines, run
+    ``job``, write its result."""
     from migration_guard.runners.pinned import pin_from_environment
 
     if argv == [PREPARED]:
-        if preload is not None:
-            preload()
+        _import_available(preload)
         line = sys.stdin.readline()
         if not line:  # the parent gave up before the database was ready
             return 0
@@ -222,6 +213,29 @@ def one_line(error: BaseException) -> str:
             break
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}{where}" if text else f"{type(error).__name__}{where}"
+
+
+def _job_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
+    """What the job wrote to ``result_path``; EnvironmentProblem when it wrote nothing (its
+    stderr's last line says why) or reported a fatal error."""
+    if not result_path.exists():
+        raise EnvironmentProblem(f"{what} failed: {_last_line(stderr)}")
+    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+    if "fatal" in result:
+        raise EnvironmentProblem(f"{what} failed: {result['fatal']}")
+    return result
+
+
+def _import_available(modules: Iterable[str]) -> None:
+    """Import ``modules`` while the parent readies the database; one that cannot be imported
+    is left to fail (or not) where the job needs it."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
 
 
 def _last_line(text: str) -> str:

@@ -282,27 +282,11 @@ def _is_environment(error: BaseException) -> bool:
     return isinstance(error, (DBAPIError, CommandError))
 
 
-def preload() -> None:
-    """What every compare imports, imported while the parent readies the database; a module
-    that cannot be imported is left to fail (or not) where the job needs it."""
-    import importlib
-
-    for name in (
-        "alembic.autogenerate",
-        "alembic.runtime.environment",
-        "alembic.script",
-        "psycopg2",
-        "psycopg",
-    ):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-
-
 def main(argv: list[str]) -> int:
-    from migration_guard.runners.child import job_main
+    from migration_guard.runners.child import DRIVERS, job_main
 
+    # what every compare imports, imported while the parent readies the database
+    preload = ("alembic.autogenerate", "alembic.runtime.environment", "alembic.script", *DRIVERS)
     return job_main(job, argv, preload)
 
 
