@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from migration_guard.commands import Invocation
+    from migration_guard.render.offline import OfflineRenderer
 
 # argparse, pathlib and the commands are imported inside the functions: `hook` with nothing
 # relevant staged returns from quick_hook_exit before any of them loads (see bench/hook).
@@ -259,9 +260,58 @@ def _quiet_closed_stdout() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    quick = quick_hook_exit(list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    quick = quick_hook_exit(words)
     if quick is not None:
         return quick
+    renderer = _early_renderer(words)
+    try:
+        return _run(argv, renderer)
+    finally:
+        if renderer is not None:
+            renderer.close()
+
+
+def _early_renderer(words: list[str]) -> OfflineRenderer | None:
+    """The render child, started before anything else when the command line plainly asks for
+    an offline render: it loads Alembic, the slow part, while we parse the arguments and read
+    the graph."""
+    if not renders_offline(words):
+        return None
+    from migration_guard.render.offline import OfflineRenderer
+
+    return OfflineRenderer()
+
+
+def renders_offline(words: list[str]) -> bool:
+    """Whether ``words`` are ``[global options] lint|check …`` without ``--sql``,
+    ``--runner docker`` or ``--help`` (anything unusual: no, and the command starts the child
+    itself once the arguments are parsed)."""
+    import itertools
+
+    position = 0
+    while position < len(words):
+        word = words[position]
+        if word in _GLOBAL_FLAGS or ("=" in word and word.partition("=")[0] in _GLOBAL_VALUES):
+            position += 1
+        elif word in _GLOBAL_VALUES:
+            position += 2
+        else:
+            break
+    if position >= len(words) or words[position] not in ("lint", "check"):
+        return False
+    rest = words[position + 1 :]
+    refused = {"--sql", "-h", "--help", "--runner=docker"}
+    return not (refused & set(rest)) and not any(
+        word == "--runner" and following == "docker" for word, following in itertools.pairwise(rest)
+    )
+
+
+_GLOBAL_FLAGS = ("--no-color",)
+_GLOBAL_VALUES = ("--project", "--format", "--summary-file", "--sarif-file")
+
+
+def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
     from migration_guard.commands import Invocation
     from migration_guard.errors import ConfigError, GuardError, UsageError, one_line
 
@@ -284,7 +334,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         _sigterm_interrupts()
         _check_paths(invocation, ConfigError, UsageError)
-        return _dispatch(invocation)
+        return _dispatch(invocation, renderer)
     except GuardError as error:
         if debug:
             raise
@@ -329,7 +379,7 @@ def _check_paths(
             raise usage_error(f"{name}: {option} names a directory, not a file")
 
 
-def _dispatch(invocation: Invocation) -> int:
+def _dispatch(invocation: Invocation, started: OfflineRenderer | None = None) -> int:
     import importlib
     from dataclasses import replace
 
@@ -341,7 +391,7 @@ def _dispatch(invocation: Invocation) -> int:
         # the graph; the command hands it back (closes it) if the project renders in docker.
         from migration_guard.render.offline import OfflineRenderer
 
-        invocation = replace(invocation, renderer=OfflineRenderer())
+        invocation = replace(invocation, renderer=started or OfflineRenderer())
     try:
         # Imported per command so the hook's fast path never loads Alembic or SQLAlchemy.
         name = arguments.command.replace("-", "_")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -13,7 +14,8 @@ from migration_guard.findings import Finding, RuleInfo
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
 from migration_guard.project import Project
-from migration_guard.render.offline import OfflineRenderer, RenderedRevision, render_offline
+from migration_guard.render.offline import OfflineRenderer, RenderedRevision
+from migration_guard.render.stand_in import Identity
 
 if TYPE_CHECKING:
     from migration_guard.config import Config
@@ -55,7 +57,7 @@ def lint_revisions(
     ensure_renderable(graph)
     ordered = upgrade_order(graph, revisions)
     # the child renders while we load the rules
-    rendered = render_revisions(project, ordered, renderer)
+    rendered = render_revisions(project, ordered, renderer, graph)
     from migration_guard.project_history import project_history
     from migration_guard.rules.engine import (
         MigrationSource,
@@ -240,16 +242,39 @@ def local_renderer(project: Project, started: OfflineRenderer | None) -> Offline
 
 
 def render_revisions(
-    project: Project, ordered: list[str], renderer: OfflineRenderer | None = None
+    project: Project,
+    ordered: list[str],
+    renderer: OfflineRenderer | None = None,
+    graph: RevisionGraph | None = None,
 ) -> Iterable[RenderedRevision]:
-    """``ordered`` rendered offline: in docker compose or in a local child process."""
+    """``ordered`` rendered offline: in docker compose or in a local child process (which
+    imports a revision file only to render it when ``graph`` vouches for its identifiers)."""
     if project.config.runner == "docker":
         from migration_guard.render.compose import render_in_compose
 
         return render_in_compose(project, ordered)
-    if renderer is not None and ordered:
-        return renderer.render(project.alembic.ini_path, ordered, project.config.database_url_env)
-    return render_offline(project.alembic.ini_path, ordered, project.config.database_url_env)
+    if not ordered:
+        return iter(())
+    identities = _identities(project.root, graph) if graph is not None else None
+    renderer = renderer or OfflineRenderer()
+    return renderer.render(
+        project.alembic.ini_path, ordered, project.config.database_url_env, identities
+    )
+
+
+def _identities(root: Path, graph: RevisionGraph) -> dict[str, Identity]:
+    """The statically read identifiers of the graph's files, by real path; files with a
+    computed ``branch_labels`` or ``depends_on`` are left for Alembic to import."""
+    return {
+        os.path.realpath(root / file.path): (
+            file.revision,
+            file.down_revisions,
+            file.branch_labels,
+            file.depends_on,
+        )
+        for file in graph.revisions.values()
+        if file.labels_known and file.depends_known
+    }
 
 
 def _read_sql(name: str) -> str:

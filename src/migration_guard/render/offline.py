@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.render.stand_in import Identity
 from migration_guard.runners.pinned import child_environment
 
 # Where env.py would connect if it ignored offline mode: a closed port, so a misbehaving env.py
@@ -64,10 +65,16 @@ class OfflineRenderer:
         self._handed_over = False
 
     def render(
-        self, ini_path: Path, revisions: list[str], database_url_env: str
+        self,
+        ini_path: Path,
+        revisions: list[str],
+        database_url_env: str,
+        identities: Mapping[str, Identity] | None = None,
     ) -> Iterator[RenderedRevision]:
         """Render ``revisions`` (in upgrade order) with the project's own alembic.ini and env.py;
-        the iterator yields each revision as soon as the child has rendered it."""
+        the iterator yields each revision as soon as the child has rendered it. ``identities``
+        (by a revision file's real path) are the files whose import can wait until rendered
+        (see :mod:`migration_guard.render.stand_in`)."""
         child = self._child
         if child is None or child.stdin is None or self._handed_over:
             raise RuntimeError("an OfflineRenderer renders once")
@@ -77,6 +84,7 @@ class OfflineRenderer:
             "revisions": revisions,
             "database_url_env": database_url_env,
             "placeholder_url": PLACEHOLDER_URL,
+            "identities": dict(identities or {}),
         }
         try:
             child.stdin.write(json.dumps(request).encode() + b"\n")
@@ -103,15 +111,6 @@ class OfflineRenderer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def render_offline(
-    ini_path: Path, revisions: list[str], database_url_env: str
-) -> Iterator[RenderedRevision]:
-    """Start a child now and render ``revisions`` with it (see :class:`OfflineRenderer`)."""
-    if not revisions:
-        return iter(())
-    return OfflineRenderer().render(ini_path, revisions, database_url_env)
 
 
 def _results(

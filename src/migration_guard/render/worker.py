@@ -104,11 +104,11 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
     script = ScriptDirectory.from_config(config)
     from migration_guard.render.stand_in import (
         UNIMPORTABLE,
-        tolerate_unimportable_revisions,
+        load_revisions_as_needed,
         unimportable,
     )
 
-    tolerate_unimportable_revisions()
+    load_revisions_as_needed(request.get("identities") or {})
     revision_map = script.revision_map
     wanted = list(request["revisions"])
     scripts: dict[str, Script] = {}
@@ -209,7 +209,11 @@ def main(argv: list[str]) -> int:
             render(request, emit)
         except Exception as error:
             emit({"fatal": _one_line(error)})
-    return 0
+    # Everything is written: leave without tearing down SQLAlchemy and the project's modules,
+    # which the parent would wait for (about 0.1 s on 300 revisions).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

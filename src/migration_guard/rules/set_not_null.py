@@ -108,10 +108,12 @@ def _validated_not_null_check(
     checks: dict[tuple[f.Name, str], tuple[str, bool]],
     target: f.SetNotNull,
 ) -> bool:
-    quoted = re.escape(target.column)
-    pattern = re.compile(rf'^\(?\s*"?{quoted}"?\s+is\s+not\s+null\s*\)?$')
     names = {name for table, name in checks if table.same_as(target.table)}
     names.update(migration.history.check_names(target.table))
+    if not names:
+        return False
+    quoted = re.escape(target.column)
+    pattern = re.compile(rf'^\(?\s*"?{quoted}"?\s+is\s+not\s+null\s*\)?$')
     for name in names:
         state = _known_check(migration, checks, target.table, name)
         if state is not None and state[1] and pattern.match(state[0]):
