@@ -60,22 +60,28 @@ def histories(draw: st.DrawFn) -> list[dict[str, object]]:
     return revisions
 
 
+def _write_history(folder: Path, history: list[dict[str, object]]) -> Path:
+    """The drawn history as revision files (every other one in the annotated form)."""
+    versions = folder / "versions"
+    for index, entry in enumerate(history):
+        write_revision(
+            versions,
+            f"{index:03d}_{entry['revision']}.py",
+            entry["revision"],
+            entry["down"],
+            labels=entry["labels"],
+            depends_on=entry["depends_on"],
+            annotated=index % 2 == 0,
+        )
+    return versions
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_heads_bases_and_problems_match_alembic(history: list[dict[str, object]]) -> None:
     folder = Path(tempfile.mkdtemp())
     try:
-        versions = folder / "versions"
-        for index, entry in enumerate(history):
-            write_revision(
-                versions,
-                f"{index:03d}_{entry['revision']}.py",
-                entry["revision"],
-                entry["down"],
-                labels=entry["labels"],
-                depends_on=entry["depends_on"],
-                annotated=index % 2 == 0,
-            )
+        versions = _write_history(folder, history)
         ours = read_graph(versions)
         our_codes = {problem.code for problem in ours.problems}
 
@@ -141,16 +147,7 @@ def test_ancestors_of_several_revisions_match_alembic(
 ) -> None:
     folder = Path(tempfile.mkdtemp())
     try:
-        versions = folder / "versions"
-        for index, entry in enumerate(history):
-            write_revision(
-                versions,
-                f"{index:03d}_{entry['revision']}.py",
-                entry["revision"],
-                entry["down"],
-                labels=entry["labels"],
-                depends_on=entry["depends_on"],
-            )
+        versions = _write_history(folder, history)
         ours = read_graph(versions)
         assume(not ours.problems)
         chosen = data.draw(
