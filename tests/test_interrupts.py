@@ -181,22 +181,35 @@ def start_trace(project: Path, temp: Path, revision: str) -> subprocess.Popen[st
     )
 
 
+def traced_slow_revision(started: Path) -> str:
+    """:data:`SLOW_REVISION` whose upgrade first creates ``started``: the test knows the trace
+    child is inside the revision, however long the template replay before it took."""
+    return SLOW_REVISION.replace(
+        '    op.execute("SELECT pg_sleep(3)")',
+        f"    open({str(started)!r}, 'w').close()\n    op.execute(\"SELECT pg_sleep(3)\")",
+    )
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path.name} not created in {seconds} s"
+        time.sleep(0.05)
+
+
 def test_ctrl_c_during_a_trace_cleans_up_and_exits_130(project: Path, temp: Path) -> None:
     """Ctrl-C while a revision is being traced (its pg_sleep running in the trace child): exit
     130 with one line, no temp folders, no server, and the next run finds no leftover database."""
-    (project / VERSIONS / "5105510w0001_slow.py").write_text(SLOW_REVISION)
+    started = project.parent / "upgrade-started"
+    (project / VERSIONS / "5105510w0001_slow.py").write_text(traced_slow_revision(started))
     process = start_trace(project, temp, "5105510w0001")
-    assert process.stderr is not None
-    seen = ""
-    for line in process.stderr:
-        seen += line
-        if "template database" in line:
-            break
-    time.sleep(1.0)  # into the three-second upgrade
-    assert process.poll() is None, seen
+    wait_for(started, process, 240)
+    time.sleep(0.5)  # into the three-second pg_sleep
+    assert process.poll() is None
     os.killpg(process.pid, signal.SIGINT)
     _out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, seen + err
+    assert process.returncode == 130, err
     assert err.strip().splitlines()[-1] == "migration-guard: interrupted", err
     # (the shared cache folder a root run makes for `nobody` is meant to stay)
     scratch = (*TEMP_PREFIXES, "migration-guard-job-")
@@ -208,3 +221,39 @@ def test_ctrl_c_during_a_trace_cleans_up_and_exits_130(project: Path, temp: Path
     _out, err2 = again.communicate(timeout=300)
     assert again.returncode in (0, 1), err2
     assert "leftover" not in err2, err2
+
+
+@pytest.mark.parametrize(
+    ("revisions", "interrupted"),
+    [((), "mg_work_"), (("e2b86d14f07a",), "mg_build_"), (("e2b86d14f07a",), "mg_work_")],
+    ids=["empty-work-database", "template-being-built", "copy-of-the-template"],
+)
+def test_ctrl_c_as_the_server_finishes_create_database_leaves_no_database(
+    project: Path, monkeypatch: pytest.MonkeyPatch, revisions: tuple[str, ...], interrupted: str
+) -> None:
+    """The narrowest window a signal has: the server made the database and Python raises
+    KeyboardInterrupt before create_database returns (what a real Ctrl-C did in CI). The real
+    create runs; only the interrupt is injected, right after it."""
+    from migration_guard.alembic_ini import read_alembic_settings
+    from migration_guard.runners.cluster import cluster
+    from migration_guard.runners.postgres import databases
+    from migration_guard.runners.throwaway import database_at
+
+    monkeypatch.setenv("MIGRATION_GUARD_CACHE", str(project.parent / "mg-cache"))
+    settings = read_alembic_settings(project / "backend" / "alembic.ini")
+    create = databases.create_database
+
+    def created_then_interrupted(url: str, name: str, template: str | None = None) -> str:
+        made = create(url, name, template)
+        if name.startswith(interrupted):
+            raise KeyboardInterrupt
+        return made
+
+    monkeypatch.setattr(databases, "create_database", created_then_interrupted)
+    with pytest.raises(KeyboardInterrupt), database_at(settings, "DATABASE_URL", revisions):
+        pytest.fail("the body ran although the database was never handed over")
+    monkeypatch.setattr(databases, "create_database", create)
+    said: list[str] = []
+    with cluster(said.append):  # drops (and says) what an interrupted run left
+        pass
+    assert not [line for line in said if "leftover" in line], said

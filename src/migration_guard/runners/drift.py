@@ -71,7 +71,7 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
             try:
                 result = _run_worker(tree, pg.clone_database(server.url, template, work), "compare")
             finally:
-                pg.drop_database(server.url, work)
+                templates.drop_quietly(server.url, work)
     return result
 
 
@@ -107,7 +107,7 @@ def _build_template(tree: ExportedTree, server_url: str, template: str) -> None:
             f"{pg.quote_identifier(template)}",
         )
     except BaseException:
-        pg.drop_database(server_url, building)
+        templates.drop_quietly(server_url, building)
         raise
 
 

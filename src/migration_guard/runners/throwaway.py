@@ -29,16 +29,17 @@ def database_at(
 ) -> Iterator[str]:
     """The URL of a fresh database holding the history up to ``revisions`` (none: empty)."""
     with cluster(say) as server:
-        work = f"mg_work_{uuid.uuid4().hex[:12]}"
-        if revisions:
-            template = template_for(server.url, settings, database_url_env, revisions, say)
-            url = pg.clone_database(server.url, template, work)
-        else:
-            url = pg.create_database(server.url, work)
+        work = f"{templates.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
+        template = (
+            template_for(server.url, settings, database_url_env, revisions, say)
+            if revisions
+            else None
+        )
+        # Created inside the try: Ctrl-C lands after the server made it, before Python returns.
         try:
-            yield url
+            yield pg.create_database(server.url, work, template=template)
         finally:
-            pg.drop_database(server.url, work)
+            templates.drop_quietly(server.url, work)
 
 
 def template_for(
@@ -57,9 +58,9 @@ def template_for(
         say("  template database found in the cache: history not replayed")
         return template
     say("  replaying the history into a fresh template database (cached for next time)")
-    building = f"mg_build_{uuid.uuid4().hex[:12]}"
-    target = pg.create_database(server_url, building)
+    building = f"{templates.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
     try:
+        target = pg.create_database(server_url, building)
         for revision in revisions:
             templates.run_alembic(
                 settings, ["upgrade", revision], database_url_env, with_installed_driver(target)
@@ -69,7 +70,7 @@ def template_for(
             f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO {pg.quote_identifier(template)}",
         )
     except BaseException:
-        pg.drop_database(server_url, building)
+        templates.drop_quietly(server_url, building)
         raise
     templates.prune_templates(server_url, keep=template)
     return template
