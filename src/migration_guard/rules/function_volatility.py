@@ -9,93 +9,48 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-# Built-ins that return a different value per row: the default is evaluated for every row.
-KNOWN_VOLATILE = frozenset(
+from migration_guard.rules import builtin_functions
+
+# Functions of common extensions (not in the catalog the built-in table comes from).
+_EXTENSION_VOLATILE = frozenset(
     {
-        "random",
-        "random_normal",
-        "gen_random_uuid",
-        "uuidv4",
-        "uuidv7",
-        "uuid_generate_v1",
+        "uuid_generate_v1",  # uuid-ossp
         "uuid_generate_v1mc",
         "uuid_generate_v4",
-        "clock_timestamp",
-        "timeofday",
-        "nextval",
-        "setval",
-        "txid_current",
-        "pg_current_xact_id",
-        "gen_salt",
+        "gen_salt",  # pgcrypto
         "gen_random_bytes",
     }
 )
-# IMMUTABLE or STABLE built-ins: evaluated once for ADD COLUMN (PostgreSQL 11+), no rewrite.
-KNOWN_NOT_VOLATILE = frozenset(
+_EXTENSION_NOT_VOLATILE = frozenset(
     {
-        # STABLE: the transaction's time, the session's settings
-        "now",
-        "transaction_timestamp",
-        "statement_timestamp",
+        "uuid_nil",
+        "uuid_ns_dns",
+        "uuid_ns_url",
+        "uuid_ns_oid",
+        "uuid_ns_x500",
+        "uuid_generate_v3",
+        "uuid_generate_v5",
+    }
+)
+# SQL's value keywords (CURRENT_TIMESTAMP, CURRENT_TIMESTAMP(0), …): STABLE, not in pg_proc
+_STABLE_KEYWORDS = frozenset(
+    {
         "current_timestamp",
         "current_time",
         "current_date",
         "localtimestamp",
         "localtime",
-        "current_setting",
         "current_user",
-        "current_schema",
-        "current_database",
+        "current_role",
+        "current_catalog",
         "session_user",
-        "timezone",
-        "to_char",
-        "to_timestamp",
-        "to_date",
-        "date_trunc",
-        "date_part",
-        "age",
-        # IMMUTABLE
-        "lower",
-        "upper",
-        "length",
-        "concat",
-        "concat_ws",
-        "md5",
-        "sha256",
-        "replace",
-        "substr",
-        "left",
-        "right",
-        "btrim",
-        "ltrim",
-        "rtrim",
-        "abs",
-        "round",
-        "floor",
-        "ceil",
-        "make_date",
-        "make_interval",
-        "make_timestamp",
-        "make_timestamptz",
-        "to_json",
-        "to_jsonb",
-        "json_build_object",
-        "jsonb_build_object",
-        "json_build_array",
-        "jsonb_build_array",
-        "array_fill",
-        "int4range",
-        "int8range",
-        "numrange",
-        "tsrange",
-        "tstzrange",
-        "daterange",
-        "to_tsvector",
-        "point",
-        "uuid_nil",
-        "uuid_ns_url",
+        "user",
     }
 )
+# Built-ins that return a different value per row: the default is evaluated for every row.
+KNOWN_VOLATILE = builtin_functions.VOLATILE | _EXTENSION_VOLATILE
+# IMMUTABLE or STABLE: evaluated once for ADD COLUMN (PostgreSQL 11+), no rewrite.
+KNOWN_NOT_VOLATILE = builtin_functions.NOT_VOLATILE | _EXTENSION_NOT_VOLATILE | _STABLE_KEYWORDS
 # Syntax that looks like a call but is an expression form or a type's modifier.
 _NOT_FUNCTIONS = frozenset(
     {

@@ -24,10 +24,13 @@ class VolatileDefault(Rule):
     column. Constant and stable defaults such as ``now()``, ``CURRENT_TIMESTAMP`` or
     ``'new'`` are fine.
 
-    A function the rule does not know (``uuid()``, ``my_fn()``, ``myschema.f()``) counts as
-    volatile: that is what PostgreSQL assumes of a function created without ``IMMUTABLE``
-    or ``STABLE``. A function this migration or an earlier one of the run creates with
-    ``IMMUTABLE`` or ``STABLE`` is taken at its word.
+    Built-in functions are judged as PostgreSQL's own catalog declares them (``pg_proc``
+    of PostgreSQL 18, every built-in: ``format()``, ``txid_current()`` or ``version()`` are
+    stable or immutable, so fine), and so are the common extensions' (``uuid-ossp``,
+    ``pgcrypto``). A function the rule does not know (``uuid()``, ``my_fn()``,
+    ``myschema.f()``) counts as volatile: that is what PostgreSQL assumes of a function
+    created without ``IMMUTABLE`` or ``STABLE``. A function this migration or an earlier one
+    of the run creates with ``IMMUTABLE`` or ``STABLE`` is taken at its word.
 
     Why it hurts
     ------------
