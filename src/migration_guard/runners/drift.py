@@ -9,7 +9,6 @@ A failure in the project's code comes back as ``{"failed": …}`` for the caller
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -67,11 +66,8 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
         )
         if result.get("failed", {}).get("read_only"):
             say("  env.py writes to the database: comparing on a copy of the template")
-            work = f"{templates.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
-            try:
-                result = _run_worker(tree, pg.clone_database(server.url, template, work), "compare")
-            finally:
-                templates.drop_quietly(server.url, work)
+            with templates.work_database(server.url, template) as work:
+                result = _run_worker(tree, work, "compare")
     return result
 
 
@@ -96,19 +92,9 @@ def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[
 def _build_template(tree: ExportedTree, server_url: str, template: str) -> None:
     """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
     from migration_guard.runners import templates
-    from migration_guard.runners.postgres import databases as pg
 
-    building = f"{templates.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
-    try:
-        _run_worker(tree, pg.create_database(server_url, building), "upgrade")
-        pg.execute(
-            server_url,
-            f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO "
-            f"{pg.quote_identifier(template)}",
-        )
-    except BaseException:
-        templates.drop_quietly(server_url, building)
-        raise
+    with templates.building_template(server_url, template) as target:
+        _run_worker(tree, target, "upgrade")
 
 
 def _run_worker(tree: ExportedTree, url: str, action: str) -> dict[str, Any]:

@@ -2,19 +2,21 @@
 
 A template is named by a hash of the versions folder and env.py (:func:`history_key`), built
 once by ``alembic upgrade heads`` (:func:`build_template`) and then copied or read by every job;
-the :data:`KEEP_TEMPLATES` most recently used are kept. Build and work databases of killed
-runs are dropped when the cluster starts (:func:`drop_leftovers`).
+the :data:`KEEP_TEMPLATES` most recently used are kept. Every job makes its build and work
+databases through :func:`building_template` and :func:`work_database`, which drop them however
+the job ends; those of killed runs are dropped when the cluster starts (:func:`drop_leftovers`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
@@ -64,10 +66,18 @@ def build_template(
     url: str, template: str, settings: AlembicSettings, database_url_env: str
 ) -> None:
     """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
-    building = f"{BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
-    try:
-        target = pg.create_database(url, building)
+    with building_template(url, template) as target:
         run_alembic(settings, ["upgrade", "heads"], database_url_env, target)
+
+
+@contextlib.contextmanager
+def building_template(url: str, template: str) -> Iterator[str]:
+    """The URL of a new database for the block to fill: renamed to ``template`` when the block
+    completes, dropped when it does not (Ctrl-C included)."""
+    building = f"{BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
+    # created inside the try: Ctrl-C can land after the server made it, before Python returns
+    try:
+        yield pg.create_database(url, building)
         pg.execute(
             url,
             f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO {pg.quote_identifier(template)}",
@@ -75,6 +85,16 @@ def build_template(
     except BaseException:
         drop_quietly(url, building)
         raise
+
+
+@contextlib.contextmanager
+def work_database(url: str, template: str | None = None) -> Iterator[str]:
+    """The URL of a new database (a copy of ``template`` if given), dropped after the block."""
+    work = f"{WORK_PREFIX}{uuid.uuid4().hex[:12]}"
+    try:  # created inside the try, as in building_template
+        yield pg.create_database(url, work, template=template)
+    finally:
+        drop_quietly(url, work)
 
 
 def drop_quietly(url: str, name: str) -> None:

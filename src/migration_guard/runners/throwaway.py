@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 from migration_guard.alembic_ini import AlembicSettings
@@ -29,17 +28,13 @@ def database_at(
 ) -> Iterator[str]:
     """The URL of a fresh database holding the history up to ``revisions`` (none: empty)."""
     with cluster(say) as server:
-        work = f"{templates.WORK_PREFIX}{uuid.uuid4().hex[:12]}"
         template = (
             template_for(server.url, settings, database_url_env, revisions, say)
             if revisions
             else None
         )
-        # Created inside the try: Ctrl-C lands after the server made it, before Python returns.
-        try:
-            yield pg.create_database(server.url, work, template=template)
-        finally:
-            templates.drop_quietly(server.url, work)
+        with templates.work_database(server.url, template) as url:
+            yield url
 
 
 def template_for(
@@ -58,19 +53,10 @@ def template_for(
         say("  template database found in the cache: history not replayed")
         return template
     say("  replaying the history into a fresh template database (cached for next time)")
-    building = f"{templates.BUILD_PREFIX}{uuid.uuid4().hex[:12]}"
-    try:
-        target = pg.create_database(server_url, building)
+    with templates.building_template(server_url, template) as target:
         for revision in revisions:
             templates.run_alembic(
                 settings, ["upgrade", revision], database_url_env, with_installed_driver(target)
             )
-        pg.execute(
-            server_url,
-            f"ALTER DATABASE {pg.quote_identifier(building)} RENAME TO {pg.quote_identifier(template)}",
-        )
-    except BaseException:
-        templates.drop_quietly(server_url, building)
-        raise
     templates.prune_templates(server_url, keep=template)
     return template
