@@ -38,10 +38,10 @@ def test_only_irrelevant_files_exit_zero_and_anything_else_falls_through() -> No
     assert quick_hook_exit(["--summary-file", "s.md", "hook", "x.py"]) is None
 
 
-def test_unusual_config_falls_through(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.migration-guard]\nmodels = [\n  "app/models",\n]\n'
-    )
+def test_a_config_it_cannot_use_falls_through(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.migration-guard]\nmodels = "app/models"\n')
+    assert quick_hook_exit(["--project", str(tmp_path), "hook", "x.py"]) is None
+    (tmp_path / "pyproject.toml").write_text("[tool.migration-guard\n")
     assert quick_hook_exit(["--project", str(tmp_path), "hook", "x.py"]) is None
 
 
@@ -72,6 +72,38 @@ def test_fast_path_imports_no_argparse_and_no_sqlalchemy() -> None:
         "alembic",
         "git",
         "migration_guard.commands",
-        "tomllib",
     ):
         assert heavy not in imported
+
+
+def _small_project(root: Path, models_line: str) -> None:
+    (root / "pyproject.toml").write_text(
+        f'[tool.migration-guard]\nalembic_ini = "alembic.ini"\n{models_line}\n'
+    )
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/migrations\n")
+    for folder in ("app/db", "migrations/versions", "scripts"):
+        (root / folder).mkdir(parents=True)
+
+
+def test_a_quoted_key_means_to_the_fast_path_what_it_means_to_the_command(tmp_path: Path) -> None:
+    for spelling in ('"models" = ["app/db"]', "'models' = ['app/db']", 'models = [ "app/db", ]'):
+        root = tmp_path / str(len(list(tmp_path.iterdir())))
+        root.mkdir()
+        _small_project(root, spelling)
+        (root / "app/db/user.py").write_text("")
+        assert load_config(root).models == ("app/db",)
+        assert (
+            quick_hook_exit(["--project", str(root), "hook", str(root / "app/db/user.py")]) is None
+        )
+        assert quick_hook_exit(["--project", str(root), "hook", str(root / "app/x.py")]) == 0
+
+
+def test_a_revision_that_is_a_link_is_judged_where_it_is_not_where_it_points(
+    tmp_path: Path,
+) -> None:
+    _small_project(tmp_path, 'models = ["app/db"]')
+    (tmp_path / "scripts/0008.py").write_text("")
+    link = tmp_path / "migrations/versions/0008.py"
+    link.symlink_to("../../scripts/0008.py")
+    assert quick_hook_exit(["--project", str(tmp_path), "hook", str(tmp_path / "x.py")]) == 0
+    assert quick_hook_exit(["--project", str(tmp_path), "hook", str(link)]) is None

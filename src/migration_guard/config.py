@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from migration_guard.config_file import TableError, read_table
 from migration_guard.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 RUNNERS = ("auto", "docker", "local")
 # PostgreSQL major versions the version-dependent rules know about; the default is the newest.
@@ -93,16 +88,9 @@ def load_config(root: Path) -> Config:
     if not pyproject.is_file():
         return Config(root=root)
     try:
-        with pyproject.open("rb") as stream:
-            document = tomllib.load(stream)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{pyproject}: cannot read: {error}") from None
-    tool = document.get("tool", {})
-    if not isinstance(tool, dict):
-        raise ConfigError(f"{pyproject}: [tool] must be a table")
-    table = tool.get("migration-guard", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.migration-guard] must be a table")
+        table = read_table(str(pyproject))
+    except TableError as error:
+        raise ConfigError(str(error)) from None
     return config_from_table(root, table, str(pyproject))
 
 

@@ -1,7 +1,16 @@
-"""The git side, through gitpython: the repository, refs, merge-bases, trees at a commit."""
+"""The git side: the repository, refs, merge-bases, trees at a commit, and the paths git names.
+
+Paths are bytes to git (a file name need not be UTF-8), so ``git()`` returns bytes and callers
+read path lists from ``-z`` output with ``names()``; ``fs_name`` turns one into a path the file
+system round-trips, ``shown`` into text a terminal or a report can print (``caf\\xe9.txt``).
+Refs, merge-bases and tree walks go through gitpython.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,3 +68,64 @@ def repo_relative(repo: Repo, path: Path) -> str:
     """``path`` as a POSIX path from the repository root."""
     root = Path(repo.working_tree_dir or ".").resolve()
     return path.resolve().relative_to(root).as_posix()
+
+
+def git(
+    cwd: Path,
+    *arguments: str,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> bytes:
+    """``git ARGUMENTS`` in ``cwd``; its stdout as bytes. A failure is an input error with git's
+    last line (outside a repository: one line saying so); no git at all is an environment error."""
+    try:
+        completed = subprocess.run(
+            ["git", *arguments],
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise EnvironmentProblem("git is not available (not found on PATH)") from None
+    if completed.returncode != 0:
+        lines = [
+            line.strip() for line in os.fsdecode(completed.stderr).splitlines() if line.strip()
+        ]
+        message = shown(lines[-1]) if lines else "no output"
+        if "not a git repository" in message:
+            raise InputError(f"{cwd}: not inside a git repository")
+        raise InputError(f"git {arguments[0]} failed in {cwd}: {message}")
+    return completed.stdout
+
+
+def git_line(cwd: Path, *arguments: str, env: Mapping[str, str] | None = None) -> str:
+    """One line of output (a ref, a folder), decoded as the file system would."""
+    return os.fsdecode(git(cwd, *arguments, env=env)).strip()
+
+
+def names(output: bytes) -> list[bytes]:
+    """The entries of ``-z`` output."""
+    return [entry for entry in output.split(b"\0") if entry]
+
+
+def fs_name(name: bytes) -> str:
+    """A path git names, as a ``str`` the file system round-trips (undecodable bytes kept)."""
+    return os.fsdecode(name)
+
+
+def shown(name: bytes | str) -> str:
+    """A path (or any text from git) for people: bytes that are not UTF-8 and control
+    characters as escapes (``caf\\xe9.txt``, ``a\\nb``), never a crash while printing."""
+    raw = name if isinstance(name, bytes) else os.fsencode(name)
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
+def top_level(cwd: Path) -> Path:
+    """The work tree's top folder."""
+    return Path(git_line(cwd, "rev-parse", "--show-toplevel")).resolve()

@@ -1,8 +1,11 @@
 """The hook's fast path: decide "nothing relevant staged" with the standard library's lightest parts.
 
 Called by ``cli.main`` before argparse and the commands are imported, so a commit that touches
-no model and no revision pays little more than the interpreter's start. Anything it is unsure
-of (an option it does not know, a config it cannot read) falls through to the full command.
+no model and no revision pays little more than the interpreter's start. It reads less than the
+full command, never differently: pyproject.toml through the same ``config_file.read_table``
+(tomllib) as ``load_config``. Anything it is unsure of (an option it does not know, a config it
+cannot read, an alembic.ini that needs configparser's full rules) falls through to the full
+command.
 """
 
 from __future__ import annotations
@@ -44,7 +47,11 @@ def quick_hook_exit(argv: list[str]) -> int | None:
     if folders is None:
         return None
     for name in python_files:
-        path = os.path.realpath(name)
+        # as git names it: the folder resolved, the file not (a link under versions/ is a
+        # revision, wherever it points)
+        path = os.path.join(
+            os.path.realpath(os.path.dirname(os.path.abspath(name))), os.path.basename(name)
+        )
         if any(path == folder or path.startswith(folder + os.sep) for folder in folders):
             return None
     return 0
@@ -66,61 +73,27 @@ def _watched_folders(given: str | None) -> list[str] | None:
 def _discover() -> str:
     from migration_guard.discovery import discover_project
 
-    return discover_project(os.getcwd(), _holds_table)
-
-
-def _holds_table(pyproject: str) -> bool:
-    """The discovery test by a line scan: a plain ``[tool.migration-guard]`` header; any other
-    mention of our name in a file without one raises (the full command decides)."""
-    from migration_guard.discovery import mentions_table
-
-    if not mentions_table(pyproject):
-        return False
-    with open(pyproject, encoding="utf-8") as stream:
-        if any(line.strip().replace(" ", "") == "[tool.migration-guard]" for line in stream):
-            return True
-    raise ValueError(f"{pyproject}: mentions migration-guard outside a plain table header")
+    return discover_project(os.getcwd())
 
 
 def _config(project: str) -> tuple[list[str], str]:
-    """``models`` and ``alembic_ini`` read by a line scan (tomllib costs more than our budget);
-    anything but one-line string values raises, and the full command takes over."""
-    settings: dict[str, object] = {
-        "models": ["backend/app/models"],
-        "alembic_ini": "backend/alembic.ini",
-    }
+    """``models`` and ``alembic_ini`` from the table tomllib reads, as ``load_config`` reads it
+    (defaults included); a value of the wrong type raises, and the full command reports it."""
+    from migration_guard.config_file import read_table
+
     pyproject = os.path.join(project, "pyproject.toml")
-    if os.path.isfile(pyproject):
-        with open(pyproject, encoding="utf-8") as stream:
-            lines = stream.read().splitlines()
-        inside = False
-        for line in lines:
-            text = line.strip()
-            if text.startswith("["):
-                inside = text.replace(" ", "") == "[tool.migration-guard]"
-                if not inside and "migration-guard" in text:
-                    raise ValueError(text)
-                continue
-            key, equals, value = text.partition("=")
-            if inside and equals and key.strip() in settings:
-                settings[key.strip()] = _literal(value.strip())
-    models, ini = settings["models"], settings["alembic_ini"]
-    if not isinstance(models, list) or not isinstance(ini, str):
-        raise ValueError("unexpected types")
-    return models, os.path.join(project, ini)
-
-
-def _literal(value: str) -> str | list[str]:
-    """A one-line TOML basic string or array of them, without escapes."""
-    if value.startswith("[") and value.endswith("]"):
-        inner = value[1:-1].strip().rstrip(",")
-        return [_literal(part.strip()) for part in inner.split(",")] if inner else []  # type: ignore[misc]
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" and "\\" not in value:
-        body = value[1:-1]
-        if value[0] in body:
-            raise ValueError(value)
-        return body
-    raise ValueError(value)
+    table = read_table(pyproject) if os.path.isfile(pyproject) else {}
+    models = table.get("models", ["backend/app/models"])
+    ini = table.get("alembic_ini", "backend/alembic.ini")
+    if not isinstance(models, list) or not all(isinstance(item, str) for item in models):
+        raise ValueError("models: unexpected type")
+    if not isinstance(ini, str):
+        raise ValueError("alembic_ini: unexpected type")
+    path = os.path.join(project, ini)
+    at_root = os.path.join(project, "alembic.ini")
+    if "alembic_ini" not in table and not os.path.isfile(path) and os.path.isfile(at_root):
+        path = at_root  # Config.alembic_ini_path's fallback
+    return models, path
 
 
 def _version_locations(ini: str) -> list[str] | None:

@@ -9,12 +9,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from migration_guard.errors import InputError
-
-if TYPE_CHECKING:
-    from git import Repo
 
 _COLUMN_CALLS = {"mapped_column", "Column", "column_property", "deferred", "composite"}
 
@@ -32,13 +28,13 @@ class ModelFileChange:
 def changed_model_files(
     root: Path, models: tuple[str, ...], *, staged: bool
 ) -> list[ModelFileChange]:
-    """Model files that differ from HEAD: in the index when ``staged``, else in the work tree."""
-    from migration_guard.gitrepo import open_repo
+    """Model files that differ from HEAD: in the index when ``staged``, else in the work tree.
+    Paths are shown with escapes where git's names are not UTF-8."""
+    from migration_guard.gitrepo import fs_name, git, names, shown, top_level
 
-    repo = open_repo(root)
-    top = Path(repo.working_tree_dir or ".").resolve()
+    top = top_level(root)
     folders = [_from_top(root / folder, top) for folder in models]
-    has_head = repo.head.is_valid()
+    has_head = _has_head(top)
     arguments = ["--name-status", "-z", "--no-renames"]
     if staged:
         arguments.append("--cached")
@@ -46,26 +42,36 @@ def changed_model_files(
         arguments.append("HEAD")
     elif not staged:
         arguments.append("--cached")  # no commit yet: everything known to git is new
-    raw = repo.git.diff(*arguments, "--", *folders).split("\0")
-    entries = [(raw[i], raw[i + 1]) for i in range(0, len(raw) - 1, 2) if raw[i]]
+    raw = names(git(top, "--literal-pathspecs", "diff", *arguments, "--", *folders))
+    entries = [(raw[i].decode("ascii"), raw[i + 1]) for i in range(0, len(raw) - 1, 2)]
     if not staged:
-        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *folders)
-        entries += [("A", name) for name in untracked.split("\0") if name]
+        untracked = git(
+            top,
+            "--literal-pathspecs",
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--",
+            *folders,
+        )
+        entries += [("A", name) for name in names(untracked)]
     changes = []
     for letter, name in sorted(set(entries), key=lambda entry: entry[1]):
-        if not name.endswith(".py"):
+        if not name.endswith(b".py"):
             continue
-        shown = _from_top(top / name, root.resolve())
-        old = _git_text(repo, f"HEAD:{name}") if has_head and letter != "A" else None
+        path = fs_name(name)
+        shown_path = shown(_from_top(top / path, root.resolve()))
+        old = _git_text(top, f"HEAD:{path}") if has_head and letter != "A" else None
         if letter == "D":
             new = None
         elif staged:
-            new = _git_text(repo, f":{name}")
+            new = _git_text(top, f":{path}")
         else:
-            new = (top / name).read_text(encoding="utf-8", errors="replace")
+            new = (top / path).read_text(encoding="utf-8", errors="replace")
         status = {"A": "added", "D": "deleted"}.get(letter[0], "modified")
-        details, tables = describe_change(shown, old, new)
-        changes.append(ModelFileChange(shown, status, details, tables))
+        details, tables = describe_change(shown_path, old, new)
+        changes.append(ModelFileChange(shown_path, status, details, tables))
     return changes
 
 
@@ -202,13 +208,25 @@ def _is_column_call(value: ast.expr) -> bool:
     return name in _COLUMN_CALLS
 
 
-def _git_text(repo: Repo, spec: str) -> str | None:
-    import git
+def _git_text(top: Path, spec: str) -> str | None:
+    from migration_guard.errors import InputError
+    from migration_guard.gitrepo import git
 
     try:
-        return str(repo.git.show(spec))
-    except git.GitCommandError:
+        return git(top, "cat-file", "blob", spec).decode("utf-8", "replace")
+    except InputError:
         return None
+
+
+def _has_head(top: Path) -> bool:
+    from migration_guard.errors import InputError
+    from migration_guard.gitrepo import git
+
+    try:
+        git(top, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    except InputError:
+        return False
+    return True
 
 
 def _from_top(path: Path, top: Path) -> str:

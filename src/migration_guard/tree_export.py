@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.config import Config
 from migration_guard.errors import ConfigError, InputError
+from migration_guard.gitrepo import fs_name, git, git_line, names, shown, top_level
 from migration_guard.project import Project
 
-GITLINK_MODE = "160000"
+GITLINK_MODE = b"160000"
+SYMLINK_MODE = b"120000"
 
 
 @dataclass(frozen=True)
@@ -45,58 +47,185 @@ class ExportedTree:
 
 
 def repository_top(root: Path) -> Path:
-    completed = _git(root, ["rev-parse", "--show-toplevel"])
-    return Path(completed.strip()).resolve()
+    return top_level(root)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """What a tree holds that checkout-index does not write as plain files."""
+
+    gitlinks: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Submodules: path from the repository top → the commit the tree records."""
+    links: list[str] = dataclasses.field(default_factory=list)
+    """Symbolic links (paths from the repository top), to check where they point."""
 
 
 def export_project(
-    project: Project, destination: Path, *, commit: str | None = None
+    project: Project | Config, destination: Path, *, commit: str | None = None
 ) -> ExportedTree:
     """Write the project folder as the index (``commit`` None) or ``commit`` holds it to
-    ``destination`` (which must not exist) and open the project there."""
+    ``destination`` (which must not exist) and open the project there.
+
+    Both are read from git objects through a temporary index (the index is first written as a
+    tree), so a sparse checkout's skipped files are exported like the others."""
     top = repository_top(project.root)
     real_root = project.root.resolve()
     folder = _inside(real_root, top)
     destination.mkdir(parents=True)
-    env = dict(os.environ)
-    what = "the index"
-    if commit is not None:
-        env["GIT_INDEX_FILE"] = str(destination / ".migration-guard-index")
-        _git(top, ["read-tree", commit], env=env)
-        what = f"commit {commit}"
+    what = "the index" if commit is None else f"commit {commit}"
+    if commit is None:
+        _refuse_conflicts(top, folder, real_root)
+        treeish = git_line(top, "write-tree")
+    else:
+        treeish = commit
     tree = destination / "tree"
-    listed = _git(top, ["ls-files", "-s", "-z", "--", folder or "."], env=env)
-    names = []
-    for entry in listed.split("\0"):
-        if not entry:
-            continue
-        meta, _, name = entry.partition("\t")
-        mode, _object, stage = meta.split()
-        if mode != GITLINK_MODE and stage == "0":
-            names.append(name)
     tree.mkdir()
-    if names:
-        _git(
-            top,
-            ["checkout-index", "-z", "--stdin", f"--prefix={tree}/"],
-            env=env,
-            stdin="\0".join(names) + "\0",
-        )
+    entries = _export_tree(top, treeish, tree, folder, destination / ".migration-guard-index")
     exported_root = tree / folder if folder else tree
     exported_root.mkdir(parents=True, exist_ok=True)
-    return ExportedTree(_open_exported(project, exported_root, top, what), real_root, what)
+    config = project if isinstance(project, Config) else project.config
+    opened = _open_exported(config, exported_root, top, what, tree, entries)
+    return ExportedTree(opened, real_root, what)
 
 
-def _open_exported(project: Project, exported_root: Path, top: Path, what: str) -> Project:
+def _refuse_conflicts(top: Path, folder: str, real_root: Path) -> None:
+    """A path with merge stages (a conflict not yet resolved) is named, never silently left out."""
+    for entry in names(
+        git(top, "--literal-pathspecs", "ls-files", "-u", "-z", "--", folder or ".")
+    ):
+        name = fs_name(entry.partition(b"\t")[2])
+        raise InputError(
+            f"{shown(_from_root(top / name, real_root))}: conflicted in the index (a merge in "
+            "progress): resolve it and `git add` it first"
+        )
+
+
+def _export_tree(
+    repository: Path, treeish: str, target: Path, folder: str, index: Path
+) -> _Entries:
+    """Check ``folder`` of ``treeish`` out under ``target`` through the temporary index file
+    ``index`` (never the repository's own index, never its sparse-checkout rules)."""
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+    plain = ("-c", "core.sparseCheckout=false", "-c", "index.sparse=false")
+    git(repository, *plain, "read-tree", treeish, env=env)
+    listed = git(
+        repository,
+        *plain,
+        "--literal-pathspecs",
+        "ls-files",
+        "-s",
+        "-z",
+        "--",
+        folder or ".",
+        env=env,
+    )
+    entries = _Entries()
+    files = []
+    for entry in names(listed):
+        meta, _, name = entry.partition(b"\t")
+        mode, object_id, _stage = meta.split()
+        if mode == GITLINK_MODE:
+            entries.gitlinks[fs_name(name)] = object_id.decode("ascii")
+            continue
+        if mode == SYMLINK_MODE:
+            entries.links.append(fs_name(name))
+        files.append(name)
+    if files:
+        git(
+            repository,
+            *plain,
+            "checkout-index",
+            "-z",
+            "--stdin",
+            f"--prefix={target}/",
+            env=env,
+            stdin=b"\0".join(files) + b"\0",
+        )
+    index.unlink(missing_ok=True)
+    return entries
+
+
+def _resolve_nested(
+    top: Path, tree: Path, entries: _Entries, needed: list[Path], what: str, real_root: Path
+) -> None:
+    """Submodules a needed folder lies in (or holds) are exported from the commit the tree
+    records; links that leave the export are removed, and refused when a needed folder is at,
+    under or above one (the disk is never judged in git's place)."""
+    for name, commit in sorted(entries.gitlinks.items()):
+        if not any(_overlaps(tree / name, folder) for folder in needed):
+            continue
+        submodule = top / name
+        if not _holds_commit(submodule, commit):
+            raise InputError(
+                f"{shown(_from_root(submodule, real_root))}: a git submodule whose commit "
+                f"{commit[:12]} is not checked out here (its folder is needed to judge {what}): "
+                "run `git submodule update --init`"
+            )
+        (tree / name).mkdir(parents=True, exist_ok=True)
+        nested = _export_tree(
+            submodule, commit, tree / name, "", tree.parent / ".migration-guard-submodule-index"
+        )
+        entries.links.extend(f"{name}/{link}" for link in nested.links)
+    inside = os.path.realpath(tree)
+    for name in entries.links:
+        path = tree / name
+        if not path.is_symlink():
+            continue
+        pointed = os.path.realpath(path)
+        if pointed == inside or pointed.startswith(inside + os.sep):
+            continue
+        target = os.readlink(path)
+        path.unlink()
+        if any(_overlaps(path, folder) for folder in needed):
+            raise InputError(
+                f"{shown(_from_root(top / name, real_root))}: a symbolic link to {shown(target)} "
+                f"in {what}, outside the repository: git holds only the link, so what it points "
+                "at cannot be judged"
+            )
+
+
+def _holds_commit(submodule: Path, commit: str) -> bool:
+    """``submodule`` is a checked-out submodule whose repository has ``commit``."""
+    if not (submodule / ".git").exists():
+        return False
+    try:
+        return top_level(submodule) == submodule.resolve() and bool(
+            git(submodule, "cat-file", "-t", commit).strip() == b"commit"
+        )
+    except InputError:
+        return False
+
+
+def _overlaps(one: Path, other: Path) -> bool:
+    first, second = os.path.abspath(one), os.path.abspath(other)
+    return (
+        first == second
+        or first.startswith(second.rstrip(os.sep) + os.sep)
+        or second.startswith(first.rstrip(os.sep) + os.sep)
+    )
+
+
+def _from_root(path: Path, real_root: Path) -> str:
+    """``path`` (under the repository top) as the user knows it: from the project root."""
+    try:
+        return path.relative_to(real_root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _open_exported(
+    project_config: Config, exported_root: Path, top: Path, what: str, tree: Path, entries: _Entries
+) -> Project:
     from migration_guard.alembic_ini import read_alembic_settings
 
-    config = dataclasses.replace(project.config, root=exported_root)
-    real_ini = project.alembic.ini_path.resolve()
+    config = dataclasses.replace(project_config, root=exported_root)
+    real_root = project_config.root.resolve()
+    real_ini = project_config.alembic_ini_path.resolve()
     try:
-        relative_ini = real_ini.relative_to(project.root.resolve())
+        relative_ini = real_ini.relative_to(real_root)
     except ValueError:
         raise ConfigError(
-            f"{real_ini}: alembic.ini must be inside the project {project.root} to be checked "
+            f"{real_ini}: alembic.ini must be inside the project {project_config.root} to be checked "
             f"as {what} holds it"
         ) from None
     ini = exported_root / relative_ini
@@ -105,6 +234,12 @@ def _open_exported(project: Project, exported_root: Path, top: Path, what: str) 
             f"{relative_ini.as_posix()}: not in {what} (git add it, or commit it, first)"
         )
     settings = read_alembic_settings(ini)
+    needed = [
+        settings.script_location,
+        *settings.version_locations,
+        *(exported_root / folder for folder in project_config.models),
+    ]
+    _resolve_nested(top, tree, entries, needed, what, real_root)
     for location in (settings.script_location, *settings.version_locations):
         if not location.resolve().is_relative_to(exported_root.resolve()):
             raise ConfigError(
@@ -112,8 +247,8 @@ def _open_exported(project: Project, exported_root: Path, top: Path, what: str) 
                 f"be checked as {what} holds them (use %(here)s or a relative path)"
             )
     if not (settings.script_location / "env.py").is_file():
-        shown = settings.script_location.relative_to(exported_root).as_posix()
-        raise InputError(f"{shown}/env.py: not in {what} (git add it, or commit it, first)")
+        script = settings.script_location.relative_to(exported_root).as_posix()
+        raise InputError(f"{script}/env.py: not in {what} (git add it, or commit it, first)")
     for location in settings.version_locations:
         location.mkdir(parents=True, exist_ok=True)  # git keeps no empty folders
     return Project(config=config, alembic=settings)
@@ -127,36 +262,12 @@ def _inside(path: Path, top: Path) -> str:
     return "" if relative == "." else relative
 
 
-def _git(
-    cwd: Path, arguments: list[str], *, env: dict[str, str] | None = None, stdin: str | None = None
-) -> str:
-    completed = subprocess.run(
-        ["git", *arguments],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        lines = [line.strip() for line in completed.stderr.splitlines() if line.strip()]
-        message = lines[-1] if lines else "no output"
-        if "not a git repository" in message:
-            raise InputError(f"{cwd}: not inside a git repository")
-        raise InputError(f"git {arguments[0]} failed in {cwd}: {message}")
-    return completed.stdout
-
-
 def require_head(root: Path) -> None:
     """An input error when the repository has no commit yet (nothing committed to judge)."""
     top = repository_top(root)
-    completed = subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"],
-        cwd=top,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise InputError(f"{top}: no commit yet: commit first, or use --staged for the index")
+    try:
+        git(top, "rev-parse", "--verify", "-q", "HEAD^{commit}")
+    except InputError:
+        raise InputError(
+            f"{top}: no commit yet: commit first, or use --staged for the index"
+        ) from None

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
+from migration_guard.config import Config, load_config
 from migration_guard.findings import Problem, Report
-from migration_guard.project import Project, open_project
+from migration_guard.project import Project
 
 if TYPE_CHECKING:
     from migration_guard.tree_export import ExportedTree
@@ -22,13 +23,14 @@ if TYPE_CHECKING:
 
 def run(invocation: Invocation) -> int:
     arguments = invocation.arguments
-    project = open_project(invocation.project)
-    problems = tree_drift(project, staged=bool(arguments.staged))
+    # the config only: alembic.ini and the revisions are read from git (a sparse checkout
+    # may not have them on disk)
+    problems = tree_drift(load_config(invocation.project), staged=bool(arguments.staged))
     invocation.emit(Report(command="drift", problems=problems))
     return exit_codes.FINDINGS if problems else exit_codes.OK
 
 
-def tree_drift(project: Project, *, staged: bool) -> tuple[Problem, ...]:
+def tree_drift(project: Project | Config, *, staged: bool) -> tuple[Problem, ...]:
     """The drift problems of the index (``staged``) or of HEAD."""
     from migration_guard.tree_export import export_project, require_head
 

@@ -12,7 +12,6 @@ revision is generated for review exactly as at commit time.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,9 +39,11 @@ def run(invocation: Invocation) -> int:
         return _nothing_to_check(invocation)
     settings = read_alembic_settings(config.alembic_ini_path)
     versions = [location.resolve() for location in settings.version_locations]
-    if names and not any(_classify(Path(name).resolve(), models, versions) for name in names):
+    if names and not any(_classify(_named(name), models, versions) for name in names):
         return _nothing_to_check(invocation)
-    top = Path(_git(invocation.project, "rev-parse", "--show-toplevel").strip()).resolve()
+    from migration_guard.gitrepo import top_level
+
+    top = top_level(invocation.project)
     staged = _staged(top)
     staged_models = [path for path in staged if _classify(path, models, versions) == "model"]
     staged_revisions = [
@@ -222,10 +223,20 @@ def _message_from(drift: tuple[Problem, ...]) -> str:
 
 
 def _has_head(top: Path) -> bool:
-    head = subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=top, capture_output=True, check=False
-    )
-    return head.returncode == 0
+    from migration_guard.gitrepo import git
+
+    try:
+        git(top, "rev-parse", "--verify", "-q", "HEAD")
+    except InputError:
+        return False
+    return True
+
+
+def _named(name: str) -> Path:
+    """A file name given on the command line, absolute, its folder resolved but not itself:
+    a link under the versions folder is a revision wherever it points."""
+    path = Path(name).absolute()
+    return path.parent.resolve() / path.name
 
 
 def _classify(path: Path, models: list[Path], versions: list[Path]) -> str | None:
@@ -243,33 +254,24 @@ def _under(path: Path, folders: list[Path]) -> bool:
 
 
 def _staged(top: Path) -> dict[Path, str]:
-    """Staged paths (absolute) with their status letter, compared with HEAD."""
+    """Staged paths with their status letter, compared with HEAD: absolute, as git names them
+    (a link is judged where it is, not by where it points; names need not be UTF-8)."""
+    from migration_guard.gitrepo import fs_name, git, names
+
     against = ["HEAD"] if _has_head(top) else []
-    output = _git(top, "diff", "--cached", "--name-status", "-z", "--no-renames", *against)
-    parts = output.split("\0")
+    parts = names(git(top, "diff", "--cached", "--name-status", "-z", "--no-renames", *against))
     return {
-        (top / parts[i + 1]).resolve(): parts[i][:1]
+        top / fs_name(parts[i + 1]): parts[i][:1].decode("ascii")
         for i in range(0, len(parts) - 1, 2)
-        if parts[i]
     }
 
 
 def _unstaged_models(top: Path, models: tuple[str, ...], root: Path) -> list[str]:
+    from migration_guard.gitrepo import git, names, shown
+
     folders = [str((root / folder).resolve()) for folder in models]
-    output = _git(top, "diff", "--name-only", "-z", "--", *folders)
-    return [name for name in output.split("\0") if name]
-
-
-def _git(cwd: Path, *arguments: str) -> str:
-    completed = subprocess.run(
-        ["git", *arguments], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        lines = [line for line in completed.stderr.splitlines() if line.strip()]
-        raise InputError(
-            f"git {arguments[0]} failed in {cwd}: {lines[-1] if lines else 'no output'}"
-        )
-    return completed.stdout
+    output = git(top, "--literal-pathspecs", "diff", "--name-only", "-z", "--", *folders)
+    return [shown(name) for name in names(output)]
 
 
 def _from(path: Path, base: Path) -> str:
