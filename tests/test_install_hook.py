@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,115 @@ def test_outside_a_git_repository_is_one_line_exit_2(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "not inside a git work tree" in result.stderr
+
+
+def one_line_exit_2(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    return line
+
+
+def test_a_global_hooks_path_is_not_the_repository_s(tmp_path: Path) -> None:
+    """core.hooksPath from the user's global config serves every repository: never touched."""
+    repo = empty_repo(tmp_path)
+    shared = tmp_path / "global-hooks"
+    shared.mkdir()
+    (shared / "pre-commit").write_text(FOREIGN)
+    global_config = tmp_path / "gitconfig"
+    global_config.write_text(
+        Path(os.environ["GIT_CONFIG_GLOBAL"]).read_text() + f"[core]\n\thooksPath = {shared}\n"
+    )
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(global_config)}
+    for force in ((), ("--force",)):
+        result = subprocess.run(
+            [sys.executable, "-m", "migration_guard", "install-hook", *force],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        line = one_line_exit_2(result)
+        assert f"core.hooksPath ({shared}) is set in the global git config" in line
+        assert "every repository" in line
+    assert sorted(path.name for path in shared.iterdir()) == ["pre-commit"]
+    assert (shared / "pre-commit").read_text() == FOREIGN
+    assert not (repo / ".git/hooks/pre-commit").exists()
+
+
+def test_a_dangling_hooks_path_link_creates_nothing_outside(tmp_path: Path) -> None:
+    repo = empty_repo(tmp_path)
+    (repo / ".githooks").symlink_to(tmp_path / "nowhere" / "hooks")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    line = one_line_exit_2(guard(repo, "install-hook"))
+    assert ".githooks" in line and "outside the repository" in line
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_hooks_path_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    repo = empty_repo(tmp_path)
+    (repo / "hooks").write_text("not a folder\n")
+    git(repo, "config", "core.hooksPath", "hooks")
+    line = one_line_exit_2(guard(repo, "install-hook"))
+    assert line == "migration-guard: error: hooks: core.hooksPath is a file, not a folder"
+
+
+def test_a_read_only_hooks_folder_is_one_line(tmp_path: Path) -> None:
+    """As an unprivileged user (root writes anywhere): the folder's mode refuses the write."""
+    base = Path(tempfile.mkdtemp(prefix="mg-readonly-", dir="/tmp"))
+    try:
+        os.chmod(base, 0o755)
+        repo = base / "repo"
+        repo.mkdir()
+        git(repo, "init", "-q")
+        subprocess.run(["chown", "-R", "nobody:", str(base)], check=True)
+        (repo / ".git/hooks").chmod(0o555)
+        home = base / "home"
+        result = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "migration_guard",
+                "install-hook",
+            ],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HOME": str(home), "GIT_CONFIG_GLOBAL": "/dev/null"},
+        )
+        line = one_line_exit_2(result)
+        assert line == (
+            "migration-guard: error: .git/hooks/pre-commit: cannot write the hook: "
+            "permission denied"
+        )
+        assert not any(".migration-guard-tmp" in name for name in os.listdir(repo / ".git/hooks"))
+        assert not (repo / ".git/hooks/pre-commit").exists()
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_hook_file_the_user_edited_is_backed_up_not_lost(tmp_path: Path) -> None:
+    repo = empty_repo(tmp_path)
+    assert guard(repo, "install-hook").returncode == 0
+    hook = repo / ".git/hooks/pre-commit"
+    edited = hook.read_text() + "echo 'and the team's own check'\n"
+    hook.write_text(edited)
+
+    left = guard(repo, "uninstall-hook")
+    assert left.returncode == 0, left.stderr
+    assert left.stdout == "left .git/hooks/pre-commit alone: it has edits that are not ours\n"
+    assert hook.read_text() == edited
+
+    again = guard(repo, "install-hook")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "updated .git/hooks/pre-commit; it had edits that are not ours: "
+        "kept as .git/hooks/pre-commit.bak"
+    )
+    assert (repo / ".git/hooks/pre-commit.bak").read_text() == edited
+    assert "and the team's own check" not in hook.read_text()
+    refused = guard(repo, "install-hook")  # unedited now: nothing to back up
+    assert "nothing changed" in refused.stdout

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_guard.errors import EnvironmentProblem, InputError
+from migration_guard.errors import InputError
 
 # pre-commit generates (or checks and lints); at merge time and after it, only the graph.
 STAGE_COMMANDS = {
@@ -22,6 +22,9 @@ STAGES = tuple(STAGE_COMMANDS)
 MARKER = "# migration-guard-hook:"
 """The line that makes a hook file ours: uninstall-hook removes only files that carry it."""
 BACKUP_SUFFIX = ".before-migration-guard"
+"""A foreign hook ``install-hook --force`` replaced (``uninstall-hook`` puts it back)."""
+EDITED_SUFFIX = ".bak"
+"""Our hook with the user's edits, kept when ``install-hook`` writes it afresh."""
 
 
 @dataclass(frozen=True)
@@ -45,22 +48,52 @@ class HookPlace:
 
 
 def _git(project: Path, *args: str) -> str:
+    from migration_guard.gitrepo import git_line
+
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=project, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError:
-        raise EnvironmentProblem("git is not available (not found on PATH)") from None
-    if result.returncode != 0:
-        raise InputError(f"{project}: not inside a git work tree")
-    return result.stdout.strip()
+        return git_line(project, *args)
+    except InputError:
+        raise InputError(f"{project}: not inside a git work tree") from None
 
 
 def hook_place(project: Path) -> HookPlace:
-    """The hooks folder as git itself resolves it: ``core.hooksPath``, worktrees, ``$GIT_DIR``."""
+    """The hooks folder as git itself resolves it (``core.hooksPath``, worktrees, ``$GIT_DIR``),
+    and only when it is this repository's: a ``core.hooksPath`` from the global or system
+    config serves every repository, and a folder outside the repository (an absolute path, a
+    link leading out) is not ours to write in. A file where the folder should be is refused."""
     top = Path(_git(project, "rev-parse", "--show-toplevel")).resolve()
-    folder = Path(_git(project, "rev-parse", "--git-path", "hooks"))
-    return HookPlace(top=top, folder=(project / folder).resolve())
+    given = project / _git(project, "rev-parse", "--git-path", "hooks")
+    place = HookPlace(top=top, folder=given.resolve())
+    scope, _, value = _hooks_path_setting(project).partition("\t")
+    if scope in ("global", "system"):
+        raise InputError(
+            f"core.hooksPath ({value}) is set in the {scope} git config, so its hooks serve "
+            "every repository: migration-guard writes only this repository's; set one for it "
+            "(`git config core.hooksPath .git/hooks`), or call `migration-guard hook` from "
+            "that folder's pre-commit yourself"
+        )
+    shown = place.shown(Path(os.path.abspath(given)))
+    common = Path(_git(project, "rev-parse", "--path-format=absolute", "--git-common-dir"))
+    if not any(place.folder.is_relative_to(inside) for inside in (top, common.resolve())):
+        raise InputError(
+            f"{shown}: core.hooksPath leads outside the repository (to {place.folder}); "
+            "migration-guard writes only inside it"
+        )
+    if place.folder.exists() and not place.folder.is_dir():
+        what = "core.hooksPath" if scope else "the hooks folder"
+        raise InputError(f"{shown}: {what} is a file, not a folder")
+    return place
+
+
+def _hooks_path_setting(project: Path) -> str:
+    """``scope<TAB>value`` of core.hooksPath, or an empty string when it is not set."""
+    from migration_guard.gitrepo import git
+
+    try:
+        output = git(project, "config", "--show-scope", "--get", "core.hooksPath")
+    except InputError:
+        return ""  # not set (git config exits 1)
+    return os.fsdecode(output).strip()
 
 
 def is_ours(path: Path) -> bool:
@@ -71,9 +104,9 @@ def is_ours(path: Path) -> bool:
     return MARKER.encode() in head
 
 
-def hook_script(stage: str, project_from_top: str) -> str:
+def hook_script(stage: str, project_from_top: str, python: str | None = None) -> str:
     """The hook: this interpreter's migration-guard, the project, the stage's command."""
-    python = os.path.abspath(sys.executable)
+    python = python or os.path.abspath(sys.executable)
     command = STAGE_COMMANDS[stage]
     gone = (
         f"migration-guard {stage} hook: {python} is gone; run `migration-guard install-hook "
@@ -91,6 +124,30 @@ def hook_script(stage: str, project_from_top: str) -> str:
         "fi\n"
         f'exec "$python" -m migration_guard --project {shlex.quote(project_from_top)} {command}\n'
     )
+
+
+def has_edits(text: str) -> bool:
+    """Our hook file with lines of someone else's: it differs from every hook we would write
+    (whatever interpreter and project it names). Such a file is backed up, never lost."""
+    stage = re.search(rf"^{re.escape(MARKER)} (\S+)$", text, re.MULTILINE)
+    python = re.search(r"^python=(.+)$", text, re.MULTILINE)
+    project = re.search(r"-m migration_guard --project (.+) \S+$", text, re.MULTILINE)
+    if stage is None or python is None or project is None or stage[1] not in STAGE_COMMANDS:
+        return True
+    try:
+        (python_path,) = shlex.split(python[1])
+        (project_path,) = shlex.split(project[1])
+    except ValueError:
+        return True
+    return text != hook_script(stage[1], project_path, python_path)
+
+
+def free_backup(path: Path, suffix: str) -> Path:
+    """``path`` + ``suffix``; one already there is the user's to move (never overwritten)."""
+    backup = path.with_name(path.name + suffix)
+    if backup.exists() or backup.is_symlink():
+        raise InputError(f"{backup.name}: already exists next to {path.name}; move it away first")
+    return backup
 
 
 def project_from_top(place: HookPlace, project: Path) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -63,7 +62,10 @@ def _mark(where: Path, check: str) -> Path | None:
 
 
 def _git(where: Path, *arguments: str) -> str | None:
-    completed = subprocess.run(
-        ["git", *arguments], cwd=where, capture_output=True, text=True, check=False
-    )
-    return completed.stdout.strip() if completed.returncode == 0 else None
+    from migration_guard.errors import GuardError
+    from migration_guard.gitrepo import git_line
+
+    try:
+        return git_line(where, *arguments)
+    except GuardError:
+        return None
