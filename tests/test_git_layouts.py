@@ -78,6 +78,22 @@ def test_a_file_name_that_is_not_utf8_blocks_nothing(repo: Path) -> None:
     assert check.returncode == 0, check.stderr
 
 
+def test_a_revision_file_name_that_is_not_utf8_is_judged(repo: Path) -> None:
+    odd_file(repo, VERSIONS.encode() + b"/0007_" + ODD + b".py", LANGUAGE_REVISION)
+    git(repo, "add", "-A")
+    for command in (("hook",), ("lint", "--staged")):
+        result = guard(repo, *command)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "[not-null-without-default]" in result.stdout
+    commit_all(repo, "the revision, oddly named")
+    drift = guard(repo, "--format", "json", "drift")
+    assert (drift.returncode, drift_messages(drift)) == (0, []), drift.stderr
+    check = guard(repo, "--format", "json", "check", "--base", "HEAD~1")
+    assert check.returncode == 1, check.stderr
+    (finding,) = json.loads(check.stdout)["findings"]
+    assert finding["rule"] == "not-null-without-default"
+
+
 def test_a_model_file_name_that_is_not_utf8_is_shown_with_escapes(repo: Path) -> None:
     from migration_guard.models_diff import changed_model_files
 

@@ -43,7 +43,7 @@ def history_key(settings: AlembicSettings) -> str:
             for name in sorted(names):
                 if name.endswith(".py"):
                     path = Path(directory, name)
-                    digest.update(path.relative_to(location).as_posix().encode() + b"\0")
+                    digest.update(os.fsencode(path.relative_to(location).as_posix()) + b"\0")
                     digest.update(path.read_bytes() + b"\0")
             if not settings.recursive_version_locations:
                 break
