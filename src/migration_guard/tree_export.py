@@ -88,6 +88,20 @@ def export_project(
     return ExportedTree(opened, real_root, what)
 
 
+def export_index_folders(top: Path, folders: list[str], target: Path, scratch: Path) -> None:
+    """Write ``folders`` (from the repository top) as the index holds them under ``target``:
+    from git objects, as ``export_project`` does (conflicts named, links leaving the export
+    removed, never followed)."""
+    for folder in folders:
+        _refuse_conflicts(top, folder, top)
+    treeish = git_line(top, "write-tree")
+    target.mkdir(parents=True, exist_ok=True)
+    needed = [target / folder for folder in folders]
+    for number, folder in enumerate(folders):
+        entries = _export_tree(top, treeish, target, folder, scratch / f".index-{number}")
+        _resolve_nested(top, target, _Entries(links=entries.links), needed, "the index", top)
+
+
 def _refuse_conflicts(top: Path, folder: str, real_root: Path) -> None:
     """A path with merge stages (a conflict not yet resolved) is named, never silently left out."""
     for entry in names(
@@ -166,6 +180,12 @@ def _resolve_nested(
             submodule, commit, tree / name, "", tree.parent / ".migration-guard-submodule-index"
         )
         entries.links.extend(f"{name}/{link}" for link in nested.links)
+        for inner in nested.gitlinks:
+            if any(_overlaps(tree / name / inner, folder) for folder in needed):
+                raise InputError(
+                    f"{shown(_from_root(submodule / inner, real_root))}: a submodule inside "
+                    f"a submodule: not followed, so {what} cannot be judged"
+                )
     inside = os.path.realpath(tree)
     for name in entries.links:
         path = tree / name

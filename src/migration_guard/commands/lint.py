@@ -109,12 +109,11 @@ def resolve_revision(graph: RevisionGraph, name: str) -> list[str]:
 
 def staged_revisions(project: Project, graph: RevisionGraph) -> list[str]:
     """Revisions whose files are added or modified in the git index."""
-    from migration_guard.gitrepo import open_repo
+    from migration_guard.gitrepo import fs_name, git, names, top_level
 
-    repo = open_repo(project.root)
-    top = Path(repo.working_tree_dir or ".").resolve()
-    staged = repo.git.diff("--cached", "--name-only", "--diff-filter=AM", "-z").split("\0")
-    return revisions_at(project, graph, {(top / name).resolve() for name in staged if name})
+    top = top_level(project.root)
+    staged = names(git(top, "diff", "--cached", "--name-only", "--diff-filter=AM", "-z"))
+    return revisions_at(project, graph, {(top / fs_name(name)).resolve() for name in staged})
 
 
 def revisions_at(project: Project, graph: RevisionGraph, paths: set[Path]) -> list[str]:

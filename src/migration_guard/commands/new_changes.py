@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,39 +42,19 @@ def say_what_changed(
 
 def staged_models(project: Project, scratch: Path) -> dict[Path, Path]:
     """Extract the models folders as staged (``git checkout-index``); map real folder → copy."""
-    top = _git(project.root, "rev-parse", "--show-toplevel").strip()
-    top_path = Path(top).resolve()
+    from migration_guard.gitrepo import top_level
+    from migration_guard.tree_export import export_index_folders
+
+    top_path = top_level(project.root)
     folders = {}
     for folder in project.config.models:
         real = (project.root / folder).resolve()
         try:
             folders[real] = real.relative_to(top_path).as_posix()
         except ValueError:
-            raise ConfigError(f"models folder {real} is outside the git repository {top}") from None
-    listed = _git(top_path, "ls-files", "-z", "--", *folders.values())
+            raise ConfigError(
+                f"models folder {real} is outside the git repository {top_path}"
+            ) from None
     index = scratch / "index"
-    index.mkdir()
-    if listed.strip("\0"):
-        subprocess.run(
-            ["git", "checkout-index", "-z", "--stdin", f"--prefix={index}/"],
-            cwd=top_path,
-            input=listed,
-            text=True,
-            capture_output=True,
-            check=True,
-        )
+    export_index_folders(top_path, list(folders.values()), index, scratch)
     return {real: index / relative for real, relative in folders.items()}
-
-
-def _git(cwd: Path, *arguments: str) -> str:
-    completed = subprocess.run(
-        ["git", *arguments], cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        raise InputError(f"git {arguments[0]} failed in {cwd}: {_last_line(completed.stderr)}")
-    return completed.stdout
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"

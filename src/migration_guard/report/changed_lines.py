@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-_HUNK = re.compile(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
+_HUNK = re.compile(rb"^@@ -\S+ \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class ChangedLines:
 def changed_lines(project_root: Path, base: str, paths: Iterable[str]) -> ChangedLines:
     """The lines of ``paths`` (relative to the repository root) changed since the merge-base of
     HEAD and ``base``; an unknown ref or a missing merge-base is an input error."""
-    from migration_guard.gitrepo import merge_base, open_repo, resolve_ref
+    from migration_guard.gitrepo import git, merge_base, open_repo, resolve_ref
 
     repo = open_repo(project_root)
     ancestor = merge_base(repo, base, resolve_ref(repo, base))
@@ -43,7 +43,10 @@ def changed_lines(project_root: Path, base: str, paths: Iterable[str]) -> Change
         except KeyError:
             by_path[path] = None
             continue
-        diff = repo.git.diff(
+        # bytes: a file whose name or content is not UTF-8 is still a diff
+        diff = git(
+            Path(repo.working_tree_dir or project_root),
+            "diff",
             "--no-color",
             "--no-ext-diff",
             "--no-renames",
@@ -56,7 +59,7 @@ def changed_lines(project_root: Path, base: str, paths: Iterable[str]) -> Change
     return ChangedLines(by_path)
 
 
-def _added_lines(diff: str) -> Iterable[int]:
+def _added_lines(diff: bytes) -> Iterable[int]:
     for hunk in _HUNK.finditer(diff):
         start = int(hunk.group(1))
         count = int(hunk.group(2)) if hunk.group(2) is not None else 1
