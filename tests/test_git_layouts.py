@@ -171,9 +171,21 @@ def test_a_conflicted_revision_mid_merge_is_named_not_dropped(repo: Path) -> Non
         )
 
 
-def test_a_sparse_checkout_is_judged_from_git_objects(repo: Path) -> None:
-    git(repo, "sparse-checkout", "set", "--no-cone", "/pyproject.toml", "/backend/app/")
-    assert not (repo / VERSIONS).exists()
+@pytest.mark.parametrize(
+    "kept", [("/pyproject.toml", "/backend/app/"), ("/pyproject.toml", "/backend/")]
+)
+def test_a_sparse_checkout_is_judged_from_git_objects(repo: Path, kept: tuple[str, ...]) -> None:
+    git(repo, "sparse-checkout", "set", "--no-cone", *kept)
+    assert not (repo / "docker-compose.yml").exists()
     for staged in ((), ("--staged",)):
         drift = guard(repo, "--format", "json", "drift", *staged)
         assert (drift.returncode, drift_messages(drift)) == (1, [LANGUAGE_PROBLEM]), drift.stderr
+    if "/backend/" not in kept:
+        return  # the hook reads alembic.ini from the work tree: it needs the folder checked out
+    (repo / VERSIONS / "0007_add_language.py").write_text(LANGUAGE_REVISION)
+    git(repo, "add", VERSIONS)
+    hook = guard(repo, "hook")
+    assert hook.returncode == 1, hook.stdout + hook.stderr  # the revision's own finding
+    assert "[not-null-without-default]" in hook.stdout
+    in_sync = guard(repo, "--format", "json", "drift", "--staged")
+    assert (in_sync.returncode, drift_messages(in_sync)) == (0, []), in_sync.stderr
