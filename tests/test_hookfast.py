@@ -107,3 +107,16 @@ def test_a_revision_that_is_a_link_is_judged_where_it_is_not_where_it_points(
     link.symlink_to("../../scripts/0008.py")
     assert quick_hook_exit(["--project", str(tmp_path), "hook", str(tmp_path / "x.py")]) == 0
     assert quick_hook_exit(["--project", str(tmp_path), "hook", str(link)]) is None
+
+
+def test_alembic_ini_is_read_by_the_same_configparser_reading(tmp_path: Path) -> None:
+    _small_project(tmp_path, 'models = ["app/db"]')
+    ini = tmp_path / "alembic.ini"
+    ini.write_text("[alembic]\nscript_location: %(here)s/migrations\n")
+    outside = ["--project", str(tmp_path), "hook", str(tmp_path / "x.py")]
+    revision = ["--project", str(tmp_path), "hook", str(tmp_path / "migrations/versions/a.py")]
+    assert quick_hook_exit(outside) == 0
+    assert quick_hook_exit(revision) is None
+    # a duplicate key is the full command's exit 2, never the fast path's exit 0
+    ini.write_text("[alembic]\nscript_location = elsewhere\nscript_location = migrations\n")
+    assert quick_hook_exit(outside) is None

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.config_file import read_ini
 from migration_guard.errors import ConfigError
 
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
@@ -41,9 +42,8 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
             f"{ini_path}: alembic.ini not found (set alembic_ini in [tool.migration-guard])"
         )
     here = ini_path.resolve().parent
-    parser = configparser.ConfigParser(defaults={"here": here.as_posix()})
     try:
-        parser.read(ini_path, encoding="utf-8")
+        parser = read_ini(str(ini_path))
     except UnicodeDecodeError as error:
         raise ConfigError(
             f"{ini_path}: cannot read: not UTF-8 ({error.reason} at byte {error.start})"

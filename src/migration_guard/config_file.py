@@ -1,12 +1,16 @@
-"""The ``[tool.migration-guard]`` table of a pyproject.toml, as tomllib reads it.
+"""The two config files, each read by one parser for every caller.
 
-One reading for every caller: ``config.load_config`` validates it, and the hook's fast path reads
-``models`` and ``alembic_ini`` from it, so a valid TOML spelling (``"models" = [...]``, a dotted
-key, a multi-line array) means the same to both. Standard library only, nothing else imported.
+``[tool.migration-guard]`` of pyproject.toml by tomllib, alembic.ini by configparser with
+``%(here)s``: ``config.load_config`` and ``alembic_ini.read_alembic_settings`` validate what these
+return, and the hook's fast path reads ``models``, ``alembic_ini`` and ``script_location`` from
+them, so a valid spelling (``"models" = [...]``, a multi-line array, ``script_location:``) means
+the same to both. Standard library only, nothing else imported.
 """
 
 from __future__ import annotations
 
+import configparser
+import os
 import sys
 
 if sys.version_info >= (3, 11):
@@ -33,3 +37,12 @@ def read_table(pyproject: str) -> dict[str, object]:
     if not isinstance(table, dict):
         raise TableError(f"{pyproject}: [tool.migration-guard] must be a table")
     return table
+
+
+def read_ini(ini_path: str) -> configparser.ConfigParser:
+    """alembic.ini as Alembic reads it: ``%(here)s`` is the folder holding it. Raises
+    ``UnicodeDecodeError`` and ``configparser.Error`` for the caller to word."""
+    here = os.path.dirname(os.path.realpath(ini_path))
+    parser = configparser.ConfigParser(defaults={"here": here})
+    parser.read(ini_path, encoding="utf-8")
+    return parser

@@ -2,10 +2,10 @@
 
 Called by ``cli.main`` before argparse and the commands are imported, so a commit that touches
 no model and no revision pays little more than the interpreter's start. It reads less than the
-full command, never differently: pyproject.toml through the same ``config_file.read_table``
-(tomllib) as ``load_config``. Anything it is unsure of (an option it does not know, a config it
-cannot read, an alembic.ini that needs configparser's full rules) falls through to the full
-command.
+full command, never differently: pyproject.toml and alembic.ini through the same
+``config_file`` readings (tomllib, configparser) as ``load_config`` and ``read_alembic_settings``.
+Anything it is unsure of (an option it does not know, a config it cannot read, several versions
+folders) falls through to the full command.
 """
 
 from __future__ import annotations
@@ -97,30 +97,16 @@ def _config(project: str) -> tuple[list[str], str]:
 
 
 def _version_locations(ini: str) -> list[str] | None:
-    """Versions folders for the plain cases, by a line scan of alembic.ini (configparser costs
-    more than our budget); None for anything needing Alembic's full rules."""
-    here = os.path.dirname(os.path.realpath(ini))
-    with open(ini, encoding="utf-8") as stream:
-        lines = stream.read().splitlines()
-    section = None
-    values: dict[str, str] = {}
-    for line in lines:
-        text = line.strip()
-        if not text or text[0] in "#;":
-            continue
-        if text.startswith("["):
-            section = text.strip("[]").strip()
-            continue
-        if line[0].isspace():
-            if section == "alembic":
-                return None  # a continuation line: leave it to configparser
-            continue
-        key, equals, value = text.partition("=")
-        if section == "alembic" and equals:
-            values[key.strip().lower()] = value.strip()
-    location = values.get("script_location", "").replace("%(here)s", here)
-    if "version_locations" in values or not location or "%" in location:
-        return None
+    """The versions folder for the plain case (``script_location`` a folder, no
+    ``version_locations``), read by the same configparser reading as ``read_alembic_settings``;
+    None for anything needing Alembic's further rules (a package resource, several folders)."""
+    from migration_guard.config_file import read_ini
+
+    parser = read_ini(ini)
+    location = parser.get("alembic", "script_location", fallback="").strip()
+    if not location or parser.get("alembic", "version_locations", fallback=None) is not None:
+        return None  # [tool.alembic], or version_locations: the full command reads them
     if ":" in location and not os.path.isabs(location):
         return None
+    here = os.path.dirname(os.path.realpath(ini))
     return [os.path.realpath(os.path.join(here, location, "versions"))]
