@@ -136,11 +136,15 @@ def with_keyword(call: cst.Call, keyword: str, value: str) -> cst.Call:
     return call.with_changes(args=args)
 
 
-def replaced_call(found: OpCall, call: cst.Call) -> cst.SimpleStatementLine:
-    """``found``'s statement with its call replaced (comments on the line kept)."""
+def replaced_call(
+    found: OpCall, call: cst.Call, *, keep_leading: bool = True
+) -> cst.SimpleStatementLine:
+    """``found``'s statement with its call replaced (its trailing comment kept; the comments
+    and blank lines above it only with ``keep_leading``, else they go with the new block)."""
     expression = found.statement.body[0]
     assert isinstance(expression, cst.Expr)
-    return found.statement.with_changes(body=[expression.with_changes(value=call)])
+    replaced = found.statement.with_changes(body=[expression.with_changes(value=call)])
+    return replaced if keep_leading else replaced.with_changes(leading_lines=())
 
 
 def statement(code: str) -> cst.SimpleStatementLine:
@@ -160,10 +164,7 @@ def autocommit_block(
     """``with op.get_context().autocommit_block():`` around ``body``: Alembic commits the
     migration's transaction, runs ``body`` outside any transaction and begins a new one.
     ``leading``'s comments and blank lines above it move to the ``with`` line."""
-    first = body[0]
     leading_lines = leading.leading_lines if leading is not None else ()
-    if leading is not None and isinstance(first, cst.SimpleStatementLine):
-        body = [first.with_changes(leading_lines=()), *body[1:]]
     return cst.With(
         items=[cst.WithItem(item=cst.parse_expression(f"{op}.get_context().autocommit_block()"))],
         body=cst.IndentedBlock(body=body),

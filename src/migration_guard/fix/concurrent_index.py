@@ -54,7 +54,8 @@ def rewrite(found: OpCall, facts: Sequence[f.Fact]) -> Rewrite | None:
 
 
 def _concurrent_build(found: OpCall, name: f.Name | None) -> cst.BaseStatement:
-    build = replaced_call(found, with_keyword(found.call, "postgresql_concurrently", "True"))
+    concurrently = with_keyword(found.call, "postgresql_concurrently", "True")
+    build = replaced_call(found, concurrently, keep_leading=False)
     body: list[cst.BaseStatement] = [build]
     if name is not None:
         leftover = quoted(name.schema, name.name)
@@ -63,7 +64,8 @@ def _concurrent_build(found: OpCall, name: f.Name | None) -> cst.BaseStatement:
 
 
 def _concurrent_drop(found: OpCall) -> cst.BaseStatement:
-    drop = replaced_call(found, with_keyword(found.call, "postgresql_concurrently", "True"))
+    concurrently = with_keyword(found.call, "postgresql_concurrently", "True")
+    drop = replaced_call(found, concurrently, keep_leading=False)
     return autocommit_block(found.op, [drop], leading=found.statement)
 
 
