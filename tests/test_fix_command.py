@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from migration_guard.findings import Finding
@@ -193,8 +192,9 @@ def test_check_offers_the_fix_in_annotations_and_summary(tmp_path: Path) -> None
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "r2")
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
-    result = run_cli(tmp_path, "--format", "github", "check", "--base", "main", env=env)
+    result = run_cli(
+        tmp_path, "--format", "github", "--summary-file", str(summary), "check", "--base", "main"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     (annotation,) = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
     assert annotation.startswith("::warning file=migrations/versions/r2.py,line=14,")
