@@ -213,3 +213,35 @@ def test_every_recipe_documents_before_and_after_and_names_real_rules() -> None:
     for recipe in RECIPES:
         assert set(recipe.rules) <= known
         assert "Before::" in recipe.doc and "After::" in recipe.doc
+
+
+def test_timeouts_are_set_before_the_first_statement_that_needs_them(tmp_path: Path) -> None:
+    make_project(
+        tmp_path,
+        pyproject='enable = ["require-lock-timeout", "require-statement-timeout"]\n'
+        'lock_timeout = "3s"\n',
+    )
+    add_revision(tmp_path, "r1", None, upgrade=PARENT)
+    init_repo(tmp_path)
+    path = add_revision(
+        tmp_path,
+        "r2",
+        "r1",
+        upgrade='# why\nop.add_column("users", sa.Column("nick", sa.Text()))\n'
+        'op.execute("UPDATE users SET nick = email WHERE id < 100")',
+    )
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "r2")
+    result = run_cli(tmp_path, "fix", "r2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fixed 2 finding(s) in 1 file(s)" in result.stdout
+    body = path.read_text().split("def upgrade():\n")[1].split("\n\n")[0]
+    assert body == (
+        "    # why\n"
+        "    op.execute(\"SET lock_timeout = '3s'\")\n"
+        '    op.add_column("users", sa.Column("nick", sa.Text()))\n'
+        "    op.execute(\"SET statement_timeout = '1h'\")\n"
+        '    op.execute("UPDATE users SET nick = email WHERE id < 100")'
+    )
+    lint = run_cli(tmp_path, "--format", "json", "lint", "r2")
+    assert json.loads(lint.stdout)["findings"] == []

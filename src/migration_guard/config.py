@@ -47,6 +47,10 @@ class Config:
     trace: bool | str = False
     trace_seed: bool | str = False
     fix: bool | str = False
+    lock_timeout: str = "10s"
+    """What ``fix`` sets for ``require-lock-timeout``."""
+    statement_timeout: str = "1h"
+    """What ``fix`` sets for ``require-statement-timeout``."""
     """``"hook"``: ``new`` and the hook apply ``fix`` to the generated revision before showing it."""
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
     """The keys the project set itself (the others have the contract's defaults)."""
@@ -76,6 +80,8 @@ _STRING_KEYS = {
     "database_url_env",
     "test_database_url",
     "base",
+    "lock_timeout",
+    "statement_timeout",
 }
 _LIST_KEYS = {
     "models",

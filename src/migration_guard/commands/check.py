@@ -90,8 +90,10 @@ def graph_and_lint(
         result = LintResult(result.findings + outcome.findings, result.revisions, result.sql)
         traced = outcome.trace
     from migration_guard.fix.offer import offer_fixes
+    from migration_guard.fix.recipe import FixSettings
 
-    findings, fixes = offer_fixes(project.root, result.findings)
+    settings = FixSettings.from_config(project.config)
+    findings, fixes = offer_fixes(project.root, result.findings, settings)
     invocation.emit(
         Report(
             command="check",

@@ -27,6 +27,7 @@ from migration_guard.commands.rebase import write_atomically
 from migration_guard.errors import InputError
 from migration_guard.findings import Finding, Report
 from migration_guard.fix.apply import FileFix, fix_source
+from migration_guard.fix.recipe import FixSettings
 from migration_guard.fix.registry import fixable_rules
 from migration_guard.lint import lint_revisions, local_renderer, rule_infos
 from migration_guard.project import open_project
@@ -53,7 +54,8 @@ def run(invocation: Invocation) -> int:
         revisions = select_revisions(project, graph, arguments)
         result = lint_revisions(project, graph, revisions, renderer)
     findings = [f for f in result.findings if not wanted or f.rule in wanted]
-    files = fix_files(project.root, findings, write=not arguments.diff)
+    settings = FixSettings.from_config(project.config)
+    files = fix_files(project.root, findings, settings, write=not arguments.diff)
     remaining = [finding for file in files for finding in file.result.unfixed]
     remaining += [finding for finding in findings if finding.path is None]
     if invocation.format == "json":
@@ -63,7 +65,9 @@ def run(invocation: Invocation) -> int:
     return exit_codes.FINDINGS if remaining else exit_codes.OK
 
 
-def fix_files(root: Path, findings: Sequence[Finding], *, write: bool) -> list[FixedFile]:
+def fix_files(
+    root: Path, findings: Sequence[Finding], settings: FixSettings, *, write: bool
+) -> list[FixedFile]:
     """Fix each file ``findings`` point at; write the changed ones when ``write``."""
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -73,7 +77,7 @@ def fix_files(root: Path, findings: Sequence[Finding], *, write: bool) -> list[F
     for relative, found in by_path.items():
         path = root / relative
         original = path.read_text(encoding="utf-8")
-        fixed = fix_source(original, found)
+        fixed = fix_source(original, found, settings)
         diff = "".join(
             difflib.unified_diff(
                 original.splitlines(keepends=True),

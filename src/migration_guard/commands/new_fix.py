@@ -35,13 +35,19 @@ def apply_fix_hook(
     if note:
         return
     source = path.read_text(encoding="utf-8")
-    diff, fixed = _fixed(source, findings, relative)
+    diff, fixed = _fixed(project, source, findings, relative)
     if diff:
         path.write_text(fixed, encoding="utf-8")
         record.fix_diff, record.fix_applied = diff, True
 
 
-def say_fix(source: str, findings: tuple[Finding, ...], relative: Path, record: NewRecord) -> None:
+def say_fix(
+    project: Project,
+    source: str,
+    findings: tuple[Finding, ...],
+    relative: Path,
+    record: NewRecord,
+) -> None:
     """The fix applied (``fix = "hook"``), or the one ``migration-guard fix`` offers."""
     if record.fix_applied:
         say('\n  fix = "hook" rewrote the generated revision into the safe pattern (review it):')
@@ -49,7 +55,7 @@ def say_fix(source: str, findings: tuple[Finding, ...], relative: Path, record: 
         return
     if not findings:
         return
-    diff, _fixed_source = _fixed(source, findings, relative)
+    diff, _fixed_source = _fixed(project, source, findings, relative)
     if diff:
         record.fix_diff = diff
         say(
@@ -59,11 +65,14 @@ def say_fix(source: str, findings: tuple[Finding, ...], relative: Path, record: 
         say(diff.rstrip("\n"))
 
 
-def _fixed(source: str, findings: tuple[Finding, ...], relative: Path) -> tuple[str, str]:
+def _fixed(
+    project: Project, source: str, findings: tuple[Finding, ...], relative: Path
+) -> tuple[str, str]:
     """The unified diff of the fixed source (empty: nothing to fix), and that source."""
     from migration_guard.fix.apply import fix_source
+    from migration_guard.fix.recipe import FixSettings
 
-    result = fix_source(source, findings)
+    result = fix_source(source, findings, FixSettings.from_config(project.config))
     if not result.changed:
         return "", source
     name = relative.as_posix()

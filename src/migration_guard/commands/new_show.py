@@ -51,7 +51,7 @@ def show(
     if not note:
         from migration_guard.commands.new_fix import say_fix
 
-        say_fix(source, findings, relative, record)
+        say_fix(project, source, findings, relative, record)
     return findings
 
 

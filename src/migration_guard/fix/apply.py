@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migration_guard.findings import Finding
 from migration_guard.fix.calls import OpCall, op_call, preferred_quote
-from migration_guard.fix.recipe import Counterpart, Rewrite
+from migration_guard.fix.recipe import Counterpart, FixSettings, Rewrite
 from migration_guard.fix.registry import recipe_for
 from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
@@ -30,7 +30,9 @@ class FileFix:
         return bool(self.fixed)
 
 
-def fix_source(source: str, findings: Sequence[Finding]) -> FileFix:
+def fix_source(
+    source: str, findings: Sequence[Finding], settings: FixSettings | None = None
+) -> FileFix:
     """``source`` with each finding that has a recipe fixed at its ``op.`` line.
 
     One statement gets one recipe (the first finding's on that line with a mechanical fix);
@@ -44,7 +46,7 @@ def fix_source(source: str, findings: Sequence[Finding]) -> FileFix:
         if finding.line is not None:
             by_line.setdefault(finding.line, []).append(finding)
     op, quote = _op_name(module), preferred_quote(module)
-    upgrade = _Upgrade(op, quote, by_line)
+    upgrade = _Upgrade(op, quote, by_line, settings or FixSettings())
     module = MetadataWrapper(module).visit(upgrade)
     if upgrade.counterparts:
         module = module.visit(_Downgrade(op, quote, upgrade.counterparts))
@@ -76,10 +78,13 @@ class _InFunction(cst.CSTTransformer):
 class _Upgrade(_InFunction):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, op: str, quote: str, by_line: dict[int, list[Finding]]) -> None:
+    def __init__(
+        self, op: str, quote: str, by_line: dict[int, list[Finding]], settings: FixSettings
+    ) -> None:
         super().__init__()
         self.op = op
         self.quote = quote
+        self.settings = settings
         self.by_line = by_line
         self.fixed: list[Finding] = []
         self.counterparts: list[Counterpart] = []
@@ -94,7 +99,7 @@ class _Upgrade(_InFunction):
         if found is None:
             return updated_node
         for finding in self.by_line.get(line, ()):
-            rewrite = _rewrite(found, finding)
+            rewrite = _rewrite(found, finding, self.settings)
             if rewrite is not None:
                 self.fixed.append(finding)
                 self.counterparts.extend(rewrite.counterparts)
@@ -124,11 +129,11 @@ class _Downgrade(_InFunction):
         return updated_node
 
 
-def _rewrite(found: OpCall, finding: Finding) -> Rewrite | None:
+def _rewrite(found: OpCall, finding: Finding, settings: FixSettings) -> Rewrite | None:
     recipe = recipe_for(finding.rule)
     if recipe is None:
         return None
-    return recipe.rewrite(found, _facts(finding.statement))
+    return recipe.rewrite(found, _facts(finding.statement), settings)
 
 
 def _facts(sql: str) -> tuple[f.Fact, ...]:

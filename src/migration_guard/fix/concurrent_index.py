@@ -37,11 +37,11 @@ from migration_guard.fix.calls import (
     replaced_call,
     with_keyword,
 )
-from migration_guard.fix.recipe import Counterpart, Recipe, Rewrite
+from migration_guard.fix.recipe import Counterpart, FixSettings, Recipe, Rewrite
 from migration_guard.sql import facts as f
 
 
-def rewrite(found: OpCall, facts: Sequence[f.Fact]) -> Rewrite | None:
+def rewrite(found: OpCall, facts: Sequence[f.Fact], settings: FixSettings) -> Rewrite | None:
     if found.has_star():
         return None
     if found.name == "create_index":

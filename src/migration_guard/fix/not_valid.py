@@ -33,11 +33,11 @@ from migration_guard.fix.calls import (
     replaced_call,
     with_keyword,
 )
-from migration_guard.fix.recipe import Recipe, Rewrite
+from migration_guard.fix.recipe import FixSettings, Recipe, Rewrite
 from migration_guard.sql import facts as f
 
 
-def rewrite(found: OpCall, facts: Sequence[f.Fact]) -> Rewrite | None:
+def rewrite(found: OpCall, facts: Sequence[f.Fact], settings: FixSettings) -> Rewrite | None:
     if found.name not in ("create_foreign_key", "create_check_constraint") or found.has_star():
         return None
     added = next((fact for fact in facts if isinstance(fact, f.AddConstraint)), None)

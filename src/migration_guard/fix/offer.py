@@ -13,11 +13,12 @@ from pathlib import Path
 
 from migration_guard.findings import Finding
 from migration_guard.fix.apply import fix_source
+from migration_guard.fix.recipe import FixSettings
 from migration_guard.fix.registry import fixable_rules
 
 
 def offer_fixes(
-    root: Path, findings: Sequence[Finding]
+    root: Path, findings: Sequence[Finding], settings: FixSettings
 ) -> tuple[tuple[Finding, ...], tuple[tuple[str, str], ...]]:
     """``findings`` with the fix hint on those a recipe fixed, and (path, diff) per file."""
     fixable = fixable_rules()
@@ -32,7 +33,7 @@ def offer_fixes(
             source = (root / relative).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        result = fix_source(source, found)
+        result = fix_source(source, found, settings)
         if not result.changed:
             continue
         fixed.update(result.fixed)

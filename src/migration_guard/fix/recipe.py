@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from migration_guard.config import Config
 from migration_guard.fix.calls import OpCall
 from migration_guard.sql import facts as f
 
@@ -23,9 +24,21 @@ class Rewrite:
 
 
 @dataclass(frozen=True)
+class FixSettings:
+    """What a recipe takes from the config: the timeouts the timeout recipe sets."""
+
+    lock_timeout: str = "10s"
+    statement_timeout: str = "1h"
+
+    @classmethod
+    def from_config(cls, config: Config) -> FixSettings:
+        return cls(config.lock_timeout, config.statement_timeout)
+
+
+@dataclass(frozen=True)
 class Recipe:
     """A mechanical fix for the findings of ``rules``; ``doc`` is the module's docstring."""
 
     rules: tuple[str, ...]
-    rewrite: Callable[[OpCall, Sequence[f.Fact]], Rewrite | None]
+    rewrite: Callable[[OpCall, Sequence[f.Fact], FixSettings], Rewrite | None]
     doc: str

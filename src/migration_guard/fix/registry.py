@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration_guard.fix import concurrent_index, not_valid, set_not_null, using_index
+from migration_guard.fix import concurrent_index, not_valid, set_not_null, timeouts, using_index
 from migration_guard.fix.recipe import Recipe
 
 RECIPES: tuple[Recipe, ...] = (
@@ -10,6 +10,8 @@ RECIPES: tuple[Recipe, ...] = (
     not_valid.RECIPE,
     set_not_null.RECIPE,
     using_index.RECIPE,
+    timeouts.LOCK_RECIPE,
+    timeouts.STATEMENT_RECIPE,
 )
 
 

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from migration_guard.fix.calls import OpCall, autocommit_block, execute, quoted, statement
-from migration_guard.fix.recipe import Recipe, Rewrite
+from migration_guard.fix.recipe import FixSettings, Recipe, Rewrite
 from migration_guard.sql import facts as f
 
 _KEPT = {
@@ -44,7 +44,7 @@ _KEPT = {
 }
 
 
-def rewrite(found: OpCall, facts: Sequence[f.Fact]) -> Rewrite | None:
+def rewrite(found: OpCall, facts: Sequence[f.Fact], settings: FixSettings) -> Rewrite | None:
     if found.name != "alter_column" or found.has_star() or not found.keywords() <= _KEPT:
         return None
     nullable = found.argument(None, "nullable")

@@ -27,14 +27,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from migration_guard.fix.calls import OpCall, autocommit_block, execute, quoted, statement
-from migration_guard.fix.recipe import Recipe, Rewrite
+from migration_guard.fix.recipe import FixSettings, Recipe, Rewrite
 from migration_guard.sql import facts as f
 
 _KINDS = {"create_unique_constraint": "UNIQUE", "create_primary_key": "PRIMARY KEY"}
 _PLAIN = {"schema"}
 
 
-def rewrite(found: OpCall, facts: Sequence[f.Fact]) -> Rewrite | None:
+def rewrite(found: OpCall, facts: Sequence[f.Fact], settings: FixSettings) -> Rewrite | None:
     kind = _KINDS.get(found.name)
     if kind is None or found.has_star() or not found.keywords() <= _PLAIN | {"table_name"}:
         return None
