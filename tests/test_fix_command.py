@@ -245,3 +245,29 @@ def test_timeouts_are_set_before_the_first_statement_that_needs_them(tmp_path: P
     )
     lint = run_cli(tmp_path, "--format", "json", "lint", "r2")
     assert json.loads(lint.stdout)["findings"] == []
+
+
+def test_an_unnamed_foreign_key_gets_postgresqls_name_and_its_downgrade_too() -> None:
+    source = (
+        "def upgrade():\n"
+        "    op.create_foreign_key(\n"
+        '        None, "teams", "brackets", ["bracket_id"], ["id"], ondelete="SET NULL"\n'
+        "    )\n\n\n"
+        "def downgrade():\n"
+        '    op.drop_constraint(None, "teams", type_="foreignkey")\n'
+    )
+    statement = (
+        "ALTER TABLE teams ADD FOREIGN KEY(bracket_id) REFERENCES brackets (id) ON DELETE SET NULL;"
+    )
+    result = fix_source(source, [_finding("constraint-without-not-valid", 2, statement)])
+    assert result.source == (
+        "def upgrade():\n"
+        "    op.create_foreign_key(\n"
+        '        op.f("teams_bracket_id_fkey"), "teams", "brackets", ["bracket_id"], ["id"], '
+        'ondelete="SET NULL", postgresql_not_valid=True\n'
+        "    )\n"
+        "    with op.get_context().autocommit_block():\n"
+        '        op.execute(\'ALTER TABLE "teams" VALIDATE CONSTRAINT "teams_bracket_id_fkey"\')\n\n\n'
+        "def downgrade():\n"
+        '    op.drop_constraint(op.f("teams_bracket_id_fkey"), "teams", type_="foreignkey")\n'
+    )

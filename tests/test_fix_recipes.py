@@ -33,15 +33,18 @@ op.create_table(
 )
 op.create_index("ix_items_code", "items", ["code"])
 op.create_table("tags", sa.Column("label", sa.String(20), nullable=False))
+op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True), sa.Column("item_id", sa.Integer))
 op.execute("INSERT INTO owners (id) SELECT g FROM generate_series(1, 50) g")
 op.execute(
     "INSERT INTO items (id, name, code, owner_id) "
     "SELECT g, 'n' || g, 'c' || g, 1 + g % 50 FROM generate_series(1, 500) g"
 )
 op.execute("INSERT INTO tags (label) SELECT 't' || g FROM generate_series(1, 100) g")
+op.execute("INSERT INTO notes (id, item_id) SELECT g, g FROM generate_series(1, 100) g")
 """
 
 PARENT_DOWN = """def downgrade():
+    op.drop_table("notes")
     op.drop_table("tags")
     op.drop_table("items")
     op.drop_table("owners")"""
@@ -119,11 +122,22 @@ CASES = {
         "ShareLock",
         table="tags",
     ),
+    # autogenerate's unnamed foreign key, and the downgrade Alembic itself cannot run
+    "unnamed-foreign-key": Case(
+        "constraint-without-not-valid",
+        'op.create_foreign_key(None, "notes", "items", ["item_id"], ["id"])',
+        'op.drop_constraint(None, "notes", type_="foreignkey")',
+        "Foreign key constraint on existing table `notes` is added without NOT VALID, so all "
+        "rows are checked under a write-blocking lock.",
+        "ShareRowExclusiveLock",
+        table="notes",
+        instant=("NOT VALID",),
+    ),
 }
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
 FLAGGED_LINE = 14  # the first line of upgrade()'s body in add_revision's file
-ORDER = sorted(CASES)
+ORDER = list(CASES)  # the unnamed foreign key last: the original's downgrade cannot run
 REVISIONS = {name: f"r{index + 2}" for index, name in enumerate(ORDER)}
 
 

@@ -125,6 +125,7 @@ class _Downgrade(_InFunction):
         for counterpart in self.counterparts:
             statements = counterpart(found)
             if statements is not None:
+                self.counterparts.remove(counterpart)  # one twin each
                 return cst.FlattenSentinel(statements)
         return updated_node
 

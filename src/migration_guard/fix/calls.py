@@ -131,8 +131,12 @@ def with_keyword(call: cst.Call, keyword: str, value: str) -> cst.Call:
         args[-1] = last.with_changes(comma=between)
         args.append(new.with_changes(comma=last.comma))
     else:
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(new)
+        # The space before ")" belongs to the last argument: it moves to the new last one.
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+            whitespace_after_arg=cst.SimpleWhitespace(""),
+        )
+        args.append(new.with_changes(whitespace_after_arg=last.whitespace_after_arg))
     return call.with_changes(args=args)
 
 
