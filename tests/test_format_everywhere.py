@@ -35,6 +35,7 @@ JSON_CASES: dict[str, list[list[str]]] = {
     "check": [["check", "--base", "HEAD"]],
     "drift": [["drift"]],
     "rebase": [["rebase", "--base", "HEAD", "--dry-run"]],
+    "fix": [["fix", HEAD, "--diff"]],
     "trace": [["trace", HEAD]],
     "rules": [["rules"], ["rules", "set-not-null"]],
     "install-hook": [["install-hook"]],

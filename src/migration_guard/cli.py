@@ -28,6 +28,7 @@ COMMAND_FORMATS = {
     # those formats before doing anything. `rules` in SARIF is the rule table with no results.
     "rules": ("text", "json", "sarif"),
     "rebase": ("text", "json"),
+    "fix": ("text", "json"),
     "install-hook": ("text", "json"),
     "uninstall-hook": ("text", "json"),
     "init": ("text", "json"),
@@ -127,6 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
     rebase = add_command("rebase", help="point the first new revision at the base head")
     rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
     rebase.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
+
+    fix = add_command("fix", help="rewrite flagged op. calls into the safe pattern")
+    fix.add_argument("revisions", nargs="*", metavar="REV", help="revisions to fix")
+    fix.add_argument(
+        "--base",
+        metavar="REF",
+        help="the revisions added since the merge-base with REF (default with no REV: config base)",
+    )
+    fix.add_argument("--diff", action="store_true", help="print the diff, write nothing")
+    fix.add_argument(
+        "--rule",
+        action="append",
+        metavar="ID",
+        help="only the findings of this rule (repeatable)",
+    )
+    fix.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
 
     trace = add_command(
         "trace", help="run revisions on a throwaway PostgreSQL and report what they do"

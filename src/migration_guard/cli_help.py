@@ -76,6 +76,19 @@ COMMAND_HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
             ("migration-guard rebase --base origin/main", "rewrite the one line"),
         ],
     ),
+    "fix": (
+        "Rewrites the flagged op. calls of the chosen revisions into the safe pattern (index "
+        "built CONCURRENTLY in an autocommit block, constraint added NOT VALID and validated "
+        "apart, SET NOT NULL through a validated CHECK, UNIQUE/PRIMARY KEY USING INDEX), keeping "
+        "every other byte of the file, and prints the unified diff. With no REV: the revisions "
+        "added since the config base. Exit 0 when nothing flagged remains, 1 when findings "
+        "without a mechanical fix remain (listed with their advice).",
+        [
+            ("migration-guard fix --diff", "show what the branch's revisions would become"),
+            ("migration-guard fix 3f2a1c", "rewrite one revision file"),
+            ("migration-guard fix --rule index-not-concurrent", "only that rule's findings"),
+        ],
+    ),
     "trace": (
         "Runs each chosen revision on a throwaway PostgreSQL: per statement the op. line, the "
         "locks held, tables rewritten and its duration; then downgrade and upgrade again.",

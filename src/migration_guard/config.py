@@ -41,6 +41,12 @@ class Config:
     drift: bool = True
     trace: bool | str = False
     trace_seed: bool | str = False
+    fix: bool | str = False
+    lock_timeout: str = "10s"
+    """What ``fix`` sets for ``require-lock-timeout``."""
+    statement_timeout: str = "1h"
+    """What ``fix`` sets for ``require-statement-timeout``."""
+    """``"hook"``: ``new`` and the hook apply ``fix`` to the generated revision before showing it."""
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
     """The keys the project set itself (the others have the contract's defaults)."""
 
@@ -69,6 +75,8 @@ _STRING_KEYS = {
     "database_url_env",
     "test_database_url",
     "base",
+    "lock_timeout",
+    "statement_timeout",
 }
 _LIST_KEYS = {
     "models",
@@ -120,6 +128,10 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
         elif key == "trace":
             if value not in (True, False, "hook"):
                 raise ConfigError(f'{where}: expected true, false or "hook"')
+            values[key] = value
+        elif key == "fix":
+            if value not in (False, "hook"):
+                raise ConfigError(f'{where}: expected false or "hook"')
             values[key] = value
         elif key == "trace_seed":
             if not isinstance(value, (bool, str)) or value == "":

@@ -91,6 +91,8 @@ class Report:
     rules: tuple[RuleInfo, ...] = ()
     trace: tuple[dict[str, Any], ...] = ()
     """``trace``: one entry per traced revision (the contract's shape; ``_``-keys stay inside)."""
+    fixes: tuple[tuple[str, str], ...] = ()
+    """(path, unified diff) of the safe version ``migration-guard fix`` makes (job summary)."""
 
     @property
     def failed(self) -> bool:

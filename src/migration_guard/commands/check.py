@@ -89,16 +89,22 @@ def graph_and_lint(
         )
         result = LintResult(result.findings + outcome.findings, result.revisions, result.sql)
         traced = outcome.trace
+    from migration_guard.fix.offer import offer_fixes
+    from migration_guard.fix.recipe import FixSettings
+
+    settings = FixSettings.from_config(project.config)
+    findings, fixes = offer_fixes(project.root, result.findings, settings)
     invocation.emit(
         Report(
             command="check",
             heads=graph.heads,
             problems=problems,
-            findings=result.findings,
+            findings=findings,
             revisions=result.revisions,
             sql=result.sql,
             rules=rule_infos(),
             trace=traced,
+            fixes=fixes,
         ),
         changed_since=base,
     )

@@ -56,6 +56,9 @@ def generate_docker(
         )
         revision = _revision_of(project, path)
         relative = path.resolve().relative_to(project.root.resolve())
+        from migration_guard.commands.new_fix import apply_fix_hook
+
+        apply_fix_hook(docker_project, revision, path, relative, record)
         downgrade_sql = _downgrade_sql_compose(compose, docker_project, revision)
         findings = show(docker_project, revision, path, relative, downgrade_sql, record)
         if record.dry_run:

@@ -41,6 +41,9 @@ class NewRecord:
     downgrade_sql: str | None = None
     findings: tuple[Finding, ...] = ()
     commands: FollowUps | None = None
+    fix_diff: str = ""
+    """The diff of the safe pattern: applied (``fix_applied``) or offered."""
+    fix_applied: bool = False
 
     def to_json(self) -> dict[str, object]:
         generated = self.revision is not None
@@ -64,6 +67,7 @@ class NewRecord:
                 {"source": self.downgrade_source, "sql": self.downgrade_sql} if generated else None
             ),
             "findings": [finding.to_json() for finding in self.findings],
+            "fix": {"diff": self.fix_diff, "applied": self.fix_applied} if self.fix_diff else None,
             "commands": self.commands.to_json() if self.commands else None,
         }
 

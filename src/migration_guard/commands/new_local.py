@@ -37,6 +37,10 @@ def generate_local(
             return no_change()
         say_detected(result.changes, record)
         relative = result.path.resolve().relative_to(overlay.root.resolve())
+        from migration_guard.commands.new_fix import apply_fix_hook
+
+        # its own render: `renderer` renders once, for step 4
+        apply_fix_hook(overlay.project, result.revision, result.path, relative, record)
         parent = down_revision_of(result.path.read_text(encoding="utf-8"))
         with PreparedDowngrade(settings, project.config.database_url_env) as downgrade:
             downgrade.start(result.revision, parent)

@@ -48,6 +48,10 @@ def show(
     say("\n--- SQL on rollback (`alembic downgrade -1`, offline render) ---")
     say(without_transaction(downgrade_sql) or "(no statements)")
     say_findings(revision, findings, note)
+    if not note:
+        from migration_guard.commands.new_fix import say_fix
+
+        say_fix(project, source, findings, relative, record)
     return findings
 
 

@@ -23,6 +23,7 @@ def run(invocation: Invocation) -> int:
         info = matches[0]
         if invocation.format == "sarif":
             return _sarif(matches)
+        fix = _fix_doc(info.id)
         if invocation.format == "json":
             document = {
                 "id": info.id,
@@ -30,12 +31,18 @@ def run(invocation: Invocation) -> int:
                 "summary": info.summary,
                 "default": _default(info),
                 "doc": info.help,
+                "fix": fix,
             }
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
         else:
             sys.stdout.write(
                 f"{info.id} ({info.severity}, {_default_words(info)}): {info.summary}\n\n"
                 f"{info.help}\n"
+            )
+            sys.stdout.write(
+                f"\nFix: `migration-guard fix` rewrites it.\n\n{fix}\n"
+                if fix
+                else "\nFix: none mechanical; `migration-guard fix` lists it with this advice.\n"
             )
         return exit_codes.OK
     if invocation.format == "sarif":
@@ -74,6 +81,16 @@ def _sarif(infos: Sequence[RuleInfo]) -> int:
         render_report(Report(command="rules", rules=tuple(infos)), "sarif", color=False)
     )
     return exit_codes.OK
+
+
+def _fix_doc(rule: str) -> str | None:
+    """The documentation of the recipe that fixes ``rule`` (its before and after), if any."""
+    import inspect
+
+    from migration_guard.fix.registry import recipe_for
+
+    recipe = recipe_for(rule)
+    return inspect.cleandoc(recipe.doc) if recipe is not None else None
 
 
 def _default(info: RuleInfo) -> str:

@@ -120,6 +120,17 @@ def render_summary(report: Report) -> str:
             out.append("| " + " | ".join(row) + " |")
         out.append("")
 
+    if report.fixes:
+        out += [
+            "### Safe versions (`migration-guard fix` writes them)",
+            "",
+            *(
+                f"<details>\n<summary><code>{html.escape(one_line(path))}</code></summary>\n\n"
+                f"{_fenced(diff[:MAX_SQL_CHARS], 'diff')}\n\n</details>\n"
+                for path, diff in report.fixes
+            ),
+        ]
+
     if report.trace:
         from migration_guard.report.trace_table import markdown_tables, mermaid_graph
 

@@ -1,0 +1,44 @@
+"""What a recipe is: a rewrite of one flagged ``op.`` statement, and of its twin in downgrade()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from migration_guard.config import Config
+from migration_guard.fix.calls import OpCall
+from migration_guard.sql import facts as f
+
+Counterpart = Callable[[OpCall], "list[cst.BaseStatement] | None"]
+"""Rewrites a ``downgrade()`` statement that undoes the fixed one (None: not its twin)."""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """The statements that replace the flagged one, and what to do in ``downgrade()``."""
+
+    statements: list[cst.BaseStatement]
+    counterparts: tuple[Counterpart, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class FixSettings:
+    """What a recipe takes from the config: the timeouts the timeout recipe sets."""
+
+    lock_timeout: str = "10s"
+    statement_timeout: str = "1h"
+
+    @classmethod
+    def from_config(cls, config: Config) -> FixSettings:
+        return cls(config.lock_timeout, config.statement_timeout)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A mechanical fix for the findings of ``rules``; ``doc`` is the module's docstring."""
+
+    rules: tuple[str, ...]
+    rewrite: Callable[[OpCall, Sequence[f.Fact], FixSettings], Rewrite | None]
+    doc: str
