@@ -33,7 +33,8 @@ class Config:
     db_service: str = "db"
     runner: str = "auto"
     database_url_env: str = "DATABASE_URL"
-    test_database_url: str = "postgresql://catalyst:catalyst@db:5432/catalyst_test"
+    # unset: derived from the compose files where they say it, else no test command is printed
+    test_database_url: str | None = None
     base: str = "origin/main"
     max_heads: int = 1
     protected_tables: tuple[str, ...] = ("audit_log",)
