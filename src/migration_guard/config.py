@@ -35,7 +35,8 @@ class Config:
     database_url_env: str = "DATABASE_URL"
     # unset: derived from the compose files where they say it, else no test command is printed
     test_database_url: str | None = None
-    base: str = "origin/main"
+    # unset: the branch origin/HEAD points at, else origin/main (gitrepo.default_base)
+    base: str | None = None
     max_heads: int = 1
     protected_tables: tuple[str, ...] = ("audit_log",)
     soft_delete_columns: tuple[str, ...] = ("is_deleted", "deleted_at")
