@@ -181,3 +181,27 @@ def test_check_without_base_uses_the_branch_origin_head_names(
     result = guard(app, environment, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "origin/main" not in result.stdout + result.stderr
+
+    # and check's drift reads the models file: a model change committed with --no-verify
+    add_priority(app)
+    git(app, "commit", "-q", "--no-verify", "-am", "item priority, unguarded")
+    result = guard(app, environment, "check")
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = (
+        "backend/app/models.py:101: models-without-migration: add column item.priority "
+        "(Integer(), nullable)"
+    )
+    assert line in result.stdout.splitlines()
+
+
+def test_on_demand_the_committed_models_file_gets_its_revision(
+    app: Path, environment: dict[str, str]
+) -> None:
+    add_priority(app)
+    git(app, "commit", "-q", "--no-verify", "-am", "item priority, unguarded")
+    result = guard(app, environment, "hook", MODELS)  # pre-commit run gen-migration --all-files
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "the committed models need a migration the committed history lacks" in output
+    (generated,) = set(revisions(app)) - set(revisions(Path(TEMPLATE)))
+    assert "op.add_column('item'" in (app / VERSIONS / generated).read_text()

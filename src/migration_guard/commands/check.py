@@ -55,7 +55,7 @@ def committed_drift(project: Project, graph: RevisionGraph) -> tuple[Problem, ..
         problem.code in BLOCKING_PROBLEMS for problem in graph.problems
     ):
         return ()
-    if not any((project.root / folder).is_dir() for folder in project.config.models):
+    if not any((project.root / folder).exists() for folder in project.config.models):
         return ()
     from migration_guard.commands.drift import tree_drift
 
