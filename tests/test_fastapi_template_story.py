@@ -181,6 +181,9 @@ def test_check_without_base_uses_the_branch_origin_head_names(
     result = guard(app, environment, "check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "origin/main" not in result.stdout + result.stderr
+    rebase = guard(app, environment, "rebase", "--dry-run")
+    assert rebase.returncode == 0, rebase.stdout + rebase.stderr
+    assert "descends from the head of origin/master" in rebase.stdout
 
     # and check's drift reads the models file: a model change committed with --no-verify
     add_priority(app)
