@@ -4,7 +4,10 @@ SQLAlchemy 2 ``Mapped``/``mapped_column``, classic ``Column`` and ``Table(...)``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from migration_guard.models_diff import ModelFileChange, derived_message, describe_change
+from tests.projects import init_repo
 
 SQLMODEL = """
 import uuid
@@ -153,3 +156,24 @@ def test_new_table_call_and_derived_message() -> None:
     assert details == ("new table `events` (`id`)",)
     change = ModelFileChange("app/models.py", "modified", details, tables)
     assert derived_message([change]) == "update events"
+
+
+def test_revisions_inside_a_models_folder_are_never_models(tmp_path: Path) -> None:
+    from migration_guard.models_diff import changed_model_files
+
+    root = tmp_path / "repo"
+    versions = root / "app" / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (root / "app" / "models.py").write_text(SQLMODEL)
+    init_repo(root)
+    (root / "app" / "models.py").write_text(
+        SQLMODEL.replace("max_length=255)\n    description", "max_length=300)\n    description")
+    )
+    (versions / "a1_add_thing.py").write_text('revision = "a1"\ndown_revision = None\n')
+    changes = changed_model_files(root, ("app",), staged=False, versions=[versions])
+    assert [(change.path, change.tables) for change in changes] == [("app/models.py", ("item",))]
+    everything = changed_model_files(root, ("app",), staged=False)
+    assert [change.path for change in everything] == [
+        "app/alembic/versions/a1_add_thing.py",
+        "app/models.py",
+    ]
