@@ -98,7 +98,6 @@ def test_root_layout_writes_exactly_the_keys_that_differ(tmp_path: Path) -> None
         "models": ["myapp/models"],
         "compose_service": "api",
         "db_service": "database",
-        "test_database_url": "postgresql://app:secret@database:5432/shop_test",
         "database_url_env": "APP_DB_URL",
     }
     text = (project / "pyproject.toml").read_text()
@@ -357,7 +356,6 @@ def test_init_then_the_checks_and_the_hook_use_what_it_found(tmp_path: Path) -> 
         "models": ["api/app/models"],
         "compose_service": "api",
         "db_service": "postgres",
-        "test_database_url": "postgresql://catalyst:catalyst@postgres:5432/catalyst_test",
     }
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "guarded by migration-guard")
@@ -445,7 +443,6 @@ def test_a_compose_file_above_the_project_is_found(tmp_path: Path) -> None:
         "compose_file": "../compose.yaml",
         "compose_service": "web",
         "db_service": "pg",
-        "test_database_url": "postgresql://postgres@pg:5432/postgres_test",
     }
 
 

@@ -108,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="the pull-request check: heads --base plus lint of new revisions"
     )
     check.add_argument(
-        "--base", metavar="REF", help="base ref (default: config base, then origin/main)"
+        "--base",
+        metavar="REF",
+        help="base ref (default: config base, then the branch origin/HEAD names, then origin/main)",
     )
     check.add_argument("--runner", choices=RUNNERS, help="render locally or in docker compose")
     check.add_argument(
@@ -126,7 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     rebase = add_command("rebase", help="point the first new revision at the base head")
-    rebase.add_argument("--base", metavar="REF", help="base ref (default: config base)")
+    rebase.add_argument(
+        "--base",
+        metavar="REF",
+        help="base ref (default: config base, then the branch origin/HEAD names, then origin/main)",
+    )
     rebase.add_argument("--dry-run", action="store_true", help="show the diff, write nothing")
 
     fix = add_command("fix", help="rewrite flagged op. calls into the safe pattern")

@@ -28,8 +28,10 @@ class Config:
     db_service: str = "db"
     runner: str = "auto"
     database_url_env: str = "DATABASE_URL"
-    test_database_url: str = "postgresql://catalyst:catalyst@db:5432/catalyst_test"
-    base: str = "origin/main"
+    # unset: derived from the compose files where they say it, else no test command is printed
+    test_database_url: str | None = None
+    # unset: the branch origin/HEAD points at, else origin/main (gitrepo.default_base)
+    base: str | None = None
     max_heads: int = 1
     protected_tables: tuple[str, ...] = ("audit_log",)
     soft_delete_columns: tuple[str, ...] = ("is_deleted", "deleted_at")

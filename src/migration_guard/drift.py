@@ -36,7 +36,9 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
     if "failed" in result:
         raise _failure(tree, result["failed"])
     operations: list[dict[str, Any]] = result["operations"]
-    locations = model_locations(project.root, project.config.models)
+    locations = model_locations(
+        project.root, project.config.models, project.alembic.version_locations
+    )
     problems = []
     for operation in operations:
         path, line = locate(locations, operation.get("table"), operation.get("column"))

@@ -32,6 +32,23 @@ def open_repo(path: Path) -> Repo:
         raise InputError(f"{path}: not inside a git repository") from None
 
 
+def default_base(path: Path) -> str:
+    """The base ref when neither ``--base`` nor the config names one: the branch ``origin/HEAD``
+    points at (``origin/master`` in a repository whose default branch is ``master``), else
+    ``origin/main``."""
+    import subprocess
+
+    found = subprocess.run(
+        ["git", "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ref = found.stdout.strip()
+    return ref if found.returncode == 0 and ref.startswith("origin/") else "origin/main"
+
+
 def resolve_ref(repo: Repo, ref: str) -> Commit:
     """The commit ``ref`` names; a missing ref is an input error naming the fetch to run."""
     import git

@@ -9,10 +9,11 @@ the problem then has no path, as the contract allows.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migration_guard.models_diff import table_name
+from migration_guard.models_diff import is_revision, table_name
 
 _COLUMN_CALLS = {"mapped_column", "Column", "column_property", "deferred", "relationship"}
 
@@ -24,15 +25,18 @@ class TableLocation:
     columns: dict[str, int] = field(default_factory=dict)
 
 
-def model_locations(root: Path, folders: tuple[str, ...]) -> dict[str, TableLocation]:
+def model_locations(
+    root: Path, folders: tuple[str, ...], versions: Sequence[Path] = ()
+) -> dict[str, TableLocation]:
     """``{table name: location}`` for the ``.py`` files under ``folders`` (from ``root``);
-    paths are relative to ``root``. A file that cannot be parsed is skipped."""
+    paths are relative to ``root``. A file that cannot be parsed is skipped, and so are
+    revision files (under ``versions``: a models folder may hold the versions folder)."""
     found: dict[str, TableLocation] = {}
     for folder in folders:
         base = root / folder
         files = [base] if base.is_file() else sorted(base.rglob("*.py")) if base.is_dir() else []
         for path in files:
-            if "__pycache__" in path.parts:
+            if "__pycache__" in path.parts or is_revision(path, versions):
                 continue
             try:
                 tree = ast.parse(path.read_bytes(), filename=str(path))

@@ -60,7 +60,7 @@ def read_compose(path: Path, app_folder: Path) -> ComposeLayout:
     databases.sort(key=lambda entry: entry[0] != "db")
     db_service, db_image = databases[0] if databases else (None, None)
     app_service, app_reason = _app_service(services, path.parent, app_folder.resolve())
-    url = _test_url(services.get(db_service) if db_service else None, db_service)
+    url = test_url_of(services.get(db_service) if db_service else None, db_service)
     return ComposeLayout(
         path=path,
         db_service=db_service,
@@ -122,7 +122,7 @@ def _sources(service: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _test_url(service: object, name: str | None) -> str | None:
+def test_url_of(service: object, name: str | None) -> str | None:
     """The seed's test database on the compose server: ``<POSTGRES_DB>_test`` as its user."""
     if not isinstance(service, dict) or name is None:
         return None

@@ -61,11 +61,8 @@ class Layout:
             if self.compose.db_service:
                 reason = f"the service running {self.compose.db_image}"
                 candidates.append(Setting("db_service", self.compose.db_service, reason))
-            if self.compose.test_database_url:
-                reason = f"{self.compose.db_service}'s POSTGRES_* environment, database + _test"
-                candidates.append(
-                    Setting("test_database_url", self.compose.test_database_url, reason)
-                )
+            # test_database_url is not written: left unset, `new` derives it from the same
+            # compose files (overrides included) each time, so it follows them
         if self.database_url_env:
             reason = f"{self.relative(self.env_py)} reads it from the environment"
             candidates.append(Setting("database_url_env", self.database_url_env, reason))

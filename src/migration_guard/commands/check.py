@@ -8,6 +8,7 @@ from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.heads import graph_exit_code, graph_problems
 from migration_guard.findings import Problem, Report
+from migration_guard.gitrepo import default_base
 from migration_guard.graph.base import compare_with_base
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.lint import (
@@ -23,7 +24,7 @@ from migration_guard.render.offline import OfflineRenderer
 
 def run(invocation: Invocation) -> int:
     project = open_project(invocation.project, invocation.arguments.runner)
-    base = invocation.arguments.base or project.config.base
+    base = invocation.arguments.base or project.config.base or default_base(project.root)
     with local_renderer(project, invocation.renderer) or nullcontext() as renderer:
         graph = project.graph()
         comparison = compare_with_base(graph, project.alembic, project.root, base)
@@ -54,7 +55,7 @@ def committed_drift(project: Project, graph: RevisionGraph) -> tuple[Problem, ..
         problem.code in BLOCKING_PROBLEMS for problem in graph.problems
     ):
         return ()
-    if not any((project.root / folder).is_dir() for folder in project.config.models):
+    if not any((project.root / folder).exists() for folder in project.config.models):
         return ()
     from migration_guard.commands.drift import tree_drift
 

@@ -183,7 +183,12 @@ def _generate(
             "stage them, or stash them with `git stash --keep-index`, then commit again"
         )
     message = " ".join(os.environ.get(MESSAGE_ENV, "").split())
-    changes = changed_model_files(project.root, project.config.models, staged=True)
+    changes = changed_model_files(
+        project.root,
+        project.config.models,
+        staged=True,
+        versions=project.alembic.version_locations,
+    )
     if not message:
         message = derived_message(changes) if changes else _message_from(drift)
     why = "staged model changes and no staged revision" if changes else "committed models drift"

@@ -19,10 +19,13 @@ def say_what_changed(
     """Step 1: changed model files and the tables/columns they touch; syntax errors stop here."""
     from migration_guard.models_diff import changed_model_files, check_syntax
 
+    versions = project.alembic.version_locations
     where = "staged" if staged else "in the work tree"
     say(f"\n1. What changed (model files that differ from HEAD, {where}):")
     try:
-        changes = changed_model_files(project.root, project.config.models, staged=staged)
+        changes = changed_model_files(
+            project.root, project.config.models, staged=staged, versions=versions
+        )
     except InputError as error:
         if "not inside a git repository" not in str(error):
             raise
@@ -30,7 +33,10 @@ def say_what_changed(
         say("  (not a git repository: cannot compare with HEAD)")
     for folder in project.config.models:
         real = (project.root / folder).resolve()
-        check_syntax(replace.get(real, real), folder)
+        # a staged copy's revisions are where the real ones are, under the copy
+        copy = replace.get(real, real)
+        in_copy = [copy / p.resolve().relative_to(real) for p in versions if _under(p, real)]
+        check_syntax(copy, folder, [*versions, *in_copy])
     if not changes:
         say("  no model file differs from HEAD")
     for change in changes:
@@ -58,3 +64,9 @@ def staged_models(project: Project, scratch: Path) -> dict[Path, Path]:
     index = scratch / "index"
     export_index_folders(top_path, list(folders.values()), index, scratch)
     return {real: index / relative for real, relative in folders.items()}
+
+
+def _under(path: Path, folder: Path) -> bool:
+    resolved = path.resolve()
+    return resolved == folder or folder in resolved.parents
+

@@ -41,7 +41,13 @@ def say_follow_ups(project: Project, runner: str, shown: object = None) -> Follo
         commands = local_follow_ups(project)
     say(f"To apply:\n  {commands.apply}")
     say(f"To roll back:\n  {commands.rollback}")
-    say(f"To run tests after:\n  {commands.test}")
+    if commands.test is None:
+        say(
+            "To run tests after: no test database is known; set test_database_url in "
+            "[tool.migration-guard] to have its command printed"
+        )
+    else:
+        say(f"To run tests after:\n  {commands.test}")
     if commands.test_needs:
         say(f"  ({commands.test_needs})")
     return commands

@@ -59,8 +59,9 @@ def build_overlay(
     """Mirror ``root`` at ``destination`` (which must not exist) and return it.
 
     Every entry is a symlink to the real one, except: ``copy_dirs`` and ``copy_files`` are copied,
-    each folder in ``replace_dirs`` gets the content of the folder it maps to (an absent source
-    means an empty folder), and the folders above those are real folders.
+    each folder or file in ``replace_dirs`` gets the content of the one it maps to (an absent
+    source means an empty folder, or no ``.py`` file), and the folders above those are real
+    folders. A copied folder or file inside a replaced folder keeps its real content.
     """
     root = root.resolve()
     copies = {path.resolve() for path in copy_dirs}
@@ -74,6 +75,18 @@ def build_overlay(
         target = destination / path.relative_to(root)
         if not target.exists():
             _copy_tree(source, target)
+    # A copied folder or file inside a replaced one (the versions folder inside a models folder
+    # `backend/app`) is the real one: revisions are never models, and the hook's stand-in tree
+    # must see the revision it generated last time, staged or not.
+    for path in (*copies, *files):
+        if any(outer == path or outer in path.parents for outer in replaced):
+            target = destination / path.relative_to(root)
+            if path.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+                _copy_tree(path, target)
+            elif path.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
     for path in copies:
         (destination / path.relative_to(root)).mkdir(parents=True, exist_ok=True)
     return destination
@@ -104,7 +117,12 @@ def _materialize(
 
 
 def _copy_tree(source: Path, target: Path) -> None:
+    """``source`` (a folder or a file: models may be one file) at ``target``; an absent folder
+    is an empty one, an absent file (``models.py`` not in the index) stays absent."""
     if source.is_dir():
         shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns(*_SKIP))
-    else:
+    elif source.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    elif target.suffix != ".py":
         target.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.errors import InputError, one_line
+from migration_guard.gitrepo import default_base
 from migration_guard.graph.base import BaseComparison, compare_with_base
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.rewrite import point_down_revision
@@ -20,7 +21,7 @@ from migration_guard.project import open_project
 
 def run(invocation: Invocation) -> int:
     project = open_project(invocation.project)
-    base = invocation.arguments.base or project.config.base
+    base = invocation.arguments.base or project.config.base or default_base(project.root)
     dry_run = bool(invocation.arguments.dry_run)
     show = _Shown(invocation.format == "json", dry_run)
     graph = project.graph()

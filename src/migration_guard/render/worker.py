@@ -86,6 +86,11 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
 
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
+    # as `python -m alembic` from the ini's folder, and as the autogenerate and drift children
+    # (started there): env.py's `from app.models import …` finds the project's package even
+    # when it is not installed in this environment (the template at tests/real_apps)
+    if str(ini_path.parent) not in sys.path:
+        sys.path.insert(0, str(ini_path.parent))
     os.environ[request["database_url_env"]] = request["placeholder_url"]
     # and an env.py that reads its URL elsewhere and connects anyway reaches only the closed port
     from migration_guard.runners.pinned import pin_engines

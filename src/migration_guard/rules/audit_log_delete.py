@@ -37,13 +37,14 @@ class AuditLogDelete(Rule):
 
     Why it hurts
     ------------
-    The audit log is append-only: a trigger rejects DELETE and TRUNCATE, so the migration
-    fails half-way, and where the trigger is missing the history is gone for good.
+    A protected table is one whose rows the project keeps for good (an audit log, a
+    ledger): rows deleted by a migration are history lost on every database it runs on.
+    Where a trigger guards the table, the migration fails half-way instead.
 
     Do this instead
     ---------------
-    Leave audit rows alone. If rows must move, copy them and keep the originals, or ask the
-    owner of the trigger for a sanctioned procedure::
+    Leave its rows alone. If rows must move, copy them and keep the originals, or ask the
+    table's owner for a sanctioned procedure::
 
         op.execute("INSERT INTO audit_log_archive SELECT * FROM audit_log WHERE ...")
     """
@@ -51,7 +52,7 @@ class AuditLogDelete(Rule):
     id = "audit-log-delete"
     severity = "error"
     summary = "DELETE or TRUNCATE on a protected (append-only) table"
-    help = "Do not delete from protected tables; the trigger rejects it and the history is lost."
+    help = "Leave its rows alone; if rows must move, copy them elsewhere and keep the originals."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         protected = migration.settings.protected_tables
@@ -61,5 +62,6 @@ class AuditLogDelete(Rule):
                     verb = "DELETE" if isinstance(fact, f.Delete) else "TRUNCATE"
                     yield Violation(
                         statement,
-                        f"{verb} on protected table `{fact.table}`; its trigger rejects it.",
+                        f"{verb} on protected table `{fact.table}` (listed in "
+                        "protected_tables): its rows are meant to be kept.",
                     )

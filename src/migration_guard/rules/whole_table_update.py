@@ -47,6 +47,6 @@ class WholeTableUpdate(Rule):
             verb = "UPDATE" if isinstance(fact, f.Update) else "DELETE"
             yield Violation(
                 statement,
-                f"{verb} without WHERE touches every row of existing table `{fact.table}` "
-                "and locks them until the migration commits.",
+                f"{verb} without WHERE touches every row of `{fact.table}`, a table this "
+                "migration did not create, and locks them until the migration commits.",
             )

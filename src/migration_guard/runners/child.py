@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -208,7 +209,7 @@ def one_line(error: BaseException) -> str:
     """``Type: first line of the message (file:line)``, the line in the project's code."""
     where = ""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if "site-packages" not in frame.filename and "/alembic/" not in frame.filename:
+        if _in_project(frame.filename):
             where = f" ({Path(frame.filename).name}:{frame.lineno})"
             break
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
@@ -219,7 +220,7 @@ def _job_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
     """What the job wrote to ``result_path``; EnvironmentProblem when it wrote nothing (its
     stderr's last line says why) or reported a fatal error."""
     if not result_path.exists():
-        raise EnvironmentProblem(f"{what} failed: {_last_line(stderr)}")
+        raise EnvironmentProblem(f"{what} failed: {failure_reason(stderr)}")
     result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
     if "fatal" in result:
         raise EnvironmentProblem(f"{what} failed: {result['fatal']}")
@@ -236,6 +237,47 @@ def _import_available(modules: Iterable[str]) -> None:
             importlib.import_module(name)
         except ImportError:
             continue
+
+
+def failure_reason(stderr: str) -> str:
+    """Why a Python child failed, from its stderr: the exception line of its last traceback
+    (``ProgrammingError: (psycopg2.errors.UndefinedFunction) function f() does not exist``)
+    with the innermost frame in the project's code (``(0001_init.py:12)``), as :func:`one_line`
+    says it for a job's own error; the last line when there is no traceback. (The last line
+    of a SQLAlchemy error is only its "Background on this error at: …" link.)"""
+    lines = stderr.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
+    if not starts:
+        return _last_line(stderr)
+    where = ""
+    for line in lines[starts[-1] + 1 :]:
+        frame = _FRAME.match(line)
+        if frame is not None:
+            path = frame.group(1)
+            if _in_project(path):
+                where = f" ({Path(path).name}:{frame.group(2)})"
+            continue
+        if line.strip() and not line[0].isspace():
+            return _DOTTED_TYPE.sub(r"\1:", line.strip(), count=1) + where
+    return _last_line(stderr)
+
+
+_FRAME = re.compile(r'\s+File "([^"]+)", line (\d+)')
+
+
+def _in_project(path: str) -> bool:
+    """Not Python's own, an installed package's or ours (a project's ``app/alembic/versions``
+    is the project's)."""
+    import sysconfig
+
+    if path.startswith("<") or "site-packages" in path or "dist-packages" in path:
+        return False
+    ours = str(Path(__file__).resolve().parents[1])
+    stdlib = sysconfig.get_paths()["stdlib"]
+    return not path.startswith((ours + os.sep, stdlib + os.sep))
+
+
+_DOTTED_TYPE = re.compile(r"^[\w.]+\.(\w+):")
 
 
 def _last_line(text: str) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.child import failure_reason
 from migration_guard.runners.pinned import child_environment
 from migration_guard.runners.postgres import databases as pg
 
@@ -168,15 +169,10 @@ def run_alembic(
     if completed.returncode != 0:
         raise EnvironmentProblem(
             f"`alembic {' '.join(arguments)}` failed on the private database: "
-            f"{_last_line(completed.stderr or completed.stdout)}"
+            f"{failure_reason(completed.stderr or completed.stdout)}"
         )
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
     # whatever URL env.py reads, it connects here
     return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
