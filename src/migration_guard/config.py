@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field, fields
@@ -16,6 +17,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 RUNNERS = ("auto", "docker", "local")
+POSTGRES_CHOICES = ("auto", "embedded")
+"""``postgres``'s words; any other value is a folder holding ``initdb`` and ``postgres``."""
 # PostgreSQL major versions the version-dependent rules know about; the default is the newest.
 SUPPORTED_PG_VERSIONS = range(10, 19)
 NEWEST_PG_VERSION = SUPPORTED_PG_VERSIONS[-1]
@@ -46,6 +49,7 @@ class Config:
     drift: bool = True
     trace: bool | str = False
     trace_seed: bool | str = False
+    postgres: str = "auto"
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
     """The keys the project set itself (the others have the contract's defaults)."""
 
@@ -63,6 +67,13 @@ class Config:
     @property
     def compose_path(self) -> Path:
         return self.root / self.compose_file
+
+    @property
+    def postgres_choice(self) -> str:
+        """``postgres`` with a folder made absolute (relative to the project's root)."""
+        if self.postgres in POSTGRES_CHOICES:
+            return self.postgres
+        return os.path.normpath(self.root / Path(self.postgres).expanduser())
 
 
 _STRING_KEYS = {
@@ -143,6 +154,13 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
             ):
                 raise ConfigError(f'{where}: expected a table of rule id = "error" or "warning"')
             values[key] = dict(value)
+        elif key == "postgres":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    f'{where}: expected "auto", "embedded" or the folder holding the '
+                    "PostgreSQL server's initdb and postgres"
+                )
+            values[key] = value.strip()
         elif key == "pg_version":
             values[key] = _pg_version(value, where)
         else:

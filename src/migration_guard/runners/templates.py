@@ -166,15 +166,24 @@ def run_alembic(
         check=False,
     )
     if completed.returncode != 0:
+        output = completed.stderr or completed.stdout
         raise EnvironmentProblem(
             f"`alembic {' '.join(arguments)}` failed on the private database: "
-            f"{_last_line(completed.stderr or completed.stdout)}"
+            f"{_extension_line(output) or _last_line(output)}"
         )
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
     # whatever URL env.py reads, it connects here
     return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def _extension_line(text: str) -> str | None:
+    """The line saying an extension is not installed (the cluster names the server and the
+    fix), which SQLAlchemy's traceback does not end with."""
+    from migration_guard.runners.postgres.extensions import unavailable_extension
+
+    return next((line for line in text.splitlines() if unavailable_extension(line)), None)
 
 
 def _last_line(text: str) -> str:
