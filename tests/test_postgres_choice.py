@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
+import alembic
 import pytest
 
 from migration_guard.config import config_from_table
@@ -125,6 +127,10 @@ def make_repo(root: Path, extension: tuple[str, str, str] = UUID_OSSP, config: s
     one of its functions, and the model matching it (``extension``: create, drop, default)."""
     (root / "migrations" / "versions").mkdir(parents=True)
     (root / "migrations" / "env.py").write_text(ENV_PY)
+    shutil.copy(
+        Path(alembic.__file__).parent / "templates" / "generic" / "script.py.mako",
+        root / "migrations",
+    )
     (root / "migrations" / "versions" / "0001_accounts.py").write_text(
         REVISION.format(create=extension[0], drop=extension[1], default=extension[2])
     )
@@ -306,3 +312,30 @@ def test_a_bad_server_choice_is_exit_2_with_one_line(tmp_path: Path) -> None:
         assert named in line
         assert f"no initdb and postgres in {empty}" in line
         assert "Traceback" not in result.stderr
+
+
+@both_servers
+def test_new_on_the_wheel_uses_the_stand_in_or_names_the_missing_extension(
+    tmp_path: Path,
+) -> None:
+    email = "    email: Mapped[str | None] = mapped_column(sa.String(100))\n"
+    root = make_repo(tmp_path / "app")
+    (root / "app" / "models" / "__init__.py").write_text(MODELS + email)
+    result = run(root, "new", "add email", "--dry-run", postgres="embedded")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "add column `accounts.email`" in result.stdout
+    assert "throwaway PostgreSQL 18." in result.stdout
+    assert "uuid-ossp: not in the throwaway PostgreSQL 18." in result.stdout
+
+    crypto = make_repo(tmp_path / "crypto", PGCRYPTO)
+    (crypto / "app" / "models" / "__init__.py").write_text(MODELS + email)
+    failed = run(crypto, "new", "add email", "--dry-run", postgres="embedded")
+    assert failed.returncode == 3, failed.stdout + failed.stderr
+    assert "Traceback" not in failed.stderr
+    (line,) = failed.stderr.strip().splitlines()
+    assert line.startswith(
+        'migration-guard: error: extension "pgcrypto" is not available on the throwaway '
+        "PostgreSQL 18."
+    )
+    assert line.endswith('or runner = "docker" with the compose db image')
+    assert not list((crypto / "migrations" / "versions").glob("*email*"))

@@ -1,6 +1,6 @@
 """The local runner's cached PostgreSQL cluster: one data folder under the user's cache.
 
-Its folder persists (``$XDG_CACHE_HOME/migration-guard/pg<major>-<hash>``, one per server
+Its folder persists (``$XDG_CACHE_HOME/migration-guard/postgres-<major>-<hash>``, one per server
 installation and version, so switching servers never starts a cluster another version made)
 so a second run skips ``initdb``; :func:`cluster` starts it for one ``with`` block, one user of the cache at a time,
 stops a server a killed run left behind, and redoes a broken cluster once. As root the
@@ -66,6 +66,7 @@ def cluster(say: Callable[[str], None] = print, postgres: str = "auto") -> Itera
             if account is not None:
                 binaries = folders.reachable_binaries(binaries, base)
         home = base / chosen.key
+        _remove_legacy(base / "postgres")
         _own_home(home, account)
         server = _start_cached(chosen, binaries, home, account, say)
         try:
@@ -146,6 +147,13 @@ def _stop_stale(binaries: Path, home: Path, account: pwd.struct_passwd | None) -
             os.kill(pid, 0)
         except ProcessLookupError:  # its server is gone: a stale "ready" line must not fool us
             pid_file.unlink()
+
+
+def _remove_legacy(home: Path) -> None:
+    """The single cluster folder of versions before one per server: removed unless a server
+    a killed run left behind still runs in it."""
+    if home.is_dir() and not home.is_symlink() and not (home / "data" / "postmaster.pid").exists():
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _reset(home: Path, account: pwd.struct_passwd | None) -> None:

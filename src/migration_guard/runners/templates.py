@@ -65,9 +65,12 @@ def make_read_only(url: str, template: str) -> None:
 def build_template(
     url: str, template: str, settings: AlembicSettings, database_url_env: str
 ) -> None:
-    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
+    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete
+    (its URL names the installed driver, as every other job's does)."""
+    from migration_guard.runners.child import with_installed_driver
+
     with building_template(url, template) as target:
-        run_alembic(settings, ["upgrade", "heads"], database_url_env, target)
+        run_alembic(settings, ["upgrade", "heads"], database_url_env, with_installed_driver(target))
 
 
 @contextlib.contextmanager

@@ -55,7 +55,7 @@ class Server:
         """Short and stable per installation and version: names the cached cluster's folder,
         so a cluster made by one server is never started by another."""
         digest = hashlib.sha256(f"{self.bin_dir.resolve()}\0{self.version}".encode()).hexdigest()
-        return f"pg{self.major}-{digest[:8]}"
+        return f"postgres-{self.major}-{digest[:8]}"
 
     def describe(self) -> str:
         """``PostgreSQL 15.18 (/usr/lib/postgresql/15/bin)``; the wheel says so."""
