@@ -339,3 +339,24 @@ def test_new_on_the_wheel_uses_the_stand_in_or_names_the_missing_extension(
     )
     assert line.endswith('or runner = "docker" with the compose db image')
     assert not list((crypto / "migrations" / "versions").glob("*email*"))
+
+
+@both_servers
+def test_an_extension_no_server_here_has_names_the_system_server(tmp_path: Path) -> None:
+    """PostgreSQL 15 words it differently ("could not open extension control file")."""
+    postgis = (
+        '"CREATE EXTENSION IF NOT EXISTS postgis"',
+        '"DROP EXTENSION postgis"',
+        "gen_random_uuid()",
+    )
+    root = make_repo(tmp_path / "app", postgis)
+    result = run(root, "drift")
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f'migration-guard: error: extension "postgis" is not available on the throwaway '
+        f"{server_line(result.stderr).removeprefix('throwaway ')}; use a server that has it "
+        '(postgres = "/path/to/postgresql/bin" in [tool.migration-guard] or '
+        'MIGRATION_GUARD_POSTGRES=/path/to/postgresql/bin) or runner = "docker" with the compose '
+        "db image"
+    )
+    assert "Traceback" not in result.stderr

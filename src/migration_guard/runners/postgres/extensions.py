@@ -94,7 +94,7 @@ def unavailable_extension(text: str) -> str | None:
 def unavailable_message(name: str, server: Server) -> str:
     """One line: the extension, the server that lacks it, and the fix (a system server that has
     it when there is one)."""
-    folder = _server_with(name, server) or "/usr/lib/postgresql/15/bin"
+    folder = _server_with(name, server) or "/path/to/postgresql/bin"
     return (
         f'extension "{name}" is not available on the throwaway {server.describe()}; use a '
         f'server that has it (postgres = "{folder}" in [tool.migration-guard] or '
