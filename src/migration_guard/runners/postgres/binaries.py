@@ -24,7 +24,6 @@ from migration_guard.errors import ConfigError, EnvironmentProblem
 
 ENV = "MIGRATION_GUARD_POSTGRES"
 CONFIG_KEY = "postgres"
-CHOICES = ("auto", "embedded")
 
 _SYSTEM_GLOBS = (
     "/usr/lib/postgresql/*/bin",  # Debian, Ubuntu and the CI images built on them
