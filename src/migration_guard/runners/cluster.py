@@ -1,10 +1,10 @@
 """The local runner's cached PostgreSQL cluster: one data folder under the user's cache.
 
 Its folder persists (``$XDG_CACHE_HOME/migration-guard/postgres-<major>-<hash>``, one per server
-installation and version, so switching servers never starts a cluster another version made)
-so a second run skips ``initdb``; :func:`cluster` starts it for one ``with`` block, one user of the cache at a time,
-stops a server a killed run left behind, and redoes a broken cluster once. As root the
-folders are made as :mod:`migration_guard.runners.cache_folders` describes.
+installation and version, so switching servers never starts a cluster another version made) so
+a second run skips ``initdb``; :func:`cluster` starts it for one ``with`` block, one user of the
+cache at a time, stops a server a killed run left behind, and redoes a broken cluster once. As
+root the folders are made as :mod:`migration_guard.runners.cache_folders` describes.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class CachedCluster(RunningPostgres):
 
     server: Server | None = None
     standins: tuple[str, ...] = ()
-    """The stand-in extensions offered to it (:mod:`~migration_guard.runners.postgres.extensions`)."""
+    """The stand-in extensions offered to it (see
+    :mod:`~migration_guard.runners.postgres.extensions`)."""
 
 
 @contextlib.contextmanager
