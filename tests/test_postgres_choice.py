@@ -256,7 +256,8 @@ def test_the_stand_in_is_faithful_where_it_exists(monkeypatch: pytest.MonkeyPatc
                     "SELECT uuid_nil()::text, uuid_ns_dns()::text, uuid_ns_url()::text, "
                     "uuid_ns_oid()::text, uuid_ns_x500()::text, "
                     + ", ".join(
-                        f"uuid_generate_v3(uuid_ns_{ns}(), {_literal(text)})::text"
+                        f"uuid_generate_v{version}(uuid_ns_{ns}(), {_literal(text)})::text"
+                        for version in (3, 5)
                         for ns in ("dns", "url")
                         for text in names
                     ),
@@ -266,14 +267,15 @@ def test_the_stand_in_is_faithful_where_it_exists(monkeypatch: pytest.MonkeyPatc
                 assert all(str(row[0])[14] == "4" for row in v4)
                 if choice == "embedded":
                     with pytest.raises(
-                        EnvironmentProblem, match=r"uuid_generate_v5\(\) is not available"
+                        EnvironmentProblem, match=r"uuid_generate_v1\(\) is not available"
                     ):
-                        pg.query(url, "SELECT uuid_generate_v5(uuid_ns_dns(), 'x')")
+                        pg.query(url, "SELECT uuid_generate_v1()")
             finally:
                 pg.drop_database(server.url, name)
         answers[choice] = rows
     assert answers["embedded"] == answers[str(SYSTEM)]
     assert answers["embedded"][0][5] == "9073926b-929f-31c2-abc9-fad77ae3e8eb"  # RFC 4122's
+    assert answers["embedded"][0][13] == "cfbff0d1-9375-5685-968c-48ce8b15ae17"  # v5, example.com
 
 
 def _literal(text: str) -> str:

