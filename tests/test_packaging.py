@@ -153,3 +153,15 @@ def test_the_suite_runs_from_the_unpacked_sdist(
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
+
+
+def test_the_wheel_ships_the_extension_stand_in(distributions: tuple[Path, Path]) -> None:
+    """Data files, not modules: without package-data the stand-in is silently missing."""
+    from migration_guard.runners.postgres.extensions import STANDINS
+
+    shipped = sorted(path.name for path in (STANDINS / "extension").iterdir())
+    assert shipped == ["uuid-ossp--1.1.sql", "uuid-ossp.control"]
+    with zipfile.ZipFile(distributions[1]) as archive:
+        names = set(archive.namelist())
+    folder = "migration_guard/runners/postgres/standin_extensions/extension/"
+    assert {folder + name for name in shipped} <= names

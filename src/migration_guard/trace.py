@@ -59,7 +59,13 @@ def trace_revisions(
     else:
         from migration_guard.runners.trace import trace_local
 
-        outcome = trace_local(project.alembic, request, project.config.database_url_env, say=say)
+        outcome = trace_local(
+            project.alembic,
+            request,
+            project.config.database_url_env,
+            say=say,
+            postgres=project.config.postgres_choice,
+        )
     return judge(project, graph, outcome)
 
 

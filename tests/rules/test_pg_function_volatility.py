@@ -46,7 +46,11 @@ def test_the_shipped_table_is_the_servers_catalog(postgres_url: str) -> None:
         ]
     )
     assert wrong == []
-    assert not (never | volatile) - builtin_functions.NOT_VOLATILE - builtin_functions.VOLATILE
+    ((major,),) = pg.query(
+        postgres_url, "SELECT current_setting('server_version_num')::int / 10000"
+    )
+    if int(major) >= 18:  # the table's source; an older server has functions 18 dropped
+        assert not (never | volatile) - builtin_functions.NOT_VOLATILE - builtin_functions.VOLATILE
 
 
 @pytest.fixture(scope="module")

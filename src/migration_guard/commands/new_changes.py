@@ -69,4 +69,3 @@ def staged_models(project: Project, scratch: Path) -> dict[Path, Path]:
 def _under(path: Path, folder: Path) -> bool:
     resolved = path.resolve()
     return resolved == folder or folder in resolved.parents
-

@@ -31,7 +31,12 @@ def generate_local(
     # then runs beside it (two children: as many as the cores a laptop can spare).
     with OfflineRenderer() as renderer:
         result = autogenerate_local(
-            settings, description, project.config.database_url_env, say=say, tree=overlay.root
+            settings,
+            description,
+            project.config.database_url_env,
+            say=say,
+            tree=overlay.root,
+            postgres=project.config.postgres_choice,
         )
         if result.path is None or result.revision is None:
             return no_change()

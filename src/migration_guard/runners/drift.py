@@ -39,14 +39,14 @@ def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[s
 def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
     from migration_guard.runners import templates
     from migration_guard.runners.child import PreparedJob, with_installed_driver
-    from migration_guard.runners.cluster import cluster
+    from migration_guard.runners.cluster import cluster, say_standins_used
     from migration_guard.runners.postgres import databases as pg
 
     settings = tree.project.alembic
     # The compare child imports Alembic while the server starts and the template is copied.
     with (
         PreparedJob(WORKER, cwd=settings.working_dir, what=WHAT) as compare,
-        cluster(say) as server,
+        cluster(say, _postgres(tree)) as server,
     ):
         template = templates.TEMPLATE_PREFIX + templates.history_key(settings)[:24]
         if pg.database_exists(server.url, template):
@@ -54,6 +54,7 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
         else:
             say("  replaying the history into a fresh template database (cached for next time)")
             _build_template(tree, server.url, template)
+        say_standins_used(server, pg.database_url(server.url, template), say)
         templates.mark_used(server.url, template)
         templates.prune_templates(server.url, keep=template)
         # Comparing only reads: on the template itself, made read-only for every session (no
@@ -69,6 +70,14 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
             with templates.work_database(server.url, template) as work:
                 result = _run_worker(tree, work, "compare")
     return result
+
+
+def _postgres(tree: ExportedTree) -> str:
+    """The config's server choice, a relative folder taken from the real project (not the
+    export)."""
+    from dataclasses import replace
+
+    return replace(tree.project.config, root=tree.real_root).postgres_choice
 
 
 def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
@@ -110,8 +119,20 @@ def _run_worker(tree: ExportedTree, url: str, action: str) -> dict[str, Any]:
         what=WHAT,
     )
     if "failed" in result:
+        _raise_if_extension_missing(result["failed"])
         raise _ProjectCodeFailed(result["failed"])
     return result
+
+
+def _raise_if_extension_missing(failed: dict[str, Any]) -> None:
+    """A ``CREATE EXTENSION`` the server cannot satisfy is the environment's problem: the
+    cluster turns it into the one line naming the server and the fix."""
+    from migration_guard.errors import EnvironmentProblem
+    from migration_guard.runners.postgres.extensions import unavailable_extension
+
+    message = str(failed.get("message", ""))
+    if unavailable_extension(message):
+        raise EnvironmentProblem(message)
 
 
 def _request(tree: ExportedTree, action: str) -> dict[str, Any]:

@@ -66,9 +66,12 @@ def make_read_only(url: str, template: str) -> None:
 def build_template(
     url: str, template: str, settings: AlembicSettings, database_url_env: str
 ) -> None:
-    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
+    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete
+    (its URL names the installed driver, as every other job's does)."""
+    from migration_guard.runners.child import with_installed_driver
+
     with building_template(url, template) as target:
-        run_alembic(settings, ["upgrade", "heads"], database_url_env, target)
+        run_alembic(settings, ["upgrade", "heads"], database_url_env, with_installed_driver(target))
 
 
 @contextlib.contextmanager
@@ -167,12 +170,21 @@ def run_alembic(
         check=False,
     )
     if completed.returncode != 0:
+        output = completed.stderr or completed.stdout
         raise EnvironmentProblem(
             f"`alembic {' '.join(arguments)}` failed on the private database: "
-            f"{failure_reason(completed.stderr or completed.stdout)}"
+            f"{_extension_line(output) or failure_reason(output)}"
         )
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
     # whatever URL env.py reads, it connects here
     return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+def _extension_line(text: str) -> str | None:
+    """The line saying an extension is not installed (the cluster names the server and the
+    fix), which SQLAlchemy's traceback does not end with."""
+    from migration_guard.runners.postgres.extensions import unavailable_extension
+
+    return next((line for line in text.splitlines() if unavailable_extension(line)), None)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.runners import templates
 from migration_guard.runners.child import with_installed_driver
-from migration_guard.runners.cluster import cluster
+from migration_guard.runners.cluster import cluster, say_standins_used
 from migration_guard.runners.postgres import databases as pg
 
 
@@ -25,9 +25,11 @@ def database_at(
     revisions: Sequence[str],
     *,
     say: Callable[[str], None] = print,
+    postgres: str = "auto",
 ) -> Iterator[str]:
-    """The URL of a fresh database holding the history up to ``revisions`` (none: empty)."""
-    with cluster(say) as server:
+    """The URL of a fresh database holding the history up to ``revisions`` (none: empty), on
+    the server ``postgres`` chooses."""
+    with cluster(say, postgres) as server:
         template = (
             template_for(server.url, settings, database_url_env, revisions, say)
             if revisions
@@ -35,6 +37,7 @@ def database_at(
         )
         with templates.work_database(server.url, template) as url:
             yield url
+            say_standins_used(server, url, say)  # what the history or the job itself created
 
 
 def template_for(

@@ -68,12 +68,24 @@ def trace_local(
     database_url_env: str,
     *,
     say: Callable[[str], None] = print,
+    postgres: str = "auto",
 ) -> TraceOutcome:
-    """Trace on the cached private server, in a copy of the template at the parents."""
+    """Trace on the cached private server, in a copy of the template at the parents. A traced
+    revision whose ``CREATE EXTENSION`` the server cannot satisfy is the environment's problem
+    (the cluster names the server and the fix), not an ``upgrade-failed`` finding."""
+    from migration_guard.errors import EnvironmentProblem
+    from migration_guard.runners.postgres.extensions import unavailable_extension
     from migration_guard.runners.throwaway import database_at
 
-    with database_at(settings, database_url_env, request.parents, say=say) as url:
-        return trace_in_database(settings, request, url, database_url_env)
+    with database_at(
+        settings, database_url_env, request.parents, say=say, postgres=postgres
+    ) as url:
+        outcome = trace_in_database(settings, request, url, database_url_env)
+        for raw in outcome.revisions:
+            error = str(raw.get("error", ""))
+            if raw.get("upgrade") == "failed" and unavailable_extension(error):
+                raise EnvironmentProblem(error)
+        return outcome
 
 
 def trace_compose(

@@ -174,9 +174,11 @@ def start_server(
     account: pwd.struct_passwd | None,
     *,
     detached: bool = False,
+    settings: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
     """Start the server of ``directory/data`` on ``port`` and wait until it accepts connections;
-    raise :class:`PortTaken` when another process has the port."""
+    raise :class:`PortTaken` when another process has the port. ``settings`` (``name=value``)
+    are added to the throwaway defaults."""
     data = directory / "data"
     log_path = directory / "server.log"
     command = [
@@ -191,7 +193,7 @@ def start_server(
         # A Unix socket path longer than ~100 bytes is refused; then serve TCP only.
         str(directory) if len(str(directory)) <= _MAX_SOCKET_DIR else "",
     ]
-    for setting in _SERVER_SETTINGS:
+    for setting in (*_SERVER_SETTINGS, *settings):
         command += ["-c", setting]
     with log_path.open("wb") as log:
         if account is not None:
