@@ -7,10 +7,13 @@ revision, so ``hook`` reaches it too) and runs the real command as a subprocess.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,3 +210,119 @@ def test_stdin_sql_is_decoded_as_file_sql_is(tmp_path: Path) -> None:
     assert bad.returncode == 2
     (line,) = bad.stderr.decode().splitlines()
     assert line.startswith("migration-guard: error: <stdin>: cannot read SQL")
+
+
+@dataclass(frozen=True)
+class ProcessCase:
+    """A hostile process state or argument: what to run, the exit code, the one stderr line."""
+
+    argv: tuple[str, ...]
+    code: int
+    message: str
+    """A regular expression the one stderr line must match in full."""
+    stdout: str = "pipe"
+    """``pipe``, ``closed`` (``>&-``) or ``full`` (``>/dev/full``)."""
+    cwd_deleted: bool = False
+    environment: dict[str, str] = field(default_factory=dict)
+    non_ascii_root: bool = False
+
+
+C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+PROCESS_CASES: dict[str, ProcessCase] = {
+    "cwd-deleted": ProcessCase(
+        ("heads",),
+        2,
+        r"the current directory is gone \(.*\): cd into the project again",
+        cwd_deleted=True,
+    ),
+    "cwd-deleted-hook": ProcessCase(
+        ("hook", "x.py"), 2, r"the current directory is gone .*", cwd_deleted=True
+    ),
+    "stdout-closed": ProcessCase(
+        ("heads",), 3, r"stdout is closed: nothing can be reported", stdout="closed"
+    ),
+    "stdout-full-text": ProcessCase(
+        ("heads",), 3, r"cannot write the output: No space left on device", stdout="full"
+    ),
+    "stdout-full-json": ProcessCase(
+        ("--format", "json", "heads"), 3, r"cannot write the output: .*", stdout="full"
+    ),
+    "stdout-full-rules": ProcessCase(("rules",), 3, r"cannot write the output: .*", stdout="full"),
+    "c-locale-non-ascii-path": ProcessCase(
+        ("heads",),
+        2,
+        r".*broken(\\xe9|\\udcc3\\udca9)\.py:1: syntax error: .*",
+        environment=C_LOCALE,
+        non_ascii_root=True,
+    ),
+    "c-locale-non-ascii-project-missing": ProcessCase(
+        ("--project", "{root}/nowhere-\u00e9", "heads"),
+        2,
+        r".*nowhere-(\\xe9|\\udcc3\\udca9): --project not found",
+        environment=C_LOCALE,
+    ),
+    "base-empty": ProcessCase(
+        ("heads", "--base", ""), 2, r"--base names no ref \(an empty string\).*"
+    ),
+    "base-empty-check": ProcessCase(("check", "--base", ""), 2, r"--base names no ref .*"),
+    "base-blank-lint": ProcessCase(("lint", "--base", " "), 2, r"--base names no ref .*"),
+    "base-is-a-tree": ProcessCase(
+        ("heads", "--base", "HEAD^{tree}"), 2, r"base ref 'HEAD\^\{tree\}' does not name a commit"
+    ),
+    "base-is-a-blob": ProcessCase(
+        ("heads", "--base", "HEAD:alembic.ini"), 2, r"base ref '.*' does not name a commit"
+    ),
+}
+
+
+def _preexec(case: ProcessCase, folder: Path) -> Callable[[], None] | None:
+    if case.cwd_deleted:
+
+        def leave_a_deleted_folder() -> None:
+            os.chdir(folder)
+            os.rmdir(folder)
+
+        return leave_a_deleted_folder
+    if case.stdout == "closed":
+        return lambda: os.close(1)
+    return None
+
+
+@pytest.mark.parametrize("case", PROCESS_CASES)
+def test_hostile_process_state_is_one_line_and_the_documented_code(
+    tmp_path: Path, case: str
+) -> None:
+    spec = PROCESS_CASES[case]
+    root = good_project(tmp_path / ("proj\u00e9" if spec.non_ascii_root else "repo"))
+    git(root, "commit", "-qm", "b2")
+    if spec.non_ascii_root:
+        (root / "migrations" / "versions" / "broken\u00e9.py").write_text("revision = (\n")
+    doomed = tmp_path / "doomed"
+    doomed.mkdir()
+    environment = {**os.environ, **spec.environment}
+    environment.pop("MIGRATION_GUARD_DEBUG", None)
+    argv = [arg.replace("{root}", str(root)) for arg in spec.argv]
+    options: dict[str, Any] = {"stdout": subprocess.PIPE}
+    if spec.stdout == "full":
+        options["stdout"] = open("/dev/full", "wb")  # noqa: SIM115 - closed below
+    elif spec.stdout == "closed":
+        options["stdout"] = subprocess.DEVNULL  # then closed in the child
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "migration_guard", *argv],
+            cwd=root,
+            stderr=subprocess.PIPE,
+            env=environment,
+            preexec_fn=_preexec(spec, doomed),  # the child is ours, started from one thread
+            timeout=120,
+            check=False,
+            **options,
+        )
+    finally:
+        if spec.stdout == "full":
+            options["stdout"].close()
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr
+    assert result.returncode == spec.code, stderr
+    (line,) = stderr.splitlines()
+    assert re.fullmatch("migration-guard: error: " + spec.message, line), line

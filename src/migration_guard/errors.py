@@ -38,6 +38,10 @@ class EnvironmentProblem(GuardError):
     exit_code = exit_codes.ENVIRONMENT
 
 
+class OutputError(EnvironmentProblem):
+    """Writing the report to stdout failed (``/dev/full``, an I/O error); not a closed pipe."""
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
