@@ -60,6 +60,52 @@ def _ini(extra: str) -> Callable[[Path], list[str]]:
     return _write("alembic.ini", (GOOD_INI + extra).encode())
 
 
+def _link_to(name: str, target: str) -> Callable[[Path], list[str]]:
+    def breaks(root: Path) -> list[str]:
+        (root / name).unlink(missing_ok=True)
+        (root / name).symlink_to(target)
+        return []
+
+    return breaks
+
+
+def _fifo(name: str) -> Callable[[Path], list[str]]:
+    def breaks(root: Path) -> list[str]:
+        (root / name).unlink(missing_ok=True)
+        os.mkfifo(root / name)
+        return []
+
+    return breaks
+
+
+def _alias_bomb(top: str) -> bytes:
+    """Nine levels of nine aliases: 710 bytes that stand for 9**9 strings."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    return ("\n".join(lines) + "\n" + top).encode()
+
+
+def _interpolation_bomb() -> bytes:
+    """Ten levels of nine ``%(name)s`` references each, within configparser's depth limit."""
+    lines = ["[alembic]", "script_location = %(here)s/migrations", "x0 = lol"]
+    lines += [f"x{level} = " + f"%(x{level - 1})s" * 9 for level in range(1, 10)]
+    lines.append("version_locations = %(x9)s")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _big_revision(root: Path) -> list[str]:
+    padding = "#" * 1000 + "\n"
+    source = 'revision = "big"\ndown_revision = "a1"\n' + padding * 11_000
+    (root / "migrations" / "versions" / "big.py").write_text(source)
+    return []
+
+
+def _pre_commit_bomb(root: Path) -> list[str]:
+    (root / ".pre-commit-config.yaml").write_bytes(_alias_bomb("repos: *i\n"))
+    return []
+
+
 CONFIG = ("heads", "lint", "check", "rebase", "hook", "new", "trace")
 GRAPH = ("heads", "lint", "check", "hook", "trace")
 CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
@@ -87,11 +133,45 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], tuple[str, ...]]] = {
     "pyproject-max-heads-zero": (_pyproject("max_heads = 0\n"), CONFIG),
     "revision-syntax-error": (_syntax_error, GRAPH),
     "revision-too-deep": (_deep_revision, GRAPH),
+    "pyproject-dev-zero": (_link_to("pyproject.toml", "/dev/zero"), (*CONFIG, "init")),
+    "pyproject-fifo": (_fifo("pyproject.toml"), ("heads", "lint", "check", "new", "init")),
+    "pyproject-too-big": (_pyproject("# " + "x" * (5 * 1024 * 1024) + "\n"), (*CONFIG, "init")),
+    "ini-dev-zero": (_link_to("alembic.ini", "/dev/zero"), CONFIG),
+    "ini-interpolation-bomb": (_write("alembic.ini", _interpolation_bomb()), (*CONFIG, "init")),
+    "compose-alias-bomb": (
+        _write("docker-compose.yml", _alias_bomb("services:\n  db:\n    environment: *i\n")),
+        ("init",),
+    ),
+    "compose-too-big": (
+        _write("docker-compose.yml", b"services: {}\n" + b"#" * (2 * 1024 * 1024) + b"\n"),
+        ("init",),
+    ),
+    "compose-fifo": (_fifo("docker-compose.yml"), ("init",)),
+    "pre-commit-alias-bomb": (_pre_commit_bomb, ("init-write",)),
+    "revision-too-big": (_big_revision, GRAPH),
+    "sql-file-dev-zero": (_link_to("query.sql", "/dev/zero"), ("lint-sql",)),
     "summary-file-is-directory": (_summary_is_a_directory, (*CONFIG, "rules")),
     "project-is-a-file": (_project_is_a_file, (*CONFIG, "lint-sql", "rules")),
 }
 
+MESSAGES = {
+    "pyproject-dev-zero": r".*pyproject\.toml: cannot read: not a regular file \(a device\)",
+    "pyproject-fifo": r".*pyproject\.toml: cannot read: not a regular file \(a FIFO\)",
+    "pyproject-too-big": r".*pyproject\.toml: cannot read: 5\.0 MiB is over the 4 MiB .*",
+    "ini-dev-zero": r".*alembic\.ini: cannot read: not a regular file \(a device\)",
+    "ini-interpolation-bomb": r".*alembic\.ini: .*interpolation builds a value over 64 KiB",
+    "compose-alias-bomb": r".*docker-compose\.yml: cannot parse: its aliases expand to over .*",
+    "compose-too-big": r".*docker-compose\.yml: cannot read: 2\.0 MiB is over the 1 MiB .*",
+    "compose-fifo": r".*docker-compose\.yml: cannot read: not a regular file \(a FIFO\)",
+    "pre-commit-alias-bomb": r".*\.pre-commit-config\.yaml: cannot parse: its aliases expand .*",
+    "revision-too-big": r".*big\.py: cannot read: 10\.5 MiB is over the 10 MiB .*",
+    "sql-file-dev-zero": r".*query\.sql: cannot read: not a regular file \(a device\)",
+}
+"""The one stderr line, where the exit code alone would not show which refusal it was."""
+
 ARGUMENTS = {
+    "init": ["init"],
+    "init-write": ["init", "--write", "--force"],
     "lint": ["lint"],
     "lint-sql": ["lint", "--sql", "query.sql"],
     "new": ["new", "add things", "--dry-run"],
@@ -105,6 +185,7 @@ def good_project(root: Path) -> Path:
     make_project(root, pyproject='base = "main"\n')
     (root / "alembic.ini").write_text(GOOD_INI)
     (root / "pyproject.toml").write_text(GOOD_PYPROJECT)
+    (root / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:16\n")
     (root / "query.sql").write_text("SELECT 1;\n")
     add_revision(root, "a1", None)
     init_repo(root)
@@ -115,9 +196,9 @@ def good_project(root: Path) -> Path:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {
-        str(path.relative_to(root)): path.read_bytes()
+        str(path.relative_to(root)): path.read_bytes() if path.is_file() else b"<not a file>"
         for path in root.rglob("*")
-        if path.is_file() and ".git" not in path.relative_to(root).parts
+        if not path.is_dir() and ".git" not in path.relative_to(root).parts
     }
 
 
@@ -155,6 +236,8 @@ def test_bad_input_is_exit_2_with_one_line(tmp_path: Path, case: str, command: s
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("migration-guard: error: ")
+    if case in MESSAGES:
+        assert re.fullmatch(MESSAGES[case], result.stderr.strip()), result.stderr
     assert snapshot(root) == before
 
 

@@ -6,9 +6,11 @@ import configparser
 import os
 import re
 import sys
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.bounded_read import MAX_INTERPOLATED_CHARS, read_text
 from migration_guard.errors import ConfigError
 
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
@@ -36,18 +38,17 @@ class AlembicSettings:
 
 def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSettings:
     """Parse ``ini_path``; relative paths are taken from the ini file's own directory."""
-    if not ini_path.is_file():
+    if not ini_path.exists():  # a FIFO or /dev/zero exists: the bounded read refuses it
         raise ConfigError(
             f"{ini_path}: alembic.ini not found (set alembic_ini in [tool.migration-guard])"
         )
     here = ini_path.resolve().parent
-    parser = configparser.ConfigParser(defaults={"here": here.as_posix()})
+    parser = configparser.ConfigParser(
+        defaults={"here": here.as_posix()}, interpolation=BoundedInterpolation()
+    )
+    text = read_text(ini_path, "alembic.ini", ConfigError)
     try:
-        parser.read(ini_path, encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError(
-            f"{ini_path}: cannot read: not UTF-8 ({error.reason} at byte {error.start})"
-        ) from None
+        parser.read_string(text, source=str(ini_path))
     except configparser.Error as error:
         first_line = str(error).splitlines()[0]
         raise ConfigError(f"{ini_path}: cannot parse: {first_line}") from None
@@ -106,10 +107,10 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
 
+    text = read_text(toml_path, "pyproject.toml", ConfigError)
     try:
-        with toml_path.open("rb") as stream:
-            tool = tomllib.load(stream).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{toml_path}: cannot read: {error}") from None
     table = tool.get("alembic", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
@@ -227,3 +228,38 @@ def _installed_package_folders(top_level: str) -> list[Path]:
     if spec is None or not spec.submodule_search_locations:
         return []
     return [Path(entry) for entry in spec.submodule_search_locations]
+
+
+class BoundedInterpolation(configparser.BasicInterpolation):
+    """configparser's ``%(name)s`` interpolation (what Alembic uses), refusing a value that
+    grows past :data:`MAX_INTERPOLATED_CHARS`: nine references per line over the ten allowed
+    levels make 9**10 copies from a 600-byte file, which the standard class builds forever."""
+
+    def before_get(
+        self,
+        parser: MutableMapping[str, Mapping[str, str]],
+        section: str,
+        option: str,
+        value: str,
+        defaults: Mapping[str, str],
+    ) -> str:
+        pieces = _CappedPieces(option)
+        self._interpolate_some(parser, option, pieces, value, section, defaults, 1)  # type: ignore[attr-defined]
+        return "".join(pieces)
+
+
+class _CappedPieces(list[str]):
+    def __init__(self, option: str) -> None:
+        super().__init__()
+        self.option = option
+        self.length = 0
+
+    def append(self, piece: str) -> None:
+        self.length += len(piece)
+        if self.length > MAX_INTERPOLATED_CHARS:
+            raise configparser.InterpolationError(
+                self.option,
+                "",
+                f"interpolation builds a value over {MAX_INTERPOLATED_CHARS // 1024} KiB",
+            )
+        super().append(piece)

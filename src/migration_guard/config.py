@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from migration_guard.bounded_read import read_text
 from migration_guard.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -90,12 +91,12 @@ KEYS = tuple(f.name for f in fields(Config) if f.name not in ("root", "explicit"
 def load_config(root: Path) -> Config:
     """Load the config of the project at ``root``; a missing pyproject.toml means all defaults."""
     pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Config(root=root)
+    text = read_text(pyproject, "pyproject.toml", ConfigError)
     try:
-        with pyproject.open("rb") as stream:
-            document = tomllib.load(stream)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from None
     tool = document.get("tool", {})
     if not isinstance(tool, dict):

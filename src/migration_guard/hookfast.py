@@ -76,10 +76,18 @@ def _holds_table(pyproject: str) -> bool:
 
     if not mentions_table(pyproject):
         return False
-    with open(pyproject, encoding="utf-8") as stream:
-        if any(line.strip().replace(" ", "") == "[tool.migration-guard]" for line in stream):
-            return True
+    lines = _read(pyproject, "pyproject.toml").splitlines()
+    if any(line.strip().replace(" ", "") == "[tool.migration-guard]" for line in lines):
+        return True
     raise ValueError(f"{pyproject}: mentions migration-guard outside a plain table header")
+
+
+def _read(path: str, kind: str) -> str:
+    """The file through the same bounded read as the full command (its refusal raises here,
+    and the full command reports it)."""
+    from migration_guard.bounded_read import read_text
+
+    return read_text(path, kind)
 
 
 def _config(project: str) -> tuple[list[str], str]:
@@ -91,8 +99,7 @@ def _config(project: str) -> tuple[list[str], str]:
     }
     pyproject = os.path.join(project, "pyproject.toml")
     if os.path.isfile(pyproject):
-        with open(pyproject, encoding="utf-8") as stream:
-            lines = stream.read().splitlines()
+        lines = _read(pyproject, "pyproject.toml").splitlines()
         inside = False
         for line in lines:
             text = line.strip()
@@ -127,8 +134,7 @@ def _version_locations(ini: str) -> list[str] | None:
     """Versions folders for the plain cases, by a line scan of alembic.ini (configparser costs
     more than our budget); None for anything needing Alembic's full rules."""
     here = os.path.dirname(os.path.realpath(ini))
-    with open(ini, encoding="utf-8") as stream:
-        lines = stream.read().splitlines()
+    lines = _read(ini, "alembic.ini").splitlines()
     section = None
     values: dict[str, str] = {}
     for line in lines:

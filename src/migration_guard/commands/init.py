@@ -71,10 +71,9 @@ def run(invocation: Invocation) -> int:
 def _plan_workflow(path: Path, text: str, *, force: bool) -> FileChange:
     if not path.exists():
         return FileChange(path, "written", text)
-    try:
-        old = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read: {error}") from None
+    from migration_guard.bounded_read import read_text
+
+    old = read_text(path, "workflow file").replace("\r\n", "\n").replace("\r", "\n")
     if old == text:
         return FileChange(path, "unchanged", old)
     if not force:

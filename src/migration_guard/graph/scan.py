@@ -129,8 +129,9 @@ def _blob_reader(blob: Blob) -> Callable[[], bytes]:
 
 def _file_reader(path: str) -> Callable[[], bytes]:
     def read() -> bytes:
-        with open(path, "rb") as stream:
-            return stream.read()
+        from migration_guard.bounded_read import read_bytes
+
+        return read_bytes(path, "revision file")
 
     return read
 
