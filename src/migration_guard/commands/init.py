@@ -174,4 +174,7 @@ def _print_text(
         )
     if all(change.action == "unchanged" for change in changes):
         out.append("nothing to change")
-    sys.stdout.write("\n".join(out) + "\n")
+    from migration_guard.untrusted import terminal_block
+
+    # service names, folders and paths come from the repository
+    sys.stdout.write(terminal_block("\n".join(out)) + "\n")

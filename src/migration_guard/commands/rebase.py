@@ -51,8 +51,10 @@ def run(invocation: Invocation) -> int:
         )
     )
     show.change = {"revision": revision, "down_revision": target, "path": file.path, "diff": diff}
-    if not show.json:
-        sys.stdout.write(diff)
+    if not show.json and diff:
+        from migration_guard.untrusted import terminal_block
+
+        sys.stdout.write(terminal_block(diff.rstrip("\n")) + "\n")
     if dry_run:
         return show.done(f"(dry run) would point {revision} at {target}; nothing written")
     write_atomically(path, rewritten)
@@ -82,7 +84,9 @@ class _Shown:
             document["reason"] = reason
             sys.stdout.write(json.dumps(document, indent=2) + "\n")
         elif line is not None:
-            print(line)
+            from migration_guard.untrusted import terminal_block
+
+            print(terminal_block(line))
         return code
 
 
