@@ -43,47 +43,48 @@ MAX_INTERPOLATED_CHARS = 64 * 1024
 
 def read_bytes(path: Path | str, kind: str, error: type[GuardError] | None = None) -> bytes:
     """The bytes of ``path``, a regular file of at most ``LIMITS[kind]`` bytes; anything else
-    (too big, a device such as /dev/zero, a FIFO, a folder, unreadable) raises ``error`` with
-    ``path: cannot read: reason``."""
-    error = error or _input_error()
+    (too big, a device such as /dev/zero, a FIFO, a folder, unreadable) raises ``error``
+    (:class:`~migration_guard.errors.InputError` unless given) with ``path: cannot read: …``."""
     limit = LIMITS[kind]
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as failure:
-        raise error(f"{path}: cannot read: {failure.strerror or failure}") from None
+        raise _refusal(path, failure.strerror or str(failure), error) from None
     with os.fdopen(descriptor, "rb") as stream:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
-            raise error(f"{path}: cannot read: not a regular file ({_kind_of(status.st_mode)})")
+            reason = f"not a regular file ({_kind_of(status.st_mode)})"
+            raise _refusal(path, reason, error)
         if status.st_size > limit:
-            raise error(f"{path}: cannot read: {_too_big(status.st_size, limit, kind)}")
+            raise _refusal(path, _too_big(status.st_size, limit, kind), error)
         try:
             data = stream.read(limit + 1)
         except OSError as failure:
-            raise error(f"{path}: cannot read: {failure.strerror or failure}") from None
+            raise _refusal(path, failure.strerror or str(failure), error) from None
     if len(data) > limit:  # it grew while we looked
-        raise error(f"{path}: cannot read: {_too_big(len(data), limit, kind)}")
+        raise _refusal(path, _too_big(len(data), limit, kind), error)
     return data
 
 
 def read_text(path: Path | str, kind: str, error: type[GuardError] | None = None) -> str:
     """:func:`read_bytes` decoded as UTF-8, every byte kept (a byte-order mark too, newlines
     as they are: ``init`` writes these files back)."""
-    error = error or _input_error()
     data = read_bytes(path, kind, error)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as failure:
-        raise error(
-            f"{path}: cannot read: not UTF-8 ({failure.reason} at byte {failure.start})"
-        ) from None
+        reason = f"not UTF-8 ({failure.reason} at byte {failure.start})"
+        raise _refusal(path, reason, error) from None
 
 
-def _input_error() -> type[GuardError]:
-    from migration_guard.errors import InputError
+def _refusal(path: Path | str, reason: str, error: type[GuardError] | None) -> GuardError:
+    """The one wording; the errors module loads only now (the hook's fast path reads files)."""
+    if error is None:
+        from migration_guard.errors import InputError
 
-    return InputError
+        error = InputError
+    return error(f"{path}: cannot read: {reason}")
 
 
 def _too_big(size: int, limit: int, kind: str) -> str:
@@ -107,7 +108,10 @@ def load_yaml(text: str, source: Path | str, error: type[GuardError] | None = No
     nodes once aliases are expanded) and recursive aliases before building anything."""
     import yaml
 
-    error = error or _input_error()
+    if error is None:
+        from migration_guard.errors import InputError
+
+        error = InputError
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     loader = loader_class(text)
     try:

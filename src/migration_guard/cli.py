@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -301,8 +300,11 @@ def _tolerant_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            with contextlib.suppress(OSError, ValueError):  # a stream that refuses
+            # not contextlib.suppress: the hook's fast path runs this, and contextlib costs
+            try:  # noqa: SIM105
                 reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):  # a stream that refuses
+                pass
 
 
 def _unusable_process_state() -> tuple[str, int] | None:
@@ -323,8 +325,10 @@ def _say(line: str) -> None:
     """One line on stderr, if there is a stderr to write it to."""
     if sys.stderr is None:
         return
-    with contextlib.suppress(OSError, ValueError):
+    try:  # noqa: SIM105 - as in _tolerant_streams
         print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _output_failed(error: OSError) -> int:
