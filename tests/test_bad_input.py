@@ -409,3 +409,24 @@ def test_hostile_process_state_is_one_line_and_the_documented_code(
     assert result.returncode == spec.code, stderr
     (line,) = stderr.splitlines()
     assert re.fullmatch("migration-guard: error: " + spec.message, line), line
+
+
+def test_new_and_the_hook_skip_a_compose_bomb_quickly(tmp_path: Path) -> None:
+    """``new`` and the hook read the compose file only for the test command they print: an
+    alias bomb or an oversized file counts as no compose file, at once (it used to hang)."""
+    (tmp_path / "bomb.yml").write_bytes(_alias_bomb("services:\n  db:\n    environment: *i\n"))
+    (tmp_path / "big.yml").write_bytes(b"services: {}\n" + b"#" * (2 * 1024 * 1024) + b"\n")
+    code = (
+        "import sys; from pathlib import Path;"
+        "from migration_guard.commands.follow_ups import compose_services;"
+        "print([compose_services(Path(name)) for name in sys.argv[1:]])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "bomb.yml"), str(tmp_path / "big.yml")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[{}, {}]"
