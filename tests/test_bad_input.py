@@ -430,3 +430,13 @@ def test_new_and_the_hook_skip_a_compose_bomb_quickly(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[{}, {}]"
+
+
+def test_stdin_sql_has_the_sql_file_limit(tmp_path: Path) -> None:
+    over = b"-- " + b"x" * (64 * 1024 * 1024) + b"\n"
+    result = _lint_stdin(tmp_path, over)
+    assert result.returncode == 2
+    (line,) = result.stderr.decode().splitlines()
+    assert line == (
+        "migration-guard: error: <stdin>: cannot read: more than the 64 MiB migration-guard reads"
+    )

@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (the hook
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
-    from typing import Any
+    from typing import Any, BinaryIO
 
     from migration_guard.errors import GuardError
 
@@ -64,6 +64,19 @@ def read_bytes(path: Path | str, kind: str, error: type[GuardError] | None = Non
             raise _refusal(path, failure.strerror or str(failure), error) from None
     if len(data) > limit:  # it grew while we looked
         raise _refusal(path, _too_big(len(data), limit, kind), error)
+    return data
+
+
+def read_stream(stream: BinaryIO, shown: str, kind: str) -> bytes:
+    """At most ``LIMITS[kind]`` bytes of ``stream`` (stdin: ``lint --sql -``); more is refused
+    as a file would be, with ``shown`` as its name."""
+    limit = LIMITS[kind]
+    try:
+        data = stream.read(limit + 1)
+    except OSError as failure:
+        raise _refusal(shown, failure.strerror or str(failure), None) from None
+    if len(data) > limit:
+        raise _refusal(shown, f"more than the {limit // MIB} MiB migration-guard reads", None)
     return data
 
 
