@@ -440,3 +440,30 @@ def test_stdin_sql_has_the_sql_file_limit(tmp_path: Path) -> None:
     assert line == (
         "migration-guard: error: <stdin>: cannot read: more than the 64 MiB migration-guard reads"
     )
+
+
+def test_an_oversized_revision_in_the_base_commit_is_refused(tmp_path: Path) -> None:
+    root = good_project(tmp_path / "repo")
+    git(root, "commit", "-qm", "b2")
+    git(root, "checkout", "-qb", "feature")
+    git(root, "checkout", "-q", "main")
+    _big_revision(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "big")
+    git(root, "checkout", "-q", "feature")
+    result = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "heads", "--base", "main"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert re.fullmatch(
+        r"migration-guard: error: migrations/versions/big\.py: cannot read: 10\.5 MiB is over "
+        r"the 10 MiB migration-guard reads of a revision file",
+        line,
+    ), line

@@ -67,6 +67,12 @@ def read_bytes(path: Path | str, kind: str, error: type[GuardError] | None = Non
     return data
 
 
+def check_size(shown: str, size: int, kind: str) -> None:
+    """Refuse ``size`` bytes over ``LIMITS[kind]`` (a git blob, before it is read)."""
+    if size > LIMITS[kind]:
+        raise _refusal(shown, _too_big(size, LIMITS[kind], kind), None)
+
+
 def read_stream(stream: BinaryIO, shown: str, kind: str) -> bytes:
     """At most ``LIMITS[kind]`` bytes of ``stream`` (stdin: ``lint --sql -``); more is refused
     as a file would be, with ``shown`` as its name."""
