@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from migration_guard.commands.new_outcome import say
 from migration_guard.errors import one_line
 from migration_guard.findings import Finding, Problem, Report
-from migration_guard.report import github, render_summary, text
+from migration_guard.report import github, json_report, render_summary, sarif, text
 from migration_guard.report.sarif import to_sarif
 from tests.projects import make_project, run_cli
 
@@ -402,6 +402,10 @@ def test_no_log_line_is_a_command_we_did_not_write(report: Report) -> None:
         assert _OURS.fullmatch(line), line
     for message in (report.findings[0].message, report.problems[0].message, report.heads[0]):
         assert runner_commands(f"migration-guard: error: {one_line(message)}") == []
+    # JSON and SARIF on stdout land in the same log; their values are unchanged
+    for document in (json_report.render(report), sarif.render(report)):
+        assert runner_commands(document) == []
+    assert json.loads(json_report.render(report)) == json.loads(json.dumps(report.to_json()))
 
 
 def test_a_path_that_starts_a_line_is_no_command() -> None:

@@ -14,7 +14,9 @@ handled here, each by one function every writer goes through:
   invisible character between the two colons would not break a command; :func:`log_line`
   breaks both forms with a visible backslash.
 
-The third channel, Markdown for the job summary, is ``report.summary``'s (it renders too).
+JSON and SARIF documents printed to stdout land in the same log: :func:`json_document` writes
+them with ``##[`` spelled ``#\\u0023[`` (the same JSON value). The third channel, Markdown for the
+job summary, is ``report.summary``'s (it renders too).
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ _CONTROL = re.compile(
 _CONTROL_OR_NEWLINE = re.compile(_CONTROL.pattern[:-1] + "\n]")
 _LEGACY_COMMAND = re.compile(r"##\[")
 _LEADING_SPACE = re.compile(r"^\s*")
+
+
+def json_document(document: object) -> str:
+    """``document`` as indented JSON ending with a newline, inert in a log: ASCII only (controls
+    and everything else non-ASCII as ``\\u`` escapes), and no legacy ``##[`` command."""
+    import json
+
+    return json.dumps(document, indent=2).replace("##[", "#\\u0023[") + "\n"
 
 
 def _visible(match: re.Match[str]) -> str:

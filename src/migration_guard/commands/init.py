@@ -3,7 +3,6 @@ the pre-commit entry and the workflow."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -116,7 +115,9 @@ def _print_json(
         "workflow": {"path": WORKFLOW_PATH, "text": flow},
         "source": {"url": source.url, "commit": source.commit, "placeholders": source.placeholder},
     }
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    from migration_guard.untrusted import json_document
+
+    sys.stdout.write(json_document(document))
 
 
 def _print_text(

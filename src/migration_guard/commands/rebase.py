@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 import tempfile
@@ -82,7 +81,9 @@ class _Shown:
         if self.json:
             document = {"rebased": rebased, "dry_run": self.dry_run, **self.change}
             document["reason"] = reason
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            from migration_guard.untrusted import json_document
+
+            sys.stdout.write(json_document(document))
         elif line is not None:
             from migration_guard.untrusted import terminal_block
 
