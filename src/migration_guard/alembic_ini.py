@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.bounded_read import read_text
 from migration_guard.config_file import read_ini
 from migration_guard.errors import ConfigError
 
@@ -37,7 +38,7 @@ class AlembicSettings:
 
 def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSettings:
     """Parse ``ini_path``; relative paths are taken from the ini file's own directory."""
-    if not ini_path.is_file():
+    if not ini_path.exists():  # a FIFO or /dev/zero exists: the bounded read refuses it
         raise ConfigError(
             f"{ini_path}: alembic.ini not found (set alembic_ini in [tool.migration-guard])"
         )
@@ -106,10 +107,10 @@ def _read_toml_settings(ini_path: Path, toml_path: Path) -> AlembicSettings:
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
 
+    text = read_text(toml_path, "pyproject.toml", ConfigError)
     try:
-        with toml_path.open("rb") as stream:
-            tool = tomllib.load(stream).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{toml_path}: cannot read: {error}") from None
     table = tool.get("alembic", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
     from pathlib import Path
-    from typing import Any
+    from typing import Any, TextIO
 
     from migration_guard.commands import Invocation
     from migration_guard.render.offline import OfflineRenderer
@@ -262,13 +262,103 @@ def _add_global_options(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (a reader that closed the pipe ends it quietly)."""
+    _tolerant_streams()
+    refusal = _unusable_process_state()
+    if refusal is not None:
+        message, code = refusal
+        _say(f"migration-guard: error: {message}")
+        return code
+    real_stdout = sys.stdout
+    if real_stdout is sys.__stdout__ and real_stdout is not None:
+        sys.stdout = _CheckedStdout(real_stdout)
     try:
         code = _main(argv)
         sys.stdout.flush()  # inside the try: a closed pipe shows on the last buffered write
     except BrokenPipeError:
         _quiet_closed_stdout()
         return exit_codes.BROKEN_PIPE
+    except OSError as error:  # /dev/full, a disk that failed under the redirected output
+        return _output_failed(error)
+    finally:
+        sys.stdout = real_stdout
     return code
+
+
+class _CheckedStdout:
+    """The process's stdout, whose write errors (other than a closed pipe) are one
+    :class:`~migration_guard.errors.OutputError`, whichever command printed."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _output_error(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _output_error(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _output_error(error: OSError) -> Exception:
+    from migration_guard.errors import OutputError
+
+    return OutputError(f"cannot write the output: {error.strerror or error}")
+
+
+def _tolerant_streams() -> None:
+    """Text a stream's encoding cannot hold (an ``é`` in a path under ``LC_ALL=C``, a name git
+    gave us as undecodable bytes) is written as ``\\xe9``, never a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            # not contextlib.suppress: the hook's fast path runs this, and contextlib costs
+            try:  # noqa: SIM105
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):  # a stream that refuses
+                pass
+
+
+def _unusable_process_state() -> tuple[str, int] | None:
+    """A closed stdout (``>&-``) or a deleted working directory: (the one line, the exit code)."""
+    if sys.stdout is None:
+        return "stdout is closed: nothing can be reported", exit_codes.ENVIRONMENT
+    try:
+        os.getcwd()
+    except OSError as error:
+        return (
+            f"the current directory is gone ({error.strerror}): cd into the project again",
+            exit_codes.USAGE,
+        )
+    return None
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if there is a stderr to write it to."""
+    if sys.stderr is None:
+        return
+    try:  # noqa: SIM105 - as in _tolerant_streams
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _output_failed(error: OSError) -> int:
+    """Writing the report failed (not a closed pipe): say so once, exit 3, no traceback."""
+    _quiet_closed_stdout()
+    _say(f"migration-guard: error: cannot write the output: {error.strerror or error}")
+    return exit_codes.ENVIRONMENT
 
 
 def _quiet_closed_stdout() -> None:
@@ -336,7 +426,13 @@ _GLOBAL_VALUES = ("--project", "--format", "--summary-file", "--sarif-file")
 
 def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
     from migration_guard.commands import Invocation
-    from migration_guard.errors import ConfigError, GuardError, UsageError, one_line
+    from migration_guard.errors import (
+        ConfigError,
+        GuardError,
+        OutputError,
+        UsageError,
+        one_line,
+    )
 
     debug = os.environ.get("MIGRATION_GUARD_DEBUG") == "1"
     try:
@@ -346,21 +442,24 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
         return exit_codes.USAGE
     except SystemExit as done:  # --help / --version
         return int(done.code or 0)
-    invocation = Invocation(
-        project=_project_root(arguments.project),
-        format=arguments.format,
-        color=not arguments.no_color and _wants_color(),
-        arguments=arguments,
-        summary_file=arguments.summary_file,
-        sarif_file=arguments.sarif_file,
-    )
     try:
+        _check_refs(arguments, UsageError)
+        invocation = Invocation(
+            project=_project_root(arguments.project),
+            format=arguments.format,
+            color=not arguments.no_color and _wants_color(),
+            arguments=arguments,
+            summary_file=arguments.summary_file,
+            sarif_file=arguments.sarif_file,
+        )
         _sigterm_interrupts()
         _check_paths(invocation, ConfigError, UsageError)
         return _dispatch(invocation, renderer)
     except GuardError as error:
         if debug:
             raise
+        if isinstance(error, OutputError):
+            _quiet_closed_stdout()  # the interpreter's last flush must not fail a second time
         print(f"migration-guard: error: {one_line(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
@@ -385,6 +484,13 @@ def _project_root(given: Path | None) -> Path:
     from migration_guard.discovery import discover_project
 
     return given.resolve() if given is not None else Path(discover_project(os.getcwd()))
+
+
+def _check_refs(arguments: argparse.Namespace, usage_error: type[Exception]) -> None:
+    """``--base ''`` names no ref: refused, never taken for "no --base"."""
+    base = getattr(arguments, "base", None)
+    if base is not None and not base.strip():
+        raise usage_error("--base names no ref (an empty string); give a branch, tag or commit")
 
 
 def _check_paths(

@@ -106,7 +106,7 @@ KEYS = tuple(f.name for f in fields(Config) if f.name not in ("root", "explicit"
 def load_config(root: Path) -> Config:
     """Load the config of the project at ``root``; a missing pyproject.toml means all defaults."""
     pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Config(root=root)
     try:
         table = read_table(str(pyproject))

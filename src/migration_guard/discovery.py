@@ -30,12 +30,21 @@ def discover_project(start: str, holds_table: Callable[[str], bool] | None = Non
 
 
 def mentions_table(pyproject: str) -> bool:
-    """A cheap first look: could ``pyproject`` hold our table at all?"""
-    try:
-        with open(pyproject, "rb") as stream:
-            return b"migration-guard" in stream.read()
-    except OSError:
+    """A cheap first look: could ``pyproject`` hold our table at all? One that exists but
+    cannot be read within bounds (``-> /dev/zero``, too big) counts as holding it, so loading
+    it refuses it in one line instead of the walk skipping it."""
+    if not os.path.exists(pyproject):
         return False
+    try:
+        return b"migration-guard" in _read(pyproject)
+    except Exception:  # GuardError, without importing errors on the fast path
+        return True
+
+
+def _read(pyproject: str) -> bytes:
+    from migration_guard.bounded_read import read_bytes
+
+    return read_bytes(pyproject, "pyproject.toml")
 
 
 def has_table(pyproject: str) -> bool:
@@ -50,9 +59,8 @@ def has_table(pyproject: str) -> bool:
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
     try:
-        with open(pyproject, "rb") as stream:
-            document = tomllib.load(stream)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = tomllib.loads(_read(pyproject).decode("utf-8"))
+    except Exception:  # unreadable, not UTF-8, not TOML: the full load reports it
         return True
     tool = document.get("tool")
     if tool is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from migration_guard import exit_codes
@@ -38,11 +37,15 @@ class EnvironmentProblem(GuardError):
     exit_code = exit_codes.ENVIRONMENT
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+class OutputError(EnvironmentProblem):
+    """Writing the report to stdout failed (``/dev/full``, an I/O error); not a closed pipe."""
 
 
 def one_line(text: str) -> str:
     """``text`` as one terminal-safe line: newlines and other control characters (escape
     sequences, carriage returns) shown as ``\\n``, ``\\x1b``…, so text from the repository can
-    never start a line of its own (a ``::add-mask::`` workflow command) or move the cursor."""
-    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+    never start a line of its own (a ``::add-mask::`` workflow command) or move the cursor
+    (:func:`migration_guard.untrusted.terminal_line`)."""
+    from migration_guard.untrusted import terminal_line
+
+    return terminal_line(text)

@@ -55,7 +55,9 @@ def resolve_ref(repo: Repo, ref: str) -> Commit:
 
     try:
         return repo.commit(ref)
-    except (git.BadName, ValueError, git.GitCommandError):
+    except ValueError:  # it names an object, but a tree or a blob: no fetch brings a commit
+        raise InputError(f"base ref {ref!r} does not name a commit") from None
+    except (git.BadName, git.GitCommandError):
         raise InputError(f"base ref {ref!r} not found: run `{fetch_command(repo, ref)}`") from None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from migration_guard.bounded_read import read_bytes, read_stream
 from migration_guard.errors import GuardError, InputError
 from migration_guard.findings import Finding, RuleInfo
 from migration_guard.graph.model import RevisionGraph
@@ -281,7 +282,10 @@ def _read_sql(name: str) -> str:
     # stdin and files alike: bytes decoded as UTF-8, a byte-order mark dropped
     shown = "<stdin>" if name == "-" else name
     try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        if name == "-":
+            data = read_stream(sys.stdin.buffer, shown, "SQL file")
+        else:
+            data = read_bytes(name, "SQL file")
         return data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{shown}: cannot read SQL: {error}") from None

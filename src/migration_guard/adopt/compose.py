@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import yaml
 
+from migration_guard.bounded_read import load_yaml, read_text
 from migration_guard.errors import InputError
 
 # Docker Compose's own order of preference.
@@ -32,7 +33,7 @@ class ComposeLayout:
 def find_compose_file(folders: list[Path]) -> Path | None:
     for folder in folders:
         for name in COMPOSE_NAMES:
-            if (folder / name).is_file():
+            if (folder / name).exists():  # not only files: the bounded read refuses the rest
                 return folder / name
     return None
 
@@ -41,9 +42,7 @@ def read_compose(path: Path, app_folder: Path) -> ComposeLayout:
     """The services of ``path``: the database (a PostgreSQL image; ``db`` wins a tie) and the
     application (the one that builds or mounts ``app_folder``, else its closest parent)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read: {error}") from None
+        document = load_yaml(read_text(path, "compose file"), path)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

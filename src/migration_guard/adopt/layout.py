@@ -146,11 +146,14 @@ def find_alembic_ini(root: Path) -> Path:
 def _raw_script_location(ini: Path) -> str:
     import configparser
 
+    from migration_guard.bounded_read import read_text
+    from migration_guard.errors import ConfigError
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(ini, encoding="utf-8")
+        parser.read_string(read_text(ini, "alembic.ini", ConfigError), source=str(ini))
         return parser.get("alembic", "script_location", fallback="").strip() or "[tool.alembic]"
-    except configparser.Error:
+    except (configparser.Error, ConfigError):
         return "?"
 
 
@@ -167,11 +170,14 @@ def _search_roots(ini: Path, top: Path) -> list[Path]:
 
     here = ini.resolve().parent
     roots: list[Path] = []
+    from migration_guard.bounded_read import read_text
+    from migration_guard.errors import ConfigError
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(ini, encoding="utf-8")
+        parser.read_string(read_text(ini, "alembic.ini", ConfigError), source=str(ini))
         prepend = parser.get("alembic", "prepend_sys_path", fallback="") or ""
-    except configparser.Error:
+    except (configparser.Error, ConfigError):
         prepend = ""
     for entry in re.split(r"[\s,;" + re.escape(os.pathsep) + "]+", prepend):
         if entry:

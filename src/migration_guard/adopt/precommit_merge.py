@@ -10,6 +10,7 @@ import yaml
 
 from migration_guard.adopt.pyproject_table import FileChange
 from migration_guard.adopt.snippets import OUR_HOOK_IDS
+from migration_guard.bounded_read import load_yaml, read_text
 from migration_guard.errors import ConfigError
 
 _REPOS = re.compile(r"^repos[ \t]*:[ \t]*(?:#.*)?$")
@@ -20,11 +21,7 @@ def plan_pre_commit(path: Path, config: str, entry: str) -> FileChange:
     (nothing when one of our hooks is already configured)."""
     if not path.exists():
         return FileChange(path, "written", config)
-    try:
-        with path.open(encoding="utf-8", newline="") as stream:
-            old = stream.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
+    old = read_text(path, ".pre-commit-config.yaml", ConfigError)
     document = _load(old, path)
     if document is not None and not isinstance(document, dict):
         raise ConfigError(f"{path}: not a pre-commit config (the top level is not a mapping)")
@@ -53,7 +50,7 @@ def plan_pre_commit(path: Path, config: str, entry: str) -> FileChange:
 
 def _load(text: str, path: Path) -> Any:
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text, path, ConfigError)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)

@@ -89,11 +89,9 @@ def _plain(value: Any) -> Any:
 
 
 def _read(path: Path) -> str:
-    try:
-        with path.open(encoding="utf-8", newline="") as stream:
-            return stream.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
+    from migration_guard.bounded_read import read_text
+
+    return read_text(path, "pyproject.toml", ConfigError)
 
 
 def _parse(text: str, path: Path) -> dict[str, Any]:

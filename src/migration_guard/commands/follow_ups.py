@@ -116,9 +116,14 @@ def compose_services(path: Path) -> dict[str, Any]:
 def _services(path: Path) -> dict[str, Any]:
     import yaml
 
+    from migration_guard.bounded_read import load_yaml, read_text
+    from migration_guard.errors import InputError
+
+    if not path.exists():
+        return {}
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = load_yaml(read_text(path, "compose file"), path)
+    except (InputError, yaml.YAMLError):
         return {}
     services = document.get("services") if isinstance(document, dict) else None
     return (

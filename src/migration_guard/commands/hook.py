@@ -116,7 +116,9 @@ def _say(invocation: Invocation, text: str) -> None:
     """The hook's own words: stdout in text mode, stderr when stdout holds a document."""
     import sys
 
-    print(text, file=sys.stdout if invocation.format == "text" else sys.stderr)
+    from migration_guard.untrusted import terminal_block
+
+    print(terminal_block(text), file=sys.stdout if invocation.format == "text" else sys.stderr)
 
 
 def _staged_drift(staged_tree: ExportedTree) -> tuple[Problem, ...]:

@@ -3,7 +3,6 @@ the pre-commit entry and the workflow."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -71,10 +70,9 @@ def run(invocation: Invocation) -> int:
 def _plan_workflow(path: Path, text: str, *, force: bool) -> FileChange:
     if not path.exists():
         return FileChange(path, "written", text)
-    try:
-        old = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read: {error}") from None
+    from migration_guard.bounded_read import read_text
+
+    old = read_text(path, "workflow file").replace("\r\n", "\n").replace("\r", "\n")
     if old == text:
         return FileChange(path, "unchanged", old)
     if not force:
@@ -117,7 +115,9 @@ def _print_json(
         "workflow": {"path": WORKFLOW_PATH, "text": flow},
         "source": {"url": source.url, "commit": source.commit, "placeholders": source.placeholder},
     }
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    from migration_guard.untrusted import json_document
+
+    sys.stdout.write(json_document(document))
 
 
 def _print_text(
@@ -175,4 +175,7 @@ def _print_text(
         )
     if all(change.action == "unchanged" for change in changes):
         out.append("nothing to change")
-    sys.stdout.write("\n".join(out) + "\n")
+    from migration_guard.untrusted import terminal_block
+
+    # service names, folders and paths come from the repository
+    sys.stdout.write(terminal_block("\n".join(out)) + "\n")

@@ -50,6 +50,9 @@ def reported_elsewhere(invocation: Invocation, line: str, empty: Report) -> int:
     document format, so stdout still parses)."""
     import sys
 
+    from migration_guard.untrusted import terminal_block
+
+    line = terminal_block(line)
     if invocation.format == "text":
         print(line)
     else:

@@ -8,7 +8,6 @@ of the new revision as workflow commands or SARIF.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -93,7 +92,9 @@ def story_to_stderr(invocation: Invocation) -> Iterator[None]:
 def emit(invocation: Invocation, record: NewRecord) -> None:
     """The document on stdout (nothing more in text mode: the story was the output)."""
     if invocation.format == "json":
-        sys.stdout.write(json.dumps(record.to_json(), indent=2) + "\n")
+        from migration_guard.untrusted import json_document
+
+        sys.stdout.write(json_document(record.to_json()))
         sys.stdout.flush()
     elif invocation.format != "text":
         invocation.emit(record.lint_report())

@@ -46,4 +46,8 @@ def say_detected(changes: tuple[str, ...], record: NewRecord) -> None:
 
 
 def say(text: str) -> None:
-    print(text, flush=True)
+    """Print ``text``: model comments, SQL and file names from the repository, every line inert
+    for the terminal and for a CI log (:func:`~migration_guard.untrusted.terminal_block`)."""
+    from migration_guard.untrusted import terminal_block
+
+    print(terminal_block(text), flush=True)

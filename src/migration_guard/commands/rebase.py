@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import sys
 import tempfile
@@ -52,8 +51,10 @@ def run(invocation: Invocation) -> int:
         )
     )
     show.change = {"revision": revision, "down_revision": target, "path": file.path, "diff": diff}
-    if not show.json:
-        sys.stdout.write(diff)
+    if not show.json and diff:
+        from migration_guard.untrusted import terminal_block
+
+        sys.stdout.write(terminal_block(diff.rstrip("\n")) + "\n")
     if dry_run:
         return show.done(f"(dry run) would point {revision} at {target}; nothing written")
     write_atomically(path, rewritten)
@@ -81,9 +82,13 @@ class _Shown:
         if self.json:
             document = {"rebased": rebased, "dry_run": self.dry_run, **self.change}
             document["reason"] = reason
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            from migration_guard.untrusted import json_document
+
+            sys.stdout.write(json_document(document))
         elif line is not None:
-            print(line)
+            from migration_guard.untrusted import terminal_block
+
+            print(terminal_block(line))
         return code
 
 

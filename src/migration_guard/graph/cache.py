@@ -47,7 +47,7 @@ class ParseCache:
 
     def __init__(self, scope: str) -> None:
         self.enabled = os.environ.get("MIGRATION_GUARD_NO_CACHE") != "1"
-        digest = hashlib.sha256(scope.encode()).hexdigest()[:24]
+        digest = hashlib.sha256(scope.encode("utf-8", "surrogateescape")).hexdigest()[:24]
         self.path = cache_dir() / f"graph-{digest}.json"
         self.entries: dict[str, Any] = {}
         self.used: dict[str, Any] = {}

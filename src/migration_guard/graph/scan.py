@@ -121,6 +121,9 @@ def _blob_reader(blob: Blob) -> Callable[[], bytes]:
     # The stream is opened only when read: gitpython's cat-file pipe breaks when a stream is
     # opened and then left unread (as a cache hit would leave it).
     def read() -> bytes:
+        from migration_guard.bounded_read import check_size
+
+        check_size(str(blob.path), blob.size, "revision file")
         data: bytes = blob.data_stream.read()
         return data
 
@@ -129,8 +132,9 @@ def _blob_reader(blob: Blob) -> Callable[[], bytes]:
 
 def _file_reader(path: str) -> Callable[[], bytes]:
     def read() -> bytes:
-        with open(path, "rb") as stream:
-            return stream.read()
+        from migration_guard.bounded_read import read_bytes
+
+        return read_bytes(path, "revision file")
 
     return read
 

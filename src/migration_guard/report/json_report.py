@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from migration_guard.findings import Report
+from migration_guard.untrusted import json_document
 
 
 def render(report: Report) -> str:
-    return json.dumps(report.to_json(), indent=2) + "\n"
+    return json_document(report.to_json())

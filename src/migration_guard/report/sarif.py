@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
@@ -116,4 +115,6 @@ def to_sarif(report: Report) -> dict[str, object]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(to_sarif(report), indent=2) + "\n"
+    from migration_guard.untrusted import json_document
+
+    return json_document(to_sarif(report))

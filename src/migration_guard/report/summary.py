@@ -1,4 +1,8 @@
-"""The Markdown job summary for ``$GITHUB_STEP_SUMMARY``: verdict, heads, findings, SQL."""
+"""The Markdown job summary for ``$GITHUB_STEP_SUMMARY``: verdict, heads, findings, SQL.
+
+Also the one home of Markdown escaping (GitHub renders the summary with cmark-gfm): text from
+the repository goes through :func:`markdown_text` (prose), :func:`markdown_code` (a code span)
+or a fenced block, never into Markdown as it is."""
 
 from __future__ import annotations
 
@@ -25,12 +29,13 @@ _AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
 
 
 def markdown_text(value: str) -> str:
-    """Text from the repository as inert Markdown: no raw HTML, no links, images or autolinks,
-    line breaks kept (a table cell shows them as ``<br>``). Code spans already in ``value`` (our
-    messages quote names in backticks) stay code spans, found as CommonMark finds them: they
-    render literally, so their insides are kept."""
+    """Text from the repository as inert Markdown: no raw HTML, no links, images, autolinks or
+    emphasis, one line whatever it holds (line breaks shown as ``<br>``). The names our messages
+    quote in backticks stay code spans, each fenced afresh by :func:`markdown_code` (their
+    insides render literally); everything else has its punctuation backslash-escaped, so a
+    backtick or backslash inside a name can shift what looks quoted, never what is markup."""
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(_markdown_line(one_line(line)) for line in lines)
+    return "<br>".join(_markdown_line(one_line(line)) for line in lines)
 
 
 def _markdown_line(value: str) -> str:
@@ -47,18 +52,27 @@ def _markdown_line(value: str) -> str:
             index += 1
             continue
         out.append(_inert(value[position : opener.start()]))
-        out.append(value[opener.start() : closer.end()])
+        out.append(_code(value[opener.end() : closer.start()]))
         position = closer.end()
         index = runs.index(closer) + 1
     out.append(_inert(value[position:]))
     return "".join(out)
 
 
+_PUNCTUATION = re.compile(r"([\\`*_\[\]!<>&~(){}#^])")
+"""The punctuation that can start inline Markdown or HTML (``|`` is :func:`cell`'s); the text
+is always one line inside our own block, so what only starts a block (``-``, ``1.``) cannot."""
+
+
 def _inert(text: str) -> str:
-    text = html.escape(text, quote=False).replace("`", "\\`")
-    text = text.replace("[", "\\[").replace("]", "\\]").replace("!", "\\!")
     # a zero-width space keeps GFM's extended autolinks (http://, www., e-mail) from forming
-    return _AUTOLINK.sub(lambda match: "\u200b" + match.group(), text)
+    text = _AUTOLINK.sub(lambda match: "\u200b" + match.group(), text)
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def markdown_code(value: str) -> str:
+    """``value`` as one inline code span (its content renders literally)."""
+    return _code(value)
 
 
 def _code(value: str) -> str:

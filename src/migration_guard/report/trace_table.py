@@ -7,12 +7,15 @@ from collections.abc import Iterable
 from typing import Any
 
 SQL_WIDTH = 60
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SPACING = re.compile(r"[\t\n\r\x0b\x0c]")
 
 
 def plain(text: str) -> str:
-    """One line of terminal-safe text: control characters (escape sequences too) become spaces."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """One line of terminal-safe text: line breaks and tabs become spaces, every other control
+    a visible escape (:func:`~migration_guard.untrusted.terminal_line`)."""
+    from migration_guard.untrusted import terminal_line
+
+    return terminal_line(" ".join(_SPACING.sub(" ", text).split()))
 
 
 def _locks(statement: dict[str, Any]) -> str:
@@ -34,10 +37,10 @@ def _rows(entry: dict[str, Any]) -> Iterable[tuple[str, str, str, str, str]]:
         notes = _notes(fact)
         yield (
             str(statement["line"]),
-            _locks(statement),
-            ", ".join(statement["rewrites"]) or "-",
+            plain(_locks(statement)),
+            plain(", ".join(statement["rewrites"])) or "-",
             f"{statement['ms']:.1f}",
-            sql + (f"  [{notes}]" if notes else ""),
+            sql + (f"  [{plain(notes)}]" if notes else ""),
         )
 
 
@@ -61,25 +64,19 @@ def text_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _cell(value: str) -> str:
-    from migration_guard.report.summary import cell
-
-    return cell(value)
-
-
 def markdown_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
-    """The job summary's lock table: one per traced revision."""
-    import html
+    """The job summary's lock table: one per traced revision (escaped by ``report.summary``)."""
+    from migration_guard.report.summary import cell, markdown_code, markdown_text
 
     out: list[str] = []
     for entry in entries:
         out += [
-            f"#### <code>{html.escape(entry['revision'])}</code>: upgrade {entry['upgrade']}, "
+            f"#### {markdown_code(entry['revision'])}: upgrade {entry['upgrade']}, "
             f"downgrade {entry['downgrade']}",
             "",
         ]
         if entry["seeded_tables"]:
-            out += ["Seeded: " + html.escape(", ".join(entry["seeded_tables"])), ""]
+            out += ["Seeded: " + markdown_text(", ".join(entry["seeded_tables"])), ""]
         out += [
             "| Line | Locks held | Rewrites | ms | Statement |",
             "| --- | --- | --- | --- | --- |",
@@ -87,7 +84,7 @@ def markdown_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
         for line, locks, rewrites, ms, sql in _rows(entry):
             out.append(
                 "| "
-                + " | ".join(_cell(html.escape(part)) for part in (line, locks, rewrites, ms, sql))
+                + " | ".join(cell(markdown_text(part)) for part in (line, locks, rewrites, ms, sql))
                 + " |"
             )
         out.append("")

@@ -171,10 +171,13 @@ def _first_line(error: BaseException) -> str:
 
 
 def _run_seed_file(connection: Any, path: Path) -> list[str]:
+    from migration_guard.bounded_read import read_text
+    from migration_guard.errors import InputError
+
     try:
-        sql = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SeedFailed(f"cannot read it: {error}") from None
+        sql = read_text(path, "SQL file")
+    except InputError as error:
+        raise SeedFailed(str(error).removeprefix(f"{path}: ")) from None
     connection.autocommit = False
     try:
         cursor = connection.cursor()
