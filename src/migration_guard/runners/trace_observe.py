@@ -101,7 +101,7 @@ def connect_observer(url: str) -> Any:
     try:
         import psycopg2
     except ImportError:
-        import psycopg  # type: ignore[import-not-found]
+        import psycopg  # type: ignore[import-not-found, unused-ignore]
 
         return psycopg.connect(url, autocommit=True)
     connection = psycopg2.connect(url)
