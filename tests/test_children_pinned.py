@@ -174,3 +174,65 @@ def test_trace_never_reaches_the_team_database(project: Path, team_database: Lis
     assert result.returncode in (0, 1), output
     assert "upgrade" in output, output
     assert team_database.connections == 0
+
+
+# The issue's story: a settings-driven env.py passes the server in connect_args, which the
+# driver takes over the URL. Every command that runs env.py must still run it on its own
+# throwaway server, and run it there successfully.
+CONNECT_ARGS_ENGINE = """    connectable = create_engine(
+        database_url(),
+        poolclass=pool.NullPool,
+        connect_args={{"host": "127.0.0.1", "port": {port}, "dbname": "prod"}},
+    )
+"""
+
+
+@pytest.fixture
+def connect_args_project(tmp_path: Path, team_database: Listener) -> Path:
+    """The example backend, its engine's connect_args naming the team's server and database."""
+    repo = tmp_path / "project"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    env_py = repo / "backend" / "alembic" / "env.py"
+    source = env_py.read_text()
+    engine = (
+        '    connectable = engine_from_config(section, prefix="sqlalchemy.", '
+        "poolclass=pool.NullPool)\n"
+    )
+    assert engine in source
+    source = source.replace(engine, CONNECT_ARGS_ENGINE.format(port=team_database.port))
+    source = source.replace(
+        "from sqlalchemy import engine_from_config, pool",
+        "from sqlalchemy import create_engine, pool",
+    )
+    env_py.write_text(source)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+@pytest.mark.parametrize("command", ["drift", "trace", "new", "hook"])
+def test_connect_args_naming_the_team_database_are_overruled(
+    connect_args_project: Path, team_database: Listener, command: str
+) -> None:
+    project = connect_args_project
+    if command == "drift":
+        result = guard(project, team_database, "drift")
+        expected = (1, "models-without-migration: add column documents.language")
+    elif command == "trace":
+        result = guard(project, team_database, "trace", "--all")
+        expected = (1, "0006_add_documents_search_vector.py): upgrade ok, downgrade ok")
+    elif command == "new":
+        result = guard(
+            project, team_database, "new", "add language", "--runner", "local", "--dry-run"
+        )
+        expected = (1, "- add column `documents.language`")
+    else:
+        model = project / "backend" / "app" / "models" / "document.py"
+        model.write_text(model.read_text() + "\n# touched\n")
+        git(project, "add", str(model))
+        result = guard(project, team_database, "hook", str(model))
+        expected = (1, "DROP COLUMN language")
+    output = result.stdout + result.stderr
+    assert (result.returncode, expected[1] in output) == (expected[0], True), output
+    assert team_database.connections == 0
