@@ -197,6 +197,13 @@ async def reach():
 
 asyncio.run(reach())
 """,
+    "psycopg-pq.PGconn.connect": """
+import psycopg.pq
+pgconn = psycopg.pq.PGconn.connect(TEAM_DSN.encode())
+assert pgconn.status == psycopg.pq.ConnStatus.OK, pgconn.get_error_message()
+assert pgconn.exec_(MARK.encode()).status == psycopg.pq.ExecStatus.COMMAND_OK
+pgconn.finish()
+""",
     "psycopg_pool": """
 import psycopg_pool
 with psycopg_pool.ConnectionPool(TEAM_DSN, min_size=1, max_size=1, timeout=10) as pool:
@@ -478,3 +485,49 @@ def test_a_pinned_url_without_a_host_is_refused() -> None:
     """libpq's default would be this machine's own server, perhaps the user's."""
     with pytest.raises(ValueError, match="names no host"):
         pinned.libpq_target("postgresql:///throwaway")
+
+
+CHECK_DRIVERS = """
+import asyncio
+{before}
+from migration_guard.runners.pinned import pin
+pin("postgresql://mg@127.0.0.1:1/throwaway")
+import asyncpg, psycopg, psycopg2, psycopg2.extras
+
+dsn = "host=127.0.0.1 port={port} dbname=prod"
+attempts = {{
+    "psycopg2": lambda: psycopg2.connect(dsn),
+    "psycopg2.extras": lambda: psycopg2.extras.DictConnection(dsn),
+    "psycopg": lambda: psycopg.connect(dsn),
+    "asyncpg": lambda: asyncio.run(asyncpg.connect(host="127.0.0.1", port={port})),
+}}
+for name, attempt in attempts.items():
+    try:
+        attempt()
+    except Exception as error:
+        print(name, "port 1" in str(error) or "', 1)" in str(error))
+"""
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["", "import asyncpg, psycopg, psycopg2, psycopg2.extras"],
+    ids=["drivers-imported-later", "drivers-imported-first"],
+)
+def test_drivers_are_pinned_whenever_they_are_imported(
+    before: str, team_database: Listener
+) -> None:
+    """A prepared child imports the drivers before it is pinned; env.py imports them after."""
+    script = CHECK_DRIVERS.format(before=before, port=team_database.port)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n") == [
+        "psycopg2 True",
+        "psycopg2.extras True",
+        "psycopg True",
+        "asyncpg True",
+        "",
+    ]
+    assert team_database.connections == 0

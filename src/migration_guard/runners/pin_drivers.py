@@ -11,8 +11,8 @@ there the requested parameters are replaced by the pinned ones (only the harmles
   (``psycopg2.extensions.connection``) and the classes already derived from it
   (``psycopg2.extras.DictConnection``, …) are re-based onto it;
 * psycopg 3: ``Connection``/``AsyncConnection._get_connection_params`` (every ``connect``,
-  ``psycopg_pool`` included) and ``BaseConnection._connect_gen``, which every connection
-  attempt passes through, as a second lock;
+  ``psycopg_pool`` included), ``BaseConnection._connect_gen``, which every connection attempt
+  passes through, as a second lock, and ``psycopg.pq.PGconn.connect`` (libpq's own wrapper);
 * asyncpg: ``connect_utils._parse_connect_arguments``, where ``connect``, ``create_pool`` and
   ``asyncpg.connection.connect`` turn their arguments into addresses.
 
@@ -184,12 +184,34 @@ def _pin_psycopg(module: ModuleType) -> None:
         return connect_gen(cls, _psycopg_conninfo(conninfo), *args, **kwargs)
 
     base._connect_gen = classmethod(_connect_gen)
+    _pin_pq(module.pq)
     # the parameters, pinned before psycopg resolves their hosts (a name only the team's
     # network knows would otherwise fail the attempt before _connect_gen could pin it)
     for cls in (module.Connection, module.AsyncConnection):
         found = cls.__dict__.get("_get_connection_params")
         if found is not None:
             cls._get_connection_params = classmethod(_pinned_params(found.__func__))
+
+
+def _pin_pq(pq: ModuleType) -> None:
+    """libpq's own wrapper, ``psycopg.pq.PGconn.connect(b"…")``, the lowest public route (psycopg
+    swaps this class itself in its debug mode: nothing holds on to the original)."""
+    base: Any = pq.PGconn
+
+    def connect(cls: Any, conninfo: bytes) -> Any:
+        return base.connect(_psycopg_conninfo(conninfo.decode()).encode())
+
+    def connect_start(cls: Any, conninfo: bytes) -> Any:
+        return base.connect_start(_psycopg_conninfo(conninfo.decode()).encode())
+
+    namespace = {
+        "connect": classmethod(connect),
+        "connect_start": classmethod(connect_start),
+        "__module__": base.__module__,
+        "__qualname__": base.__qualname__,
+        "__doc__": base.__doc__,
+    }
+    setattr(pq, "PGconn", type(base.__name__, (base,), namespace))  # noqa: B010
 
 
 def _pinned_params(original: Callable[..., Any]) -> Callable[..., Any]:
