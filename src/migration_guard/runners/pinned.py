@@ -8,9 +8,9 @@ env.py, every connection ends at the pinned URL, whatever it was given:
 
 * SQLAlchemy engines get the pinned URL (only the driver is taken from the requested URL) and
   lose the ``connect_args`` that name a server;
-* the drivers themselves are pinned where every route ends (:mod:`~migration_guard.runners.
-  pin_drivers`): psycopg2's ``_connect`` and connection classes, psycopg 3's connection
-  parameters, asyncpg's argument parsing. Host, port, database, user and password are the
+* the drivers themselves are pinned where every route ends (:mod:`.pin_drivers`): psycopg2's
+  ``_connect`` and connection classes, psycopg 3's connection parameters and libpq wrapper,
+  asyncpg's argument parsing. Host, port, database, user and password are the
   pinned ones; of the rest only harmless options (``application_name``, ``options``,
   timeouts, keepalives) are kept, so no service, ``hostaddr``, SSL or session-attribute
   setting can send the connection elsewhere or refuse the throwaway server;
