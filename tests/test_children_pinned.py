@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,3 +237,80 @@ def test_connect_args_naming_the_team_database_are_overruled(
     output = result.stdout + result.stderr
     assert (result.returncode, expected[1] in output) == (expected[0], True), output
     assert team_database.connections == 0
+
+
+SEEDED_ENGINE = """    connectable = create_engine(
+        database_url(), poolclass=pool.NullPool, connect_args={connect_args!r}
+    )
+"""
+
+
+@pytest.fixture
+def production(postgres_url: str) -> Iterator[dict[str, str]]:
+    """A real database with a seeded table, standing in for production: its libpq parameters."""
+    import psycopg2
+
+    from migration_guard.runners.pinned import libpq_target
+
+    name = f"prod_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(**libpq_target(postgres_url))
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    target = {**libpq_target(postgres_url), "dbname": name}
+    with psycopg2.connect(**target) as seeding:
+        seeding.cursor().execute(
+            "CREATE TABLE production_orders (id int PRIMARY KEY);"
+            "INSERT INTO production_orders SELECT generate_series(1, 3)"
+        )
+    seeding.close()
+    try:
+        yield target
+    finally:
+        admin.cursor().execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_trace_leaves_a_seeded_production_database_untouched(
+    tmp_path: Path, team_database: Listener, production: dict[str, str]
+) -> None:
+    """The issue's data loss: trace's upgrade and downgrade ran on the server connect_args
+    named, and its seeded table was dropped. Now they run on the throwaway server only."""
+    import psycopg2
+
+    repo = tmp_path / "project"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    env_py = repo / "backend" / "alembic" / "env.py"
+    source = env_py.read_text()
+    engine = (
+        '    connectable = engine_from_config(section, prefix="sqlalchemy.", '
+        "poolclass=pool.NullPool)\n"
+    )
+    connect_args = {**production, "port": int(production["port"])}
+    source = source.replace(engine, SEEDED_ENGINE.format(connect_args=connect_args))
+    env_py.write_text(source.replace("import engine_from_config,", "import create_engine,"))
+    # 0001's downgrade drops what it created; make it drop the seeded table too, as a
+    # downgrade written against production's schema would
+    first = repo / "backend" / "alembic" / "versions" / "0001_create_users.py"
+    text = first.read_text()
+    assert "def downgrade() -> None:\n" in text
+    first.write_text(
+        text.replace(
+            "def downgrade() -> None:\n",
+            "def downgrade() -> None:\n    op.execute('DROP TABLE IF EXISTS production_orders')\n",
+            1,
+        )
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "initial")
+    result = guard(repo, team_database, "trace", "--all")
+    output = result.stdout + result.stderr
+    assert "0001_create_users.py): upgrade ok, downgrade ok" in output, output
+    with psycopg2.connect(**production) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM production_orders")
+        (rows,) = cursor.fetchone()
+    connection.close()
+    assert (tables, rows) == (["production_orders"], 3)
