@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,3 +175,142 @@ def test_trace_never_reaches_the_team_database(project: Path, team_database: Lis
     assert result.returncode in (0, 1), output
     assert "upgrade" in output, output
     assert team_database.connections == 0
+
+
+# The issue's story: a settings-driven env.py passes the server in connect_args, which the
+# driver takes over the URL. Every command that runs env.py must still run it on its own
+# throwaway server, and run it there successfully.
+CONNECT_ARGS_ENGINE = """    connectable = create_engine(
+        database_url(),
+        poolclass=pool.NullPool,
+        connect_args={{"host": "127.0.0.1", "port": {port}, "dbname": "prod"}},
+    )
+"""
+
+
+@pytest.fixture
+def connect_args_project(tmp_path: Path, team_database: Listener) -> Path:
+    """The example backend, its engine's connect_args naming the team's server and database."""
+    repo = tmp_path / "project"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    env_py = repo / "backend" / "alembic" / "env.py"
+    source = env_py.read_text()
+    engine = (
+        '    connectable = engine_from_config(section, prefix="sqlalchemy.", '
+        "poolclass=pool.NullPool)\n"
+    )
+    assert engine in source
+    source = source.replace(engine, CONNECT_ARGS_ENGINE.format(port=team_database.port))
+    source = source.replace(
+        "from sqlalchemy import engine_from_config, pool",
+        "from sqlalchemy import create_engine, pool",
+    )
+    env_py.write_text(source)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+@pytest.mark.parametrize("command", ["drift", "trace", "new", "hook"])
+def test_connect_args_naming_the_team_database_are_overruled(
+    connect_args_project: Path, team_database: Listener, command: str
+) -> None:
+    project = connect_args_project
+    if command == "drift":
+        result = guard(project, team_database, "drift")
+        expected = (1, "models-without-migration: add column documents.language")
+    elif command == "trace":
+        result = guard(project, team_database, "trace", "--all")
+        expected = (1, "0006_add_documents_search_vector.py): upgrade ok, downgrade ok")
+    elif command == "new":
+        result = guard(
+            project, team_database, "new", "add language", "--runner", "local", "--dry-run"
+        )
+        expected = (1, "- add column `documents.language`")
+    else:
+        model = project / "backend" / "app" / "models" / "document.py"
+        model.write_text(model.read_text() + "\n# touched\n")
+        git(project, "add", str(model))
+        result = guard(project, team_database, "hook", str(model))
+        expected = (1, "DROP COLUMN language")
+    output = result.stdout + result.stderr
+    assert (result.returncode, expected[1] in output) == (expected[0], True), output
+    assert team_database.connections == 0
+
+
+SEEDED_ENGINE = """    connectable = create_engine(
+        database_url(), poolclass=pool.NullPool, connect_args={connect_args!r}
+    )
+"""
+
+
+@pytest.fixture
+def production(postgres_url: str) -> Iterator[dict[str, str]]:
+    """A real database with a seeded table, standing in for production: its libpq parameters."""
+    import psycopg2
+
+    from migration_guard.runners.pinned import libpq_target
+
+    name = f"prod_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(**libpq_target(postgres_url))
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    target = {**libpq_target(postgres_url), "dbname": name}
+    with psycopg2.connect(**target) as seeding:
+        seeding.cursor().execute(
+            "CREATE TABLE production_orders (id int PRIMARY KEY);"
+            "INSERT INTO production_orders SELECT generate_series(1, 3)"
+        )
+    seeding.close()
+    try:
+        yield target
+    finally:
+        admin.cursor().execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_trace_leaves_a_seeded_production_database_untouched(
+    tmp_path: Path, team_database: Listener, production: dict[str, str]
+) -> None:
+    """The issue's data loss: trace's upgrade and downgrade ran on the server connect_args
+    named, and its seeded table was dropped. Now they run on the throwaway server only."""
+    import psycopg2
+
+    repo = tmp_path / "project"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    env_py = repo / "backend" / "alembic" / "env.py"
+    source = env_py.read_text()
+    engine = (
+        '    connectable = engine_from_config(section, prefix="sqlalchemy.", '
+        "poolclass=pool.NullPool)\n"
+    )
+    connect_args = {**production, "port": int(production["port"])}
+    source = source.replace(engine, SEEDED_ENGINE.format(connect_args=connect_args))
+    env_py.write_text(source.replace("import engine_from_config,", "import create_engine,"))
+    # 0001's downgrade drops what it created; make it drop the seeded table too, as a
+    # downgrade written against production's schema would
+    first = repo / "backend" / "alembic" / "versions" / "0001_create_users.py"
+    text = first.read_text()
+    assert "def downgrade() -> None:\n" in text
+    first.write_text(
+        text.replace(
+            "def downgrade() -> None:\n",
+            "def downgrade() -> None:\n    op.execute('DROP TABLE IF EXISTS production_orders')\n",
+            1,
+        )
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "initial")
+    result = guard(repo, team_database, "trace", "--all")
+    output = result.stdout + result.stderr
+    assert "0001_create_users.py): upgrade ok, downgrade ok" in output, output
+    with psycopg2.connect(**production) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT count(*) FROM production_orders")
+        (rows,) = cursor.fetchone()
+    connection.close()
+    assert (tables, rows) == (["production_orders"], 3)

@@ -92,10 +92,11 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
     if str(ini_path.parent) not in sys.path:
         sys.path.insert(0, str(ini_path.parent))
     os.environ[request["database_url_env"]] = request["placeholder_url"]
-    # and an env.py that reads its URL elsewhere and connects anyway reaches only the closed port
-    from migration_guard.runners.pinned import pin_engines
+    # and an env.py that reads its URL elsewhere and connects anyway (an engine, connect_args,
+    # a raw driver call) reaches only the closed port
+    from migration_guard.runners.pinned import pin
 
-    pin_engines(request["placeholder_url"])
+    pin(request["placeholder_url"])
     # The version table's bookkeeping is not what we lint, and our steps do not follow
     # Alembic's head tracking (we render chosen revisions, not a range).
     setattr(migration.HeadMaintainer, "update_to_step", lambda self, step: None)  # noqa: B010

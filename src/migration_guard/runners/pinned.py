@@ -1,25 +1,35 @@
-"""Pins every SQLAlchemy engine a child process creates to the throwaway database.
+"""Pins every connection a child process opens to the throwaway database.
 
 The local runner tells env.py the private server's URL through ``database_url_env``. An env.py
-that takes its URL from somewhere else (``sqlalchemy.url`` in alembic.ini, a settings module)
-would otherwise run ``upgrade head`` on that database, which may be the user's. So in the
-local runner's children every engine connects to the pinned URL, whatever URL it was given;
-only the driver (psycopg2, psycopg, asyncpg) is taken from the requested URL.
+that takes its URL, host or database from somewhere else (``sqlalchemy.url`` in alembic.ini, a
+settings module, ``connect_args``, a raw ``psycopg2.connect(host=…)``) would otherwise run
+``upgrade head`` on that database, which may be the user's. So in every child that imports
+env.py, every connection ends at the pinned URL, whatever it was given:
 
-``python -m migration_guard.runners.pinned ALEMBIC-ARGS…`` runs the ``alembic`` command line
-pinned to ``$MIGRATION_GUARD_PINNED_URL``.
+* SQLAlchemy engines get the pinned URL (only the driver is taken from the requested URL) and
+  lose the ``connect_args`` that name a server;
+* the drivers themselves are pinned where every route ends (:mod:`.pin_drivers`): psycopg2's
+  ``_connect`` and connection classes, psycopg 3's connection parameters and libpq wrapper,
+  asyncpg's argument parsing. Host, port, database, user and password are the
+  pinned ones; of the rest only harmless options (``application_name``, ``options``,
+  timeouts, keepalives) are kept, so no service, ``hostaddr``, SSL or session-attribute
+  setting can send the connection elsewhere or refuse the throwaway server;
+* every ``PG*`` variable (libpq's and asyncpg's defaults: ``PGHOST``, ``PGSERVICE``,
+  ``PGSSLMODE``, ``PGOPTIONS``, …) is removed and replaced by the pinned server's (for a
+  ``psql`` the project's code might start), with no password, service or system file to read.
 
-A raw driver call in env.py (``psycopg2.connect()``) bypasses SQLAlchemy; :func:`child_environment`
-points libpq's defaults (``PGHOST``, ``PGPORT``, service and password files, …) at the pinned URL
-too, so only an explicit host written into env.py itself can still leave.
+This is a guard against accidents, not a sandbox: code that opens its own socket is not
+stopped. ``python -m migration_guard.runners.pinned ALEMBIC-ARGS…`` runs the ``alembic``
+command line pinned to ``$MIGRATION_GUARD_PINNED_URL``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
 PREPARED = "--prepared"
@@ -27,31 +37,134 @@ PREPARED = "--prepared"
 # A path that cannot exist (a folder under a device), for libpq's system configuration folder.
 _NO_SUCH_FOLDER = os.path.join(os.devnull, "migration-guard")
 
+# libpq settings a requested connection may keep: none of them picks a server or refuses one.
+HARMLESS_PARAMETERS = frozenset(
+    {
+        "application_name",
+        "fallback_application_name",
+        "connect_timeout",
+        "options",
+        "client_encoding",
+        "keepalives",
+        "keepalives_idle",
+        "keepalives_interval",
+        "keepalives_count",
+        "tcp_user_timeout",
+    }
+)
+# connect_args keys that pick a server, database or credentials in some PostgreSQL driver.
+_SERVER_ARGUMENTS = frozenset(
+    {
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "database",
+        "user",
+        "username",
+        "password",
+        "passfile",
+        "service",
+        "servicefile",
+        "dsn",
+        "conninfo",
+        "unix_sock",
+    }
+)
+# What the pinned URL's own query may add (a compose service's URL may require SSL).
+_TARGET_QUERY_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl")
 
-def child_environment(pinned_url: str, **extra: str) -> dict[str, str]:
-    """Our environment for a child that imports env.py: engines pinned to ``pinned_url`` and
-    every libpq default (all ``PG*`` variables) replaced by ``pinned_url``'s host, port, user and
-    database, with no service file, password file or system configuration to read."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
-    parts = urlsplit(pinned_url)
-    env.update(
-        PGHOST=parts.hostname or "127.0.0.1",
-        PGPORT=str(parts.port or 5432),
-        PGUSER=unquote(parts.username or "migration-guard"),
-        PGDATABASE=unquote(parts.path.lstrip("/")) or "postgres",
-        PGPASSFILE=os.devnull,
-        PGSERVICEFILE=os.devnull,
-        PGSYSCONFDIR=_NO_SUCH_FOLDER,
+
+def libpq_target(url: str) -> dict[str, str]:
+    """libpq's parameters (host, port, dbname, user, password, SSL settings) for the pinned
+    ``url``, a SQLAlchemy or libpq URL; the host may be a Unix-socket folder, in the
+    ``?host=`` query or percent-encoded. ValueError when it names no host: libpq's default
+    would be the machine's own server, perhaps the user's."""
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    hostport = parts.netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        host, _, rest = hostport[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        host, _, port = hostport.partition(":")
+    target = {"host": query.get("host") or unquote(host), "port": query.get("port") or port}
+    if not target["host"]:
+        raise ValueError(f"the pinned URL names no host: {parts.scheme}://…")
+    target["port"] = target["port"] or "5432"
+    for key, value in (
+        ("dbname", unquote(parts.path.lstrip("/"))),
+        ("user", unquote(parts.username or "")),
+        ("password", unquote(parts.password or "")),
+    ):
+        if value:
+            target[key] = value
+    target.update((key, query[key]) for key in _TARGET_QUERY_PARAMETERS if key in query)
+    return target
+
+
+def pinned_parameters(requested: Mapping[str, Any], target: Mapping[str, str]) -> dict[str, Any]:
+    """A requested connection's libpq parameters, pinned: its harmless settings and the
+    ``target``'s server, database and credentials, nothing else."""
+    kept = {key: value for key, value in requested.items() if key in HARMLESS_PARAMETERS}
+    return {**kept, **target}
+
+
+def libpq_clean_environ(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without a single ``PG*`` variable, and with libpq's password file, service
+    file and system configuration folder pointed at nothing: the user's libpq settings
+    (``PGHOST``, ``PGSERVICE``, ``PGSSLMODE=require``, ``PGOPTIONS``,
+    ``PGTARGETSESSIONATTRS``, ``~/.pgpass``, …) can neither redirect nor break a connection
+    made with this environment."""
+    clean = {key: value for key, value in env.items() if not key.startswith("PG")}
+    clean.update(PGPASSFILE=os.devnull, PGSERVICEFILE=os.devnull, PGSYSCONFDIR=_NO_SUCH_FOLDER)
+    return clean
+
+
+def pinned_libpq_environ(env: Mapping[str, str], pinned_url: str) -> dict[str, str]:
+    """:func:`libpq_clean_environ` with libpq's defaults naming ``pinned_url``'s server, so a
+    ``psql`` the project's code starts lands there too."""
+    target = libpq_target(pinned_url)
+    clean = libpq_clean_environ(env)
+    clean.update(
+        PGHOST=target["host"],
+        PGPORT=target["port"],
+        PGUSER=target.get("user", "migration-guard"),
+        PGDATABASE=target.get("dbname", "postgres"),
         PGCONNECT_TIMEOUT="10",
     )
+    return clean
+
+
+def child_environment(pinned_url: str, **extra: str) -> dict[str, str]:
+    """Our environment for a child that imports env.py: connections pinned to ``pinned_url``
+    (:func:`pin`, run by the child) and libpq's defaults naming it
+    (:func:`pinned_libpq_environ`)."""
+    env = pinned_libpq_environ(os.environ, pinned_url)
     env[PINNED_URL_ENV] = pinned_url
     env.update(extra)
     return env
 
 
+def pin(url: str) -> None:
+    """Pin this process: its environment's ``PG*`` variables, SQLAlchemy's engines and the
+    PostgreSQL drivers (loaded now or later) all lead to ``url``. Runs before the project's
+    code is imported."""
+    from migration_guard.runners.pin_drivers import pin_drivers
+
+    libpq = pinned_libpq_environ(os.environ, url)
+    for key in [key for key in os.environ if key.startswith("PG")]:
+        del os.environ[key]  # unsetenv: libpq reads the C environment
+    os.environ.update({key: value for key, value in libpq.items() if key.startswith("PG")})
+    pin_engines(url)
+    pin_drivers(libpq_target(url))
+
+
 def pin_engines(url: str) -> None:
-    """Make ``create_engine`` (and so ``engine_from_config`` and ``create_async_engine``)
-    connect to ``url``."""
+    """Make ``create_engine`` (and so ``engine_from_config``, ``create_pool_from_url`` and
+    ``create_async_engine``) connect to ``url``, without the ``connect_args`` that name a
+    server or credentials (a driver :mod:`~migration_guard.runners.pin_drivers` does not know
+    would take them as given)."""
     import sqlalchemy
     import sqlalchemy.engine
     from sqlalchemy.engine import create as create_module
@@ -68,6 +181,11 @@ def pin_engines(url: str) -> None:
             requested_url = None
         if requested_url is not None and requested_url.get_backend_name() == "postgresql":
             target = pinned.set(drivername=requested_url.drivername)
+        connect_args = kwargs.get("connect_args")
+        if isinstance(connect_args, Mapping):  # the drivers are pinned too: this is for others
+            kwargs["connect_args"] = {
+                key: value for key, value in connect_args.items() if key not in _SERVER_ARGUMENTS
+            }
         return original(target, *args, **kwargs)
 
     create_module.create_engine = create_engine  # type: ignore[assignment]
@@ -82,10 +200,10 @@ def pin_engines(url: str) -> None:
 
 
 def pin_from_environment() -> None:
-    """Pin to ``$MIGRATION_GUARD_PINNED_URL`` when it is set."""
+    """:func:`pin` to ``$MIGRATION_GUARD_PINNED_URL`` when it is set."""
     url = os.environ.get(PINNED_URL_ENV)
     if url:
-        pin_engines(url)
+        pin(url)
 
 
 def main(argv: list[str]) -> int:
