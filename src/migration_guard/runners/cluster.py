@@ -21,16 +21,12 @@ from migration_guard.runners import cache_folders as folders
 from migration_guard.runners.postgres.accounts import as_account, server_account
 from migration_guard.runners.postgres.binaries import find_binaries
 from migration_guard.runners.postgres.server import (
-    PORT_ATTEMPTS,
-    SUPERUSER,
-    PortTaken,
     RunningPostgres,
-    free_port,
     initdb,
+    read_nofollow,
     server_env,
     sigterm_as_exit,
-    start_server,
-    terminate,
+    start_in,
 )
 from migration_guard.runners.templates import drop_leftovers
 
@@ -53,7 +49,7 @@ def cluster(say: Callable[[str], None] = print) -> Iterator[RunningPostgres]:
             drop_leftovers(server.url, say)
             yield server
         finally:
-            terminate(server.process)
+            server.shut_down()
 
 
 def _start_cached(
@@ -75,15 +71,7 @@ def _start_cached(
 
 
 def _start(binaries: Path, home: Path, account: pwd.struct_passwd | None) -> RunningPostgres:
-    for _attempt in range(PORT_ATTEMPTS):
-        port = free_port()
-        try:
-            process = start_server(binaries, home, port, account, detached=True)
-        except PortTaken:
-            continue
-        url = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
-        return RunningPostgres(url, port, home, binaries, process)
-    raise EnvironmentProblem("PostgreSQL could not bind a free port on 127.0.0.1")
+    return start_in(binaries, home, account, detached=True)
 
 
 def _stop_stale(binaries: Path, home: Path, account: pwd.struct_passwd | None) -> None:
@@ -100,7 +88,7 @@ def _stop_stale(binaries: Path, home: Path, account: pwd.struct_passwd | None) -
     )
     pid_file = home / "data" / "postmaster.pid"
     with contextlib.suppress(OSError, ValueError, IndexError):
-        pid = int(pid_file.read_text().split()[0])
+        pid = int(read_nofollow(pid_file).split()[0])
         try:
             os.kill(pid, 0)
         except ProcessLookupError:  # its server is gone: a stale "ready" line must not fool us

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
 PREPARED = "--prepared"
@@ -34,9 +34,10 @@ def child_environment(pinned_url: str, **extra: str) -> dict[str, str]:
     database, with no service file, password file or system configuration to read."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
     parts = urlsplit(pinned_url)
+    query = parse_qs(parts.query)  # the throwaway server's socket: ?host=/folder&port=N
     env.update(
-        PGHOST=parts.hostname or "127.0.0.1",
-        PGPORT=str(parts.port or 5432),
+        PGHOST=query.get("host", [parts.hostname or "127.0.0.1"])[-1],
+        PGPORT=query.get("port", [str(parts.port or 5432)])[-1],
         PGUSER=unquote(parts.username or "migration-guard"),
         PGDATABASE=unquote(parts.path.lstrip("/")) or "postgres",
         PGPASSFILE=os.devnull,
