@@ -252,6 +252,23 @@ def _drift_problems(result: subprocess.CompletedProcess[str]) -> list[object]:
     return problems
 
 
+def test_one_repository_cannot_poison_the_cluster_for_another(cache: Path, tmp_path: Path) -> None:
+    hostile = _example(
+        tmp_path / "hostile",
+        ("0007_add_language.py", LANGUAGE_REVISION),
+        ("0008_poison.py", POISON_REVISION),
+    )
+    first = _guard(hostile, cache, "--format", "json", "drift")
+    assert "Traceback" not in first.stderr, first.stderr
+    clean = _example(tmp_path / "clean", ("0007_add_language.py", LANGUAGE_REVISION))
+    result = _guard(clean, cache, "--format", "json", "drift")
+    assert (result.returncode, _drift_problems(result)) == (0, []), result.stdout + result.stderr
+    with cluster(_quiet) as server:
+        assert pg.query(server.url, "SHOW work_mem") != [("7MB",)]
+        template1 = pg.database_url(server.url, "template1")
+        assert pg.query(template1, "SELECT to_regclass('poisoned') IS NULL") == [(True,)]
+
+
 def test_the_users_libpq_settings_do_not_reach_our_connections(cache: Path, tmp_path: Path) -> None:
     clean = _example(tmp_path / "clean", ("0007_add_language.py", LANGUAGE_REVISION))
     result = _guard(clean, cache, "--format", "json", "drift", extra=HOSTILE_LIBPQ)

@@ -2,7 +2,10 @@
 
 Its folder persists (``$XDG_CACHE_HOME/migration-guard/postgres``) so a second run skips
 ``initdb``; :func:`cluster` starts it for one ``with`` block, one user of the cache at a time,
-stops a server a killed run left behind, and redoes a broken cluster once. As root the
+stops a server a killed run left behind, and redoes a broken cluster once. A cluster that is not
+as it was made (a job's ``ALTER SYSTEM``, a role, a table in ``template1``: see
+:mod:`migration_guard.runners.cluster_state`) is discarded after that job, or before the next
+one when the job was killed, so one project never sees what another left. As root the
 folders are made as :mod:`migration_guard.runners.cache_folders` describes.
 """
 
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners import cache_folders as folders
+from migration_guard.runners import cluster_state
 from migration_guard.runners.postgres.accounts import as_account, server_account
 from migration_guard.runners.postgres.binaries import find_binaries
 from migration_guard.runners.postgres.server import (
@@ -29,6 +33,10 @@ from migration_guard.runners.postgres.server import (
     start_in,
 )
 from migration_guard.runners.templates import drop_leftovers
+
+FINGERPRINT = "cluster-fingerprint"
+"""In the private cache: the cluster's fingerprint when it was made
+(:mod:`migration_guard.runners.cluster_state`)."""
 
 
 @contextlib.contextmanager
@@ -44,25 +52,87 @@ def cluster(say: Callable[[str], None] = print) -> Iterator[RunningPostgres]:
                 binaries = folders.reachable_binaries(binaries, base)
         home = base / "postgres"
         _own_home(home, account)
-        server = _start_cached(binaries, home, account, say)
+        server, expected = _start_clean(binaries, home, account, private / FINGERPRINT, say)
         try:
             drop_leftovers(server.url, say)
             yield server
         finally:
+            _discard_if_changed(server, expected, account, private / FINGERPRINT, say)
+
+
+def _start_clean(
+    binaries: Path,
+    home: Path,
+    account: pwd.struct_passwd | None,
+    remembered: Path,
+    say: Callable[[str], None],
+) -> tuple[RunningPostgres, str]:
+    """The cached server, started, and its fingerprint: the one taken when the cluster was
+    made, or the cluster is made anew (what a job or anyone else left in it goes with it)."""
+    for _attempt in range(2):
+        server, fresh = _start_cached(binaries, home, account, say)
+        try:
+            current = cluster_state.fingerprint(server.url)
+        except BaseException:
             server.shut_down()
+            raise
+        if fresh:
+            folders.write_replacing(remembered, current + "\n")
+            return server, current
+        with contextlib.suppress(OSError):
+            if folders.read_nofollow(remembered).strip() == current:
+                return server, current
+        say("  the cached PostgreSQL cluster is not as it was made: making a fresh one")
+        server.shut_down()
+        _forget(remembered)
+        _reset(home, account)
+    raise EnvironmentProblem("the cached PostgreSQL cluster changed again as soon as it was made")
+
+
+def _discard_if_changed(
+    server: RunningPostgres,
+    expected: str,
+    account: pwd.struct_passwd | None,
+    remembered: Path,
+    say: Callable[[str], None],
+) -> None:
+    """Stop the server; discard the cluster (and its templates) when the job left anything in
+    it. When the check itself fails, the next start checks again."""
+    changed = False
+    try:
+        changed = cluster_state.fingerprint(server.url) != expected
+    except Exception:  # a dead server, a refused query: the next start checks again
+        changed = False
+    finally:
+        server.shut_down()
+    if changed:
+        _forget(remembered)
+        _reset(server.directory, account)
+        say(
+            "  a job left changes in the shared PostgreSQL cluster (settings, roles, template1 or "
+            "another database): discarded it, the next run makes a fresh one"
+        )
+
+
+def _forget(remembered: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(remembered)
 
 
 def _start_cached(
     binaries: Path, home: Path, account: pwd.struct_passwd | None, say: Callable[[str], None]
-) -> RunningPostgres:
+) -> tuple[RunningPostgres, bool]:
+    """The server started, and whether its cluster was made just now."""
     for attempt in range(2):
+        fresh = False
         try:
             if not (home / "data" / "PG_VERSION").is_file():
                 say("  creating the cached PostgreSQL cluster (first run only)")
                 _reset(home, account)
                 initdb(binaries, home, account)
+                fresh = True
             _stop_stale(binaries, home, account)
-            return _start(binaries, home, account)
+            return _start(binaries, home, account), fresh
         except EnvironmentProblem:
             if attempt:
                 raise

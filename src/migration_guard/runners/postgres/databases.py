@@ -14,7 +14,7 @@ import importlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem
@@ -75,21 +75,39 @@ def query(url: str, statement: str, *, fetch: bool = True) -> list[tuple[Any, ..
 
     Uses psycopg2 when installed, else the ``psql`` client.
     """
+    with session(url) as run:
+        return run(statement, fetch)
+
+
+Run = Callable[[str, bool], list[tuple[Any, ...]]]
+
+
+@contextlib.contextmanager
+def session(url: str) -> Iterator[Run]:
+    """One connection for several statements: ``run(statement, fetch)`` as :func:`query`."""
     psycopg2 = _psycopg2()
     if psycopg2 is None:
-        return _query_with_psql(url, statement, fetch)
+        yield lambda statement, fetch: _query_with_psql(url, statement, fetch)
+        return
     try:
         with without_libpq_environment():
             connection = psycopg2.connect(url)
     except psycopg2.OperationalError as error:
         raise EnvironmentProblem(f"cannot connect to {_safe(url)}: {_first_line(error)}") from None
+
+    def run(statement: str, fetch: bool) -> list[tuple[Any, ...]]:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+                return list(cursor.fetchall()) if fetch and cursor.description else []
+        except psycopg2.Error as error:
+            raise EnvironmentProblem(
+                f"query failed on {_safe(url)}: {_first_line(error)}"
+            ) from None
+
     try:
         connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-            return list(cursor.fetchall()) if fetch and cursor.description else []
-    except psycopg2.Error as error:
-        raise EnvironmentProblem(f"query failed on {_safe(url)}: {_first_line(error)}") from None
+        yield run
     finally:
         connection.close()
 
