@@ -7,7 +7,6 @@ files, never the user's database. Each pending autogenerate operation is one
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.findings import Problem, Report
 from migration_guard.project import Project, open_project
+from migration_guard.runners.leftovers import scratch_folder
 
 if TYPE_CHECKING:
     from migration_guard.tree_export import ExportedTree
@@ -34,7 +34,7 @@ def tree_drift(project: Project, *, staged: bool) -> tuple[Problem, ...]:
 
     if not staged:
         require_head(project.root)
-    with tempfile.TemporaryDirectory(prefix="migration-guard-drift-") as scratch:
+    with scratch_folder("migration-guard-drift-") as scratch:
         tree = export_project(project, Path(scratch) / "export", commit=None if staged else "HEAD")
         return exported_drift(tree)
 

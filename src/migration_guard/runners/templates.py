@@ -21,6 +21,7 @@ from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.pinned import child_environment
 from migration_guard.runners.postgres import databases as pg
 
@@ -164,6 +165,7 @@ def run_alembic(
         text=True,
         timeout=ALEMBIC_TIMEOUT_SECONDS,
         check=False,
+        **dies_with_us(),
     )
     if completed.returncode != 0:
         raise EnvironmentProblem(

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.postgres.accounts import (
     as_account,
     as_whom,
@@ -130,17 +131,22 @@ def throwaway_postgres(bin_dir: Path | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_postgres(bin_dir: Path | None = None) -> Iterator[RunningPostgres]:
-    """Like :func:`throwaway_postgres` but yield the :class:`RunningPostgres` itself."""
+def running_postgres(
+    bin_dir: Path | None = None, *, tcp_port: int | None = None
+) -> Iterator[RunningPostgres]:
+    """Like :func:`throwaway_postgres` but yield the :class:`RunningPostgres` itself.
+
+    ``tcp_port``: also listen on 127.0.0.1 at that port, for a test that stands in for a
+    database reached over TCP (the user's, a compose service's); never for a job's server."""
     with sigterm_as_exit():
-        server = start_postgres(bin_dir)
+        server = start_postgres(bin_dir, tcp_port=tcp_port)
         try:
             yield server
         finally:
             server.stop()
 
 
-def start_postgres(bin_dir: Path | None = None) -> RunningPostgres:
+def start_postgres(bin_dir: Path | None = None, *, tcp_port: int | None = None) -> RunningPostgres:
     """Start a server; the caller must call ``stop()``. Raise EnvironmentProblem if impossible."""
     binaries = find_binaries(bin_dir)
     account = server_account()
@@ -153,7 +159,7 @@ def start_postgres(bin_dir: Path | None = None) -> RunningPostgres:
         if account is not None:
             os.chown(directory, account.pw_uid, account.pw_gid)
         initdb(binaries, directory, account)
-        return start_in(binaries, directory, account)
+        return start_in(binaries, directory, account, tcp_port=tcp_port)
     except BaseException:
         _remove_tree(directory)
         raise
@@ -165,15 +171,21 @@ def start_in(
     account: pwd.struct_passwd | None,
     *,
     detached: bool = False,
+    tcp_port: int | None = None,
 ) -> RunningPostgres:
     """Start the cluster of ``directory/data`` on its private socket."""
     sockets = socket_folder(directory, account)
     try:
-        process = start_server(binaries, directory, sockets, account, detached=detached)
+        process = start_server(
+            binaries, directory, sockets, account, detached=detached, tcp_port=tcp_port
+        )
     except BaseException:
         if sockets != directory:
             _remove_tree(sockets)
         raise
+    if tcp_port is not None:
+        url = f"postgresql://{SUPERUSER}@127.0.0.1:{tcp_port}/postgres"
+        return RunningPostgres(url, directory, binaries, process, sockets, tcp_port)
     return RunningPostgres(server_url(sockets), directory, binaries, process, sockets)
 
 
@@ -215,6 +227,7 @@ def start_server(
     account: pwd.struct_passwd | None,
     *,
     detached: bool = False,
+    tcp_port: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start the server of ``directory/data``, listening on its socket in ``socket_dir`` only,
     and wait until it accepts connections."""
@@ -225,9 +238,9 @@ def start_server(
         "-D",
         str(data),
         "-p",
-        str(SOCKET_PORT),
+        str(SOCKET_PORT if tcp_port is None else tcp_port),
         "-c",
-        "listen_addresses=",
+        "listen_addresses=" + ("" if tcp_port is None else "127.0.0.1"),
         "-k",
         str(socket_dir),
         "-c",
@@ -248,6 +261,7 @@ def start_server(
                 # Ctrl-C does not shut it down before we have dropped this run's databases
                 start_new_session=detached,
                 **as_account(account),
+                **dies_with_us(signal.SIGINT),  # a fast shutdown when we are killed
             )
         except OSError as error:
             raise EnvironmentProblem(
