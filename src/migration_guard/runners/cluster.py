@@ -38,6 +38,11 @@ FINGERPRINT = "cluster-fingerprint"
 """In the private cache: the cluster's fingerprint when it was made
 (:mod:`migration_guard.runners.cluster_state`)."""
 
+VERIFIED = "cluster-verified"
+"""In the private cache while no job runs, when the last one ended with the fingerprint
+unchanged: the next start need not check it again. Removed when a job starts, so a killed
+job's cluster is checked by the next start."""
+
 
 @contextlib.contextmanager
 def cluster(say: Callable[[str], None] = print) -> Iterator[RunningPostgres]:
@@ -52,25 +57,32 @@ def cluster(say: Callable[[str], None] = print) -> Iterator[RunningPostgres]:
                 binaries = folders.reachable_binaries(binaries, base)
         home = base / "postgres"
         _own_home(home, account)
-        server, expected = _start_clean(binaries, home, account, private / FINGERPRINT, say)
+        server, expected = _start_clean(binaries, home, account, private, say)
         try:
             drop_leftovers(server.url, say)
             yield server
         finally:
-            _discard_if_changed(server, expected, account, private / FINGERPRINT, say)
+            _discard_if_changed(server, expected, account, private, say)
 
 
 def _start_clean(
     binaries: Path,
     home: Path,
     account: pwd.struct_passwd | None,
-    remembered: Path,
+    private: Path,
     say: Callable[[str], None],
 ) -> tuple[RunningPostgres, str]:
     """The cached server, started, and its fingerprint: the one taken when the cluster was
     made, or the cluster is made anew (what a job or anyone else left in it goes with it)."""
+    remembered = private / FINGERPRINT
+    verified = _forget(private / VERIFIED)
     for _attempt in range(2):
         server, fresh = _start_cached(binaries, home, account, say)
+        stored = ""
+        with contextlib.suppress(OSError):
+            stored = folders.read_nofollow(remembered).strip()
+        if verified and stored and not fresh:
+            return server, stored  # checked when the last job ended
         try:
             current = cluster_state.fingerprint(server.url)
         except BaseException:
@@ -79,9 +91,9 @@ def _start_clean(
         if fresh:
             folders.write_replacing(remembered, current + "\n")
             return server, current
-        with contextlib.suppress(OSError):
-            if folders.read_nofollow(remembered).strip() == current:
-                return server, current
+        if stored == current:
+            return server, current
+        verified = False
         say("  the cached PostgreSQL cluster is not as it was made: making a fresh one")
         server.shut_down()
         _forget(remembered)
@@ -93,20 +105,23 @@ def _discard_if_changed(
     server: RunningPostgres,
     expected: str,
     account: pwd.struct_passwd | None,
-    remembered: Path,
+    private: Path,
     say: Callable[[str], None],
 ) -> None:
     """Stop the server; discard the cluster (and its templates) when the job left anything in
     it. When the check itself fails, the next start checks again."""
-    changed = False
+    changed: bool | None = None
     try:
         changed = cluster_state.fingerprint(server.url) != expected
     except Exception:  # a dead server, a refused query: the next start checks again
-        changed = False
+        changed = None
     finally:
         server.shut_down()
+    if changed is False:
+        with contextlib.suppress(OSError):
+            folders.write_replacing(private / VERIFIED, "")
     if changed:
-        _forget(remembered)
+        _forget(private / FINGERPRINT)
         _reset(server.directory, account)
         say(
             "  a job left changes in the shared PostgreSQL cluster (settings, roles, template1 or "
@@ -114,9 +129,13 @@ def _discard_if_changed(
         )
 
 
-def _forget(remembered: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(remembered)
+def _forget(path: Path) -> bool:
+    """Remove ``path`` (unlink removes a link, never its target); whether it was there."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _start_cached(

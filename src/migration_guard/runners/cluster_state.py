@@ -4,7 +4,7 @@ Every job runs the project's migrations as the cluster's superuser, and a migrat
 past its own database: ``ALTER SYSTEM``, ``CREATE ROLE``, ``ALTER ROLE … SET``, a second
 connection into ``template1`` (which every new database copies), another database. The cached
 cluster (:mod:`migration_guard.runners.cluster`) takes this fingerprint when it is made, checks
-it before handing the cluster out and after each job, and discards the cluster (with its
+it after each job (and before the next one when a job was killed before its check), and discards the cluster (with its
 template cache) when it differs, so the next job starts from a clean one.
 
 The fingerprint covers the configuration files (``postgresql.auto.conf`` among them), roles and
