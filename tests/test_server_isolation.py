@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import uuid
@@ -282,3 +283,29 @@ def test_the_users_libpq_settings_do_not_reach_our_connections(cache: Path, tmp_
     assert "Dry run: would write backend/alembic/versions/" in new.stdout
     assert "not-null-without-default" in new.stdout
     assert not [p for p in (pending / VERSIONS).iterdir() if "add_language" in p.name]
+
+
+def test_what_a_killed_job_left_is_found_by_the_next_start(cache: Path) -> None:
+    """The job is killed before the check that ends it: the next start checks instead."""
+    script = (
+        "import os, signal\n"
+        "from migration_guard.runners.cluster import cluster\n"
+        "from migration_guard.runners.postgres import databases as pg\n"
+        "with cluster(lambda _line: None) as server:\n"
+        "    template1 = pg.database_url(server.url, 'template1')\n"
+        "    pg.execute(template1, 'CREATE TABLE poisoned (id integer)')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    with cluster(_quiet):
+        pass  # made, checked, verified
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    said: list[str] = []
+    with cluster(said.append) as server:
+        template1 = pg.database_url(server.url, "template1")
+        assert pg.query(template1, "SELECT to_regclass('poisoned') IS NULL") == [(True,)]
+    assert "  the cached PostgreSQL cluster is not as it was made: making a fresh one" in said
+    said.clear()
+    with cluster(said.append):
+        pass
+    assert said == []  # clean again, and verified
