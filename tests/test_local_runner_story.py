@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -19,7 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from migration_guard.runners.postgres.databases import create_database, drop_database, query
+from migration_guard.runners.postgres.databases import create_database, query
+from migration_guard.runners.postgres.server import running_postgres
 from tests.conftest import EXAMPLE
 from tests.projects import git
 
@@ -99,13 +101,14 @@ def test_asked_for_names_who_asked(project: Path) -> None:
 
 
 @pytest.fixture
-def reachable_database(postgres_url: str) -> Iterator[str]:
-    name = f"tests_{uuid.uuid4().hex[:8]}"
-    url = create_database(postgres_url, name)
-    try:
-        yield url
-    finally:
-        drop_database(postgres_url, name)
+def reachable_database() -> Iterator[str]:
+    """A database over TCP on 127.0.0.1, as compose's published port would be (the throwaway
+    servers of jobs listen on no TCP port: this one is asked to)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with running_postgres(tcp_port=port) as server:
+        yield create_database(server.url, f"tests_{uuid.uuid4().hex[:8]}")
 
 
 def printed_test_command(output: str) -> str:

@@ -6,12 +6,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +48,13 @@ def _unique(prefix: str) -> str:
 
 def test_url_accepts_connections() -> None:
     with throwaway_postgres() as url:
-        assert re.fullmatch(r"postgresql://postgres@127\.0\.0\.1:\d+/postgres", url)
+        assert re.fullmatch(r"postgresql://postgres@/postgres\?host=/[\w/.-]+&port=5432", url)
         assert query(url, "SELECT 1") == [(1,)]
 
 
 def test_two_servers_at_once_do_not_collide() -> None:
     with running_postgres() as first, running_postgres() as second:
-        assert first.port != second.port
+        assert first.socket_dir != second.socket_dir
         assert first.directory != second.directory
         assert query(first.url, "SELECT 1") == [(1,)]
         assert query(second.url, "SELECT 1") == [(1,)]
@@ -108,18 +108,30 @@ def test_signal_removes_directory_and_process(signum: int) -> None:
     assert _gone(int(pid))
 
 
-def test_port_taken_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
-        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
-        squatter.bind(("127.0.0.1", 0))
-        squatter.listen()
-        taken = squatter.getsockname()[1]
-        ports = iter([taken])
-        real_free_port = pg_server.free_port
-        monkeypatch.setattr(pg_server, "free_port", lambda: next(ports, None) or real_free_port())
-        with running_postgres() as server:
-            assert server.port != taken
-            assert query(server.url, "SELECT 1") == [(1,)]
+@pytest.fixture
+def deep_temp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temp folder too deep for a socket path, reachable by ``nobody`` as /tmp is."""
+    base = Path(pg_server.tempfile.mkdtemp(prefix="mg-deep-", dir="/tmp"))
+    deep = base / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    for folder in (base, deep.parent, deep):
+        folder.chmod(0o755)
+    monkeypatch.setattr(pg_server.tempfile, "tempdir", str(deep))
+    try:
+        yield deep
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_deep_folder_gets_a_short_socket_folder_of_its_own(deep_temp: Path) -> None:
+    with running_postgres() as server:
+        assert server.directory.parent == deep_temp
+        assert len(str(server.directory)) > 107
+        assert server.socket_dir.parent == Path("/tmp")
+        assert server.socket_dir.name.startswith(pg_server.SOCKET_PREFIX)
+        assert (server.socket_dir.stat().st_mode & 0o777) == 0o700
+        assert query(server.url, "SELECT 1") == [(1,)]
+    assert not server.socket_dir.exists()
 
 
 def test_explicit_folder_without_binaries_is_an_environment_problem(tmp_path: Path) -> None:
@@ -187,7 +199,7 @@ def test_a_system_server_is_preferred_to_the_wheel(monkeypatch: pytest.MonkeyPat
 def test_create_clone_and_drop_databases(postgres_url: str) -> None:
     template = _unique("template")
     template_url = create_database(postgres_url, template)
-    assert template_url.endswith(f"/{template}")
+    assert template_url.split("?")[0].endswith(f"/{template}")
     query(template_url, "CREATE TABLE things (name text)", fetch=False)
     query(template_url, "INSERT INTO things VALUES ('kept')", fetch=False)
 
@@ -217,7 +229,6 @@ def test_psql_is_used_without_psycopg2(postgres_url: str, monkeypatch: pytest.Mo
     drop_database(postgres_url, name)
 
 
-def test_unreachable_server_is_an_environment_problem() -> None:
-    port = pg_server.free_port()
+def test_unreachable_server_is_an_environment_problem(tmp_path: Path) -> None:
     with pytest.raises(EnvironmentProblem, match="cannot connect"):
-        query(f"postgresql://postgres@127.0.0.1:{port}/postgres", "SELECT 1")
+        query(pg_server.server_url(tmp_path), "SELECT 1")

@@ -7,7 +7,6 @@ files, never the user's database. Each pending autogenerate operation is one
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ from migration_guard.commands import Invocation
 from migration_guard.config import Config, load_config
 from migration_guard.findings import Problem, Report
 from migration_guard.project import Project
+from migration_guard.runners.leftovers import scratch_folder
 
 if TYPE_CHECKING:
     from migration_guard.tree_export import ExportedTree
@@ -36,7 +36,7 @@ def tree_drift(project: Project | Config, *, staged: bool) -> tuple[Problem, ...
 
     if not staged:
         require_head(project.root)
-    with tempfile.TemporaryDirectory(prefix="migration-guard-drift-") as scratch:
+    with scratch_folder("migration-guard-drift-") as scratch:
         tree = export_project(project, Path(scratch) / "export", commit=None if staged else "HEAD")
         return exported_drift(tree)
 

@@ -55,13 +55,12 @@ def run(invocation: Invocation) -> int:
         if names and _has_head(top):
             return _on_demand(invocation, top)
         return _nothing_to_check(invocation)
-    import tempfile
-
     from migration_guard.project import open_project
+    from migration_guard.runners.leftovers import scratch_folder
     from migration_guard.tree_export import export_project
 
     project = open_project(invocation.project)
-    with tempfile.TemporaryDirectory(prefix="migration-guard-hook-") as scratch:
+    with scratch_folder("migration-guard-hook-") as scratch:
         # One export of the index serves the drift check and the lint: the staged blobs, never
         # the work tree (the plain git hook runs without pre-commit's stash of unstaged edits).
         staged_tree = export_project(project, Path(scratch) / "export")

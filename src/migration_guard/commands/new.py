@@ -15,7 +15,6 @@ runner generates), ``new_local`` / ``new_docker`` (2), ``new_show`` and ``new_li
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 
 from migration_guard import exit_codes
@@ -27,6 +26,7 @@ from migration_guard.errors import GuardError, UsageError
 from migration_guard.lint import ensure_renderable
 from migration_guard.project import Project, open_project
 from migration_guard.runners.choice import choose_runner
+from migration_guard.runners.leftovers import scratch_folder
 
 
 class SeveralHeads(GuardError):
@@ -98,7 +98,7 @@ def _generate(
     say(f"runner: {chosen} ({why})")
     parent = graph.heads[0] if graph.heads else None
     say(f"current head: {parent or '(none: this will be the first revision)'}")
-    with tempfile.TemporaryDirectory(prefix="migration-guard-new-") as scratch:
+    with scratch_folder("migration-guard-new-") as scratch:
         replace = staged_models(project, Path(scratch)) if staged else {}
         record.model_changes = say_what_changed(project, staged, replace)
         if chosen == "local":

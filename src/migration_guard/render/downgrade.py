@@ -11,6 +11,7 @@ import sys
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.render.offline import PLACEHOLDER_URL
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.pinned import PREPARED, child_environment
 
 
@@ -31,6 +32,7 @@ class PreparedDowngrade:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                **dies_with_us(),
             )
         except OSError as error:
             raise EnvironmentProblem(f"cannot start {sys.executable}: {error}") from None

@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.render.stand_in import Identity
+from migration_guard.runners.leftovers import made_folder
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.pinned import child_environment
 
 # Where env.py would connect if it ignored offline mode: a closed port, so a misbehaving env.py
@@ -43,8 +45,8 @@ class OfflineRenderer:
     graph, then renders what :meth:`render` asks for. Use it as a context manager."""
 
     def __init__(self) -> None:
-        self._scratch = tempfile.TemporaryDirectory(prefix="migration-guard-render-")
-        stderr_path = Path(self._scratch.name, "stderr")
+        self._scratch = made_folder("migration-guard-render-")
+        stderr_path = self._scratch / "stderr"
         self._errors = open(stderr_path, "w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         self._reader, writer = os.pipe()
         try:
@@ -56,6 +58,7 @@ class OfflineRenderer:
                 pass_fds=(writer,),
                 # bytecode caching as the user has it: `alembic` itself caches revision modules
                 env=child_environment(PLACEHOLDER_URL),
+                **dies_with_us(),
             )
         except OSError as error:
             self.close()
@@ -104,7 +107,7 @@ class OfflineRenderer:
                 os.close(self._reader)
             self._reader = -1
         self._errors.close()
-        self._scratch.cleanup()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> OfflineRenderer:
         return self

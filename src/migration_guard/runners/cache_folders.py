@@ -132,7 +132,7 @@ def shared_folder(private: Path) -> Path:
     in ``private``; reused while it is still a real folder of ours. Call under the cache lock."""
     pointer = private / SHARED_POINTER
     with contextlib.suppress(OSError, ValueError):
-        remembered = Path(_read_nofollow(pointer).strip())
+        remembered = Path(read_nofollow(pointer).strip())
         if remembered.is_absolute() and remembered.name.startswith(_SHARED_PREFIX):
             with contextlib.suppress(EnvironmentProblem):
                 folder = owned_folder(remembered, 0o711)
@@ -143,8 +143,8 @@ def shared_folder(private: Path) -> Path:
     _prune_orphans(parent)
     folder = Path(tempfile.mkdtemp(prefix=_SHARED_PREFIX, dir=parent))
     os.chmod(folder, 0o711)
-    _write_replacing(folder / _BACK_POINTER, str(private) + "\n")
-    _write_replacing(pointer, str(folder) + "\n")
+    write_replacing(folder / _BACK_POINTER, str(private) + "\n")
+    write_replacing(pointer, str(folder) + "\n")
     return folder
 
 
@@ -155,9 +155,9 @@ def _prune_orphans(parent: Path) -> None:
             info = folder.lstat()
             if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
                 continue
-            private = Path(_read_nofollow(folder / _BACK_POINTER).strip())
+            private = Path(read_nofollow(folder / _BACK_POINTER).strip())
             try:
-                remembered = _read_nofollow(private / SHARED_POINTER).strip()
+                remembered = read_nofollow(private / SHARED_POINTER).strip()
             except FileNotFoundError:
                 remembered = ""
             if remembered != str(folder):
@@ -231,13 +231,13 @@ def _copy_installation(install: Path, shared: Path, target: Path) -> None:
         ) from None
 
 
-def _read_nofollow(path: Path) -> str:
+def read_nofollow(path: Path) -> str:
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     with os.fdopen(descriptor, encoding="utf-8") as stream:
         return stream.read(4096)
 
 
-def _write_replacing(path: Path, text: str) -> None:
+def write_replacing(path: Path, text: str) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".pointer-")
     with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
         stream.write(text)

@@ -18,13 +18,14 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.leftovers import scratch_folder
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.pinned import child_environment
 
 JOB_TIMEOUT_SECONDS = 1800
@@ -48,7 +49,7 @@ def run_job(
     what: str,
 ) -> dict[str, Any]:
     """Run ``module``'s job in a child pinned to ``url``; its result, or EnvironmentProblem."""
-    with tempfile.TemporaryDirectory(prefix="migration-guard-job-") as scratch:
+    with scratch_folder("migration-guard-job-") as scratch:
         request_path = Path(scratch, "request.json")
         result_path = Path(scratch, "result.json")
         request_path.write_text(json.dumps(request), encoding="utf-8")
@@ -61,6 +62,7 @@ def run_job(
             text=True,
             timeout=JOB_TIMEOUT_SECONDS,
             check=False,
+            **dies_with_us(),
         )
         return _job_result(result_path, completed.stderr, what)
 
@@ -78,11 +80,12 @@ class PreparedJob:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            **dies_with_us(),
         )
 
     def run(self, request: dict[str, Any], *, database_url_env: str, url: str) -> dict[str, Any]:
         """Run the job on ``url``; its result, or EnvironmentProblem (as :func:`run_job`)."""
-        with tempfile.TemporaryDirectory(prefix="migration-guard-job-") as scratch:
+        with scratch_folder("migration-guard-job-") as scratch:
             result_path = Path(scratch, "result.json")
             message = {
                 "request": request,

@@ -22,6 +22,7 @@ from pathlib import Path
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.child import failure_reason
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.pinned import child_environment
 from migration_guard.runners.postgres import databases as pg
 
@@ -168,6 +169,7 @@ def run_alembic(
         text=True,
         timeout=ALEMBIC_TIMEOUT_SECONDS,
         check=False,
+        **dies_with_us(),
     )
     if completed.returncode != 0:
         output = completed.stderr or completed.stdout

@@ -1,10 +1,20 @@
-"""Databases on a running server: their URLs, create / clone / drop, and one-statement queries."""
+"""Databases on a running server: their URLs, create / clone / drop, and one-statement queries.
+
+These are our own connections to our own server: the user's libpq settings (``PGSSLMODE``,
+``PGOPTIONS``, ``PGSERVICE``, ``PGHOSTADDR``…, every ``PG*`` variable) must not reach them, or
+``PGSSLMODE=require`` alone makes every command that needs the server fail. libpq reads them
+while it connects, so they are hidden for that moment (:func:`without_libpq_environment`);
+``psql`` gets an environment without them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem
@@ -65,22 +75,57 @@ def query(url: str, statement: str, *, fetch: bool = True) -> list[tuple[Any, ..
 
     Uses psycopg2 when installed, else the ``psql`` client.
     """
+    with session(url) as run:
+        return run(statement, fetch)
+
+
+Run = Callable[[str, bool], list[tuple[Any, ...]]]
+
+
+@contextlib.contextmanager
+def session(url: str) -> Iterator[Run]:
+    """One connection for several statements: ``run(statement, fetch)`` as :func:`query`."""
     psycopg2 = _psycopg2()
     if psycopg2 is None:
-        return _query_with_psql(url, statement, fetch)
+        yield lambda statement, fetch: _query_with_psql(url, statement, fetch)
+        return
     try:
-        connection = psycopg2.connect(url)
+        with without_libpq_environment():
+            connection = psycopg2.connect(url)
     except psycopg2.OperationalError as error:
         raise EnvironmentProblem(f"cannot connect to {_safe(url)}: {_first_line(error)}") from None
+
+    def run(statement: str, fetch: bool) -> list[tuple[Any, ...]]:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+                return list(cursor.fetchall()) if fetch and cursor.description else []
+        except psycopg2.Error as error:
+            raise EnvironmentProblem(
+                f"query failed on {_safe(url)}: {_first_line(error)}"
+            ) from None
+
     try:
         connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-            return list(cursor.fetchall()) if fetch and cursor.description else []
-    except psycopg2.Error as error:
-        raise EnvironmentProblem(f"query failed on {_safe(url)}: {_first_line(error)}") from None
+        yield run
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def without_libpq_environment() -> Iterator[None]:
+    """Hide every ``PG*`` variable from libpq for the block (the parent runs no other thread
+    that could read the environment meanwhile)."""
+    hidden = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("PG")}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
+
+
+def libpq_free_environment() -> dict[str, str]:
+    """Our environment without any ``PG*`` variable, for a libpq client we run."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("PG")}
 
 
 def _psycopg2() -> Any:
@@ -98,6 +143,7 @@ def _query_with_psql(url: str, statement: str, fetch: bool) -> list[tuple[Any, .
     command = [psql, "--no-psqlrc", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1"]
     result = subprocess.run(
         [*command, "-d", url, "-c", statement],
+        env=libpq_free_environment(),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

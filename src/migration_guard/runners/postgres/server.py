@@ -1,8 +1,16 @@
-"""A PostgreSQL server in a folder of its own: ``initdb``, start on a free port, always stop.
+"""A PostgreSQL server in a folder of its own: ``initdb``, start, always stop.
 
 :func:`running_postgres` / :func:`throwaway_postgres` give a server in a fresh temporary
 folder that is removed afterwards, also on Ctrl-C and SIGTERM. The local runner's cached
 cluster (:mod:`migration_guard.runners.cluster`) starts its own folder with the same pieces.
+
+The server listens on no TCP port (``listen_addresses = ''``): only on a Unix socket in a folder
+of the server's account with mode 0700, so no other local user can reach it (its superuser
+connects without a password, and ``COPY … TO PROGRAM`` runs commands as the server's account).
+A socket path is limited to 107 bytes; when the server's folder is too deep for that, the
+socket gets a short folder of its own in /tmp (see :func:`socket_folder`). Files the server
+writes in its folder (``server.log``) and reads back (``postmaster.pid``) are never opened
+through a symlink: the folder belongs to the server's account, which could plant one.
 """
 
 from __future__ import annotations
@@ -10,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import shutil
 import signal
-import socket
+import stat
 import subprocess
 import tempfile
 import threading
@@ -23,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.postgres.accounts import (
     as_account,
     as_whom,
@@ -32,11 +42,14 @@ from migration_guard.runners.postgres.accounts import (
 from migration_guard.runners.postgres.binaries import find_binaries
 
 SUPERUSER = "postgres"
-"""The superuser created by ``initdb``; it connects without a password (trust auth)."""
+"""The superuser created by ``initdb``; it connects without a password (trust auth), through
+the private socket only."""
+
+SOCKET_PORT = 5432
+"""The port number only names the socket file (``.s.PGSQL.5432``); no TCP port is opened."""
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-PORT_ATTEMPTS = 5
 
 _SERVER_SETTINGS = (
     "fsync=off",
@@ -48,22 +61,24 @@ _SERVER_SETTINGS = (
     "logging_collector=off",
     "log_min_messages=warning",
 )
-_MAX_SOCKET_DIR = 80
-
-
-class PortTaken(Exception):
-    """The server could not bind its port: another process took it first."""
+# The longest socket path is 107 bytes; the folder's path leaves room for "/.s.PGSQL.5432.lock".
+_MAX_SOCKET_DIR = 107 - len(f"/.s.PGSQL.{SOCKET_PORT}.lock")
+# A folder named in a URL as it is: no character that needs quoting (or trips configparser's %).
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9/._-]*")
+SOCKET_PREFIX = "mg-sock-"
+"""A socket folder made in /tmp when the server's own folder is too deep for a socket."""
 
 
 @dataclass
 class RunningPostgres:
-    """A started server; ``url`` names its ``postgres`` database."""
+    """A started server; ``url`` names its ``postgres`` database (through the socket)."""
 
     url: str
-    port: int
     directory: Path
     bin_dir: Path
     process: subprocess.Popen[bytes]
+    socket_dir: Path
+    port: int = SOCKET_PORT
 
     @property
     def data_dir(self) -> Path:
@@ -72,9 +87,36 @@ class RunningPostgres:
     def stop(self) -> None:
         """Shut the server down (fast, then by force) and delete its directory."""
         try:
-            terminate(self.process)
+            self.shut_down()
         finally:
             _remove_tree(self.directory)
+
+    def shut_down(self) -> None:
+        """Stop the server and remove its socket folder when it had one of its own."""
+        try:
+            terminate(self.process)
+        finally:
+            if self.socket_dir != self.directory:
+                _remove_tree(self.socket_dir)
+
+
+def server_url(socket_dir: Path, database: str = "postgres") -> str:
+    """The URL of ``database`` through the socket in ``socket_dir`` (libpq, psycopg2 and
+    SQLAlchemy all read ``host`` and ``port`` from the query)."""
+    return f"postgresql://{SUPERUSER}@/{database}?host={socket_dir}&port={SOCKET_PORT}"
+
+
+def socket_folder(directory: Path, account: pwd.struct_passwd | None) -> Path:
+    """Where the server's socket goes: ``directory`` itself (the server's, mode 0700) when its
+    path is short and plain enough, else a new folder in /tmp, the server's, mode 0700."""
+    if len(str(directory)) <= _MAX_SOCKET_DIR and _PLAIN_PATH.fullmatch(str(directory)):
+        return directory
+    from migration_guard.runners.leftovers import made_folder
+
+    folder = made_folder(SOCKET_PREFIX, Path("/tmp"))
+    if account is not None:
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    return folder
 
 
 @contextlib.contextmanager
@@ -89,17 +131,22 @@ def throwaway_postgres(bin_dir: Path | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_postgres(bin_dir: Path | None = None) -> Iterator[RunningPostgres]:
-    """Like :func:`throwaway_postgres` but yield the :class:`RunningPostgres` itself."""
+def running_postgres(
+    bin_dir: Path | None = None, *, tcp_port: int | None = None
+) -> Iterator[RunningPostgres]:
+    """Like :func:`throwaway_postgres` but yield the :class:`RunningPostgres` itself.
+
+    ``tcp_port``: also listen on 127.0.0.1 at that port, for a test that stands in for a
+    database reached over TCP (the user's, a compose service's); never for a job's server."""
     with sigterm_as_exit():
-        server = start_postgres(bin_dir)
+        server = start_postgres(bin_dir, tcp_port=tcp_port)
         try:
             yield server
         finally:
             server.stop()
 
 
-def start_postgres(bin_dir: Path | None = None) -> RunningPostgres:
+def start_postgres(bin_dir: Path | None = None, *, tcp_port: int | None = None) -> RunningPostgres:
     """Start a server; the caller must call ``stop()``. Raise EnvironmentProblem if impossible."""
     binaries = find_binaries(bin_dir)
     account = server_account()
@@ -112,28 +159,41 @@ def start_postgres(bin_dir: Path | None = None) -> RunningPostgres:
         if account is not None:
             os.chown(directory, account.pw_uid, account.pw_gid)
         initdb(binaries, directory, account)
-        for _attempt in range(PORT_ATTEMPTS):
-            port = free_port()
-            try:
-                process = start_server(binaries, directory, port, account)
-            except PortTaken:
-                continue
-            url = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
-            return RunningPostgres(url, port, directory, binaries, process)
-        raise EnvironmentProblem(
-            f"PostgreSQL could not bind a free port on 127.0.0.1 after {PORT_ATTEMPTS} tries"
-        )
+        return start_in(binaries, directory, account, tcp_port=tcp_port)
     except BaseException:
         _remove_tree(directory)
         raise
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+def start_in(
+    binaries: Path,
+    directory: Path,
+    account: pwd.struct_passwd | None,
+    *,
+    detached: bool = False,
+    tcp_port: int | None = None,
+    settings: tuple[str, ...] = (),
+) -> RunningPostgres:
+    """Start the cluster of ``directory/data`` on its private socket (``settings`` added)."""
+    sockets = socket_folder(directory, account)
+    try:
+        process = start_server(
+            binaries,
+            directory,
+            sockets,
+            account,
+            detached=detached,
+            tcp_port=tcp_port,
+            settings=settings,
+        )
+    except BaseException:
+        if sockets != directory:
+            _remove_tree(sockets)
+        raise
+    if tcp_port is not None:
+        url = f"postgresql://{SUPERUSER}@127.0.0.1:{tcp_port}/postgres"
+        return RunningPostgres(url, directory, binaries, process, sockets, tcp_port)
+    return RunningPostgres(server_url(sockets), directory, binaries, process, sockets)
 
 
 def initdb(binaries: Path, directory: Path, account: pwd.struct_passwd | None) -> None:
@@ -170,15 +230,16 @@ def initdb(binaries: Path, directory: Path, account: pwd.struct_passwd | None) -
 def start_server(
     binaries: Path,
     directory: Path,
-    port: int,
+    socket_dir: Path,
     account: pwd.struct_passwd | None,
     *,
     detached: bool = False,
+    tcp_port: int | None = None,
     settings: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
-    """Start the server of ``directory/data`` on ``port`` and wait until it accepts connections;
-    raise :class:`PortTaken` when another process has the port. ``settings`` (``name=value``)
-    are added to the throwaway defaults."""
+    """Start the server of ``directory/data``, listening on its socket in ``socket_dir`` only,
+    and wait until it accepts connections. ``settings`` (``name=value``) are added to the
+    throwaway defaults."""
     data = directory / "data"
     log_path = directory / "server.log"
     command = [
@@ -186,18 +247,17 @@ def start_server(
         "-D",
         str(data),
         "-p",
-        str(port),
-        "-h",
-        "127.0.0.1",
+        str(SOCKET_PORT if tcp_port is None else tcp_port),
+        "-c",
+        "listen_addresses=" + ("" if tcp_port is None else "127.0.0.1"),
         "-k",
-        # A Unix socket path longer than ~100 bytes is refused; then serve TCP only.
-        str(directory) if len(str(directory)) <= _MAX_SOCKET_DIR else "",
+        str(socket_dir),
+        "-c",
+        "unix_socket_permissions=0700",
     ]
     for setting in (*_SERVER_SETTINGS, *settings):
         command += ["-c", setting]
-    with log_path.open("wb") as log:
-        if account is not None:
-            os.chown(log_path, account.pw_uid, account.pw_gid)
+    with _new_log(log_path, account) as log:
         try:
             process = subprocess.Popen(
                 command,
@@ -210,6 +270,7 @@ def start_server(
                 # Ctrl-C does not shut it down before we have dropped this run's databases
                 start_new_session=detached,
                 **as_account(account),
+                **dies_with_us(signal.SIGINT),  # a fast shutdown when we are killed
             )
         except OSError as error:
             raise EnvironmentProblem(
@@ -223,18 +284,50 @@ def start_server(
     return process
 
 
+@contextlib.contextmanager
+def _new_log(path: Path, account: pwd.struct_passwd | None) -> Iterator[int]:
+    """``server.log`` made anew: whatever was there (a log, or a link planted by the server's
+    account) is unlinked, never written through; then the server's account's."""
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        descriptor = os.open(
+            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot create the server log {path}: {error}") from None
+    try:
+        if account is not None:
+            os.fchown(descriptor, account.pw_uid, account.pw_gid)
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
+def read_nofollow(path: Path, limit: int = 1 << 20) -> str:
+    """The text of the regular file ``path``, never through a symlink (OSError otherwise)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        return os.read(descriptor, limit).decode(errors="replace")
+    finally:
+        os.close(descriptor)
+
+
 def _wait_until_ready(process: subprocess.Popen[bytes], data: Path, log_path: Path) -> None:
     """Poll ``postmaster.pid``, whose last line reads ``ready`` once connections are accepted."""
     deadline = time.monotonic() + START_TIMEOUT
     pid_file = data / "postmaster.pid"
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log = log_path.read_text(errors="replace")
-            if "could not bind" in log or "Address already in use" in log:
-                raise PortTaken
+            try:
+                log = read_nofollow(log_path)
+            except OSError as error:
+                log = str(error)
             raise EnvironmentProblem(f"PostgreSQL did not start: {_last_line(log)}")
         with contextlib.suppress(OSError):
-            lines = pid_file.read_text().splitlines()
+            lines = read_nofollow(pid_file).splitlines()
             if len(lines) >= 8 and lines[7].strip() == "ready":
                 return
         time.sleep(0.02)
