@@ -304,3 +304,54 @@ def test_parameters_given_to_execute_are_rendered_with_their_values(tmp_path: Pa
     assert "UPDATE t SET active = false WHERE id = 2;" in written
     assert "UPDATE t SET active = true WHERE id = 3;" in written
     assert "NULL" not in written
+
+
+def test_a_stage_that_cannot_run_still_lets_every_output_be_written(tmp_path: Path) -> None:
+    """The models import a module CI lacks: drift cannot run, and lint (env.py imports the
+    models) cannot judge the new revision; both are said in every output, naming the module
+    and the fix, then the one line and drift's exit code."""
+    root = tmp_path / "app"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('base = "origin/main"', 'base = "main"'))
+    init_repo(root)
+    git(root, "checkout", "-q", "-b", "feature")
+    model = root / MODELS / "document.py"
+    model.write_text("import billing_client\n" + model.read_text())
+    (root / VERSIONS / "0007_purge.py").write_text(
+        BROKEN_REVISION.replace("audit_events", "audit_log")
+    )
+    commit_all(root, "purge the audit log, models need billing_client")
+    summary, sarif = tmp_path / "summary.md", tmp_path / "report.sarif"
+    result = run_check(
+        root,
+        "--format",
+        "github",
+        "--summary-file",
+        str(summary),
+        "--sarif-file",
+        str(sarif),
+        "check",
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("migration-guard: error: the drift check could not run: ")
+    assert f"{MODELS}/document.py:1" in last
+    assert "module `billing_client` is not installed where migration-guard runs" in last
+    assert "pip install" in last
+    annotations = result.stdout.splitlines()
+    assert any(
+        line.startswith("::error title=migration-guard%3A not checked::the drift check")
+        for line in annotations
+    ), annotations
+    errors = [row for row in annotations if row.startswith("::error file=")]
+    (unjudged,) = [row for row in errors if "render-failed" in row]
+    assert unjudged.startswith(f"::error file={VERSIONS}/0007_purge.py,line=1,")
+    assert "module `billing_client` is not installed where migration-guard runs" in unjudged
+    assert "offline mode" not in unjudged
+    written = summary.read_text()
+    assert "### Not checked" in written and "render-failed" in written
+    document = json.loads(sarif.read_text())
+    assert [r["ruleId"] for r in assert_every_result_located(document)] == ["render-failed"]
+    assert document["runs"][0]["invocations"][0]["executionSuccessful"] is False

@@ -241,7 +241,7 @@ def render_failed(revision: str, path: str, reason: str, line: int | None = None
     from migration_guard.drift import missing_module, missing_module_help
     from migration_guard.render.stand_in import UNIMPORTABLE
 
-    module = missing_module(reason) if reason.startswith(UNIMPORTABLE) else None
+    module = missing_module(reason)  # the revision's import, env.py's, or the models'
     if module is not None:
         message = (
             f"revision {revision} was not judged: module `{module}` is not installed where "
