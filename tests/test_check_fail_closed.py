@@ -355,3 +355,14 @@ def test_a_stage_that_cannot_run_still_lets_every_output_be_written(tmp_path: Pa
     document = json.loads(sarif.read_text())
     assert [r["ruleId"] for r in assert_every_result_located(document)] == ["render-failed"]
     assert document["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_the_module_named_is_the_one_that_decided() -> None:
+    from migration_guard.drift import missing_module
+
+    both = (
+        "it could not be rendered offline (ModuleNotFoundError: No module named 'psycopg') and "
+        "it could not be run on PostgreSQL: ModuleNotFoundError: No module named 'app.models'"
+    )
+    assert missing_module(both) == "app"
+    assert missing_module("NameError: name 'x' is not defined") is None

@@ -102,11 +102,12 @@ def _upgrade_failed(tree: ExportedTree, entry: dict[str, Any]) -> Problem:
 
 
 def missing_module(error: str) -> str | None:
-    """The top-level module a ``No module named 'x.y'`` message names, if any."""
+    """The top-level module a ``No module named 'x.y'`` message names, if any (the last one:
+    in "not rendered offline (…) and not run (…)" the run's cause is the one that decided)."""
     import re
 
-    found = re.search(r"No module named '([^']+)'", error)
-    return found.group(1).split(".")[0] if found else None
+    found = re.findall(r"No module named '([^']+)'", error)
+    return found[-1].split(".")[0] if found else None
 
 
 def missing_module_help(error: str) -> str:
