@@ -149,13 +149,16 @@ def test_every_sarif_result_of_a_drifting_check_has_a_location(tmp_path: Path) -
     results = assert_every_result_located(json.loads(result.stdout))
     by_message = {r["message"]["text"]: r for r in results}
     dropped = next(r for text, r in by_message.items() if text.startswith("drop table audit_log"))
-    # no model holds the table: the location is alembic.ini, never nothing
-    assert dropped["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
-        "backend/alembic.ini"
+    # no model holds the table: the location is the revision that created it
+    physical = dropped["locations"][0]["physicalLocation"]
+    assert (physical["artifactLocation"]["uri"], physical["region"]["startLine"]) == (
+        f"{VERSIONS}/0003_create_audit_log.py",
+        25,
     )
     text_run = run_check(root, "check", "--base", "main")
-    assert "backend/alembic.ini:1: models-without-migration: drop table audit_log" in (
-        text_run.stdout
+    assert (
+        f"{VERSIONS}/0003_create_audit_log.py:25: models-without-migration: drop table audit_log"
+        in text_run.stdout
     )
     # a migration that creates what the models lack is not fixed by generating a revision
     help_line = text_run.stdout.split("drop table audit_log", 1)[1].splitlines()[1]

@@ -46,7 +46,13 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
     locations = model_locations(project.root, project.config.models)
     ini = _ini_path(tree)
     for operation in operations:
-        path, line = locate(locations, operation.get("table"), operation.get("column"))
+        table, column = operation.get("table"), operation.get("column")
+        path, line = locate(locations, table, column)
+        if path is None and str(operation.get("kind", "")).startswith("remove_"):
+            from migration_guard.drift_locations import created_in
+
+            # no model holds it: the revision that built it
+            path, line = created_in(project.root, graph, table, column)
         problems.append(
             Problem(
                 code=CODE,
