@@ -355,6 +355,7 @@ def test_a_stage_that_cannot_run_still_lets_every_output_be_written(tmp_path: Pa
     assert "offline mode" not in unjudged
     written = summary.read_text()
     assert "### Not checked" in written and "render-failed" in written
+    assert "## ❌ migration-guard: 1 error in 1 revision; 1 stage not checked" in written
     document = json.loads(sarif.read_text())
     assert [r["ruleId"] for r in assert_every_result_located(document)] == ["render-failed"]
     assert document["runs"][0]["invocations"][0]["executionSuccessful"] is False
