@@ -16,6 +16,7 @@ both causes (:attr:`Executed.failed`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -102,5 +103,7 @@ def _upgrade_failure(findings: list[Finding]) -> tuple[str, int | None]:
     for finding in findings:
         if finding.rule == "upgrade-failed":
             text = finding.message.split(" failed: ", 1)[-1]
+            # a frame of code Alembic generated says nothing: the finding's line is the place
+            text = re.sub(r" \(<[^>]*>:\d+\)$", "", text)
             return f"its upgrade failed on PostgreSQL: {text}", finding.line
     return "its upgrade failed on PostgreSQL", None
