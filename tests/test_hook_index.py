@@ -139,3 +139,30 @@ def test_the_plain_hook_lints_the_staged_blob_not_the_work_tree(repo: Path) -> N
     assert "audit-log-delete" in output
     assert f"{VERSIONS}/0008_purge.py" in output
     assert "migration-guard-hook-" not in output  # the repository's path, not the export's
+
+
+def test_a_model_change_over_a_history_that_fails_to_upgrade_reports_the_revision(
+    repo: Path,
+) -> None:
+    """A committed revision that fails on a fresh database (committed with --no-verify): the
+    hook cannot generate from that history, so it names the revision and its line (exit 1),
+    not an environment error, and writes no revision."""
+    broken = (
+        LANGUAGE_REVISION.replace("0007lang", "0008purge")
+        .replace('down_revision = "e2b86d14f07a"', 'down_revision = "0007lang"')
+        .replace("Revises: e2b86d14f07a", "Revises: 0007lang")
+        .replace(
+            'op.add_column("documents", sa.Column("language", sa.String(length=8), nullable=False))',
+            'op.execute("DELETE FROM audit_events")',
+        )
+    )
+    (repo / VERSIONS / "0008_purge.py").write_text(broken)
+    git(repo, "add", VERSIONS)
+    git(repo, "commit", "-q", "--no-verify", "-m", "broken revision")
+    add_summary_column(repo)
+    stopped = commit(repo, "model change")
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 1, output
+    assert f"{VERSIONS}/0008_purge.py:16: error [upgrade-failed]" in output, output
+    assert 'relation "audit_events" does not exist' in output
+    assert generated(repo) == []

@@ -45,13 +45,20 @@ def test_render_failed_as_error_makes_check_fail_closed(tmp_path: Path) -> None:
     assert code == 1
 
 
-def test_render_failed_is_a_warning_by_default(tmp_path: Path) -> None:
+def test_render_failed_is_a_warning_in_lint_and_an_error_in_check(tmp_path: Path) -> None:
+    """``check`` fails closed: a revision it could not judge fails it unless ``severity`` (or
+    a suppression with a reason) says otherwise; plain ``lint`` keeps the rule's warning."""
     branch_with_data_migration(tmp_path, "")
-    code, document = check_json(tmp_path)
-    assert [(f["rule"], f["severity"]) for f in document["findings"]] == [
+    lint = run_cli(tmp_path, "--format", "json", "lint", "b2")
+    assert [(f["rule"], f["severity"]) for f in json.loads(lint.stdout)["findings"]] == [
         ("render-failed", "warning")
     ]
-    assert code == 0
+    assert lint.returncode == 0
+    code, document = check_json(tmp_path)
+    assert [(f["rule"], f["severity"]) for f in document["findings"]] == [
+        ("render-failed", "error")
+    ]
+    assert code == 1
 
 
 def test_disabled_render_failed_reports_nothing(tmp_path: Path) -> None:
@@ -111,7 +118,7 @@ def test_a_revision_that_cannot_be_imported_is_render_failed_and_the_others_are_
     assert [(f["revision"], f["line"]) for f in failed] == [("b2", 8)]
     assert "cannot be imported: ModuleNotFoundError: No module named 'app'" in failed[0]["message"]
     text = run_cli(tmp_path, "lint", "b2").stdout
-    assert "help: make what it imports importable where lint runs" in text
+    assert "help: install the application and its dependencies in this job so `app` imports" in text
     assert ("c3", "audit-log-delete") in {(f["revision"], f["rule"]) for f in findings}
     assert not [f for f in findings if f["revision"] == "a1"]
 

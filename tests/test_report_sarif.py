@@ -97,17 +97,47 @@ def test_results_point_at_file_and_line() -> None:
     assert physical["region"] == {"startLine": 21}
 
 
+def test_a_result_without_a_file_is_located_at_the_reports_alembic_ini() -> None:
+    report = Report(
+        "check",
+        problems=(Problem("multiple-heads", "2 heads", ("a", "b")),),
+        config_path="backend/alembic.ini",
+    )
+    (result,) = sarif(report)["runs"][0]["results"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert (physical["artifactLocation"]["uri"], physical["region"]["startLine"]) == (
+        "backend/alembic.ini",
+        1,
+    )
+
+
+def test_a_stage_that_could_not_run_marks_the_run_unsuccessful(
+    validator: jsonschema.Draft4Validator,
+) -> None:
+    report = Report("check", incomplete=("the drift check could not run: no PostgreSQL",))
+    document = sarif(report)
+    assert not list(validator.iter_errors(document))
+    (invocation,) = document["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["message"]["text"] == "the drift check could not run: no PostgreSQL"
+
+
 def test_unknown_rules_and_locations_degrade_gracefully() -> None:
     run = sarif(ODD)["runs"][0]
     ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert ids == ["cycle", "render-failed", "r"]
     results = run["results"]
-    assert "locations" not in results[0]  # the cycle has no file
-    assert "locations" not in results[1]  # render-failed without a path
-    assert "locations" not in results[2]  # stdin is not an artifact
+    # GitHub rejects a whole upload over one result without a location: with no file of its
+    # own (the cycle, render-failed without a path, stdin) a result is at the project's
+    # configuration, line 1
+    for result in results[:3]:
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"] == {"uri": "pyproject.toml", "uriBaseId": "%SRCROOT%"}
+        assert physical["region"] == {"startLine": 1}
     odd = results[3]["locations"][0]["physicalLocation"]
     assert odd["artifactLocation"]["uri"] == "db/my%20versions/%C3%A4%231.py"
-    assert "region" not in odd
+    assert odd["region"] == {"startLine": 1}
     outside = results[4]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert outside == {"uri": "file:///tmp/my%20x.sql"}
     windows = results[5]["locations"][0]["physicalLocation"]["artifactLocation"]

@@ -18,7 +18,9 @@ COMMAND_HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "lint": (
         "Renders the chosen revisions offline (alembic upgrade --sql, no database), each with "
-        "its own SQL, and reports what the rules find. No selection lints every revision.",
+        "its own SQL, and reports what the rules find; a revision that cannot be rendered is "
+        "run on a throwaway PostgreSQL and judged from what it executed. No selection lints "
+        "every revision.",
         [
             ("migration-guard lint", "every revision"),
             ("migration-guard lint --base origin/main", "what the branch adds"),
@@ -52,7 +54,9 @@ COMMAND_HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ),
     "check": (
         "The pull-request check: heads --base REF, lint of every revision added since the "
-        "merge-base with REF, and the drift check of the committed tree.",
+        "merge-base with REF, and the drift check of the committed tree. It fails closed: a "
+        "revision it could not judge is an error (render-failed), one that fails to upgrade "
+        "is a finding (upgrade-failed), and every output is written whatever one stage hit.",
         [
             ("migration-guard check --base origin/main", "in CI"),
             ("migration-guard --format github check", "annotations in a GitHub workflow"),
@@ -61,7 +65,9 @@ COMMAND_HELP: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "drift": (
         "Do the models match the migration history of the same tree? The committed tree (or "
         "the index) is compared by autogenerate on a throwaway PostgreSQL; never the work "
-        "tree, never your database.",
+        "tree, never your database. Models ahead of the migrations want a revision "
+        "(migration-guard new); migrations that build what the models lack want the models "
+        "changed, not a new revision.",
         [
             ("migration-guard drift", "the committed tree (HEAD)"),
             ("migration-guard drift --staged", "what the next commit would hold"),

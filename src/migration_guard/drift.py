@@ -4,7 +4,10 @@ Answered as ``alembic check`` answers it: a throwaway PostgreSQL database at the
 then autogenerate's comparison with the tree's own env.py and models, in a pinned child (how
 and where: :mod:`migration_guard.runners.drift`). The tree is an export of the index or of a
 commit (:mod:`migration_guard.tree_export`), never the work tree; the user's database is never
-used. Each pending operation is one ``models-without-migration`` problem.
+used. Each pending operation is one ``models-without-migration`` problem, at the model file and
+line where the model is found, else at alembic.ini (every report format needs a location). A
+revision whose upgrade fails during the replay is one ``upgrade-failed`` problem at its file and
+line, and the drift of the rest is still judged (the replay steps over it).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from migration_guard.model_locations import locate, model_locations
 from migration_guard.tree_export import ExportedTree
 
 CODE = "models-without-migration"
+UPGRADE_FAILED = "upgrade-failed"
+MISSING_MODULE = "No module named "
 BLOCKING = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
 
@@ -35,27 +40,96 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
     result = pending_operations(tree, say)
     if "failed" in result:
         raise _failure(tree, result["failed"])
+    problems = [_upgrade_failed(tree, entry) for entry in result.get("upgrade_failed", ())]
+    skipped = [problem.revisions[0] for problem in problems]
     operations: list[dict[str, Any]] = result["operations"]
     locations = model_locations(
         project.root, project.config.models, project.alembic.version_locations
     )
-    problems = []
+    ini = _ini_path(tree)
     for operation in operations:
-        path, line = locate(locations, operation.get("table"), operation.get("column"))
+        table, column = operation.get("table"), operation.get("column")
+        path, line = locate(locations, table, column)
+        if path is None and str(operation.get("kind", "")).startswith("remove_"):
+            from migration_guard.drift_locations import created_in
+
+            # no model holds it: the revision that built it
+            path, line = created_in(project.root, graph, table, column)
         problems.append(
             Problem(
                 code=CODE,
                 message=str(operation["message"]),
                 revisions=graph.heads,
-                path=path,
-                line=line,
-                help=(
-                    "the models differ from the schema their migrations build: generate the "
-                    "revision (`migration-guard new`) and commit it with the model change"
-                ),
+                path=path or ini,
+                line=line if path else 1,
+                help=_drift_help(str(operation.get("kind", "")), skipped),
             )
         )
     return tuple(problems)
+
+
+def _drift_help(kind: str, skipped: list[str]) -> str:
+    """Which side to change: models ahead of the migrations want a revision; migrations that
+    build what the models lack want the models changed (``new`` would generate a drop)."""
+    if kind.startswith("remove_"):
+        advice = (
+            "the migrations build this but the models lack it: add it to the models; only if "
+            "it is really meant to go, write (and review) a revision that drops it"
+        )
+    else:
+        advice = (
+            "the models have this but the migrations do not build it: generate the revision "
+            "(`migration-guard new`) and commit it with the model change"
+        )
+    if skipped:
+        advice += (
+            f" (judged with {', '.join(skipped)} stepped over: its upgrade failed, so what it "
+            "would build may be part of this)"
+        )
+    return advice
+
+
+def _upgrade_failed(tree: ExportedTree, entry: dict[str, Any]) -> Problem:
+    """A revision whose upgrade failed during the replay, at its file and line."""
+    revision = str(entry["revision"])
+    error = str(entry.get("error") or "")
+    help_text = (
+        "fix the migration so it runs on a database built by the history alone (a fresh "
+        "database, as in CI or a new environment)"
+    )
+    if MISSING_MODULE in error:
+        help_text = missing_module_help(error)
+    return Problem(
+        code=UPGRADE_FAILED,
+        message=f"Upgrade of {revision} failed on a database built from the history: {error}",
+        revisions=(revision,),
+        path=tree.real_path(entry["path"]) if entry.get("path") else _ini_path(tree),
+        line=entry.get("line") or 1,
+        help=help_text,
+    )
+
+
+def missing_module(error: str) -> str | None:
+    """The top-level module a ``No module named 'x.y'`` message names, if any (the last one:
+    in "not rendered offline (…) and not run (…)" the run's cause is the one that decided)."""
+    import re
+
+    found = re.findall(r"No module named '([^']+)'", error)
+    return found[-1].split(".")[0] if found else None
+
+
+def missing_module_help(error: str) -> str:
+    """The fix for a module the environment lacks (the application, or one of its packages)."""
+    module = missing_module(error) or "it imports"
+    return (
+        f"install the application and its dependencies in this job so `{module}` imports "
+        '(e.g. `pip install -e .` or `pip install -r requirements.txt`), or set runner = "docker" '
+        "to run in the compose service"
+    )
+
+
+def _ini_path(tree: ExportedTree) -> str:
+    return tree.real_path(tree.project.config.alembic_ini_path)
 
 
 def _failure(tree: ExportedTree, failed: dict[str, Any]) -> Exception:
@@ -71,4 +145,10 @@ def _failure(tree: ExportedTree, failed: dict[str, Any]) -> Exception:
         where = tree.real_path(failed["path"])
         if failed.get("line"):
             where += f":{failed['line']}"
+    module = missing_module(what)
+    if module is not None:
+        return InputError(
+            f"{where}: the models cannot be imported: module `{module}` is not installed where "
+            f"migration-guard runs; {missing_module_help(what)}"
+        )
     return InputError(f"{where}: the models cannot be imported ({what})")

@@ -26,9 +26,12 @@ class Finding:
     line: int | None = None
     statement: str = ""
     help: str = ""
+    judged_from: str | None = None
+    """``"execution"``: the revision could not be rendered offline, so the rules judged the SQL
+    it executed on a throwaway PostgreSQL (the JSON then carries ``judged_from``)."""
 
     def to_json(self) -> dict[str, object]:
-        return {
+        document: dict[str, object] = {
             "rule": self.rule,
             "severity": self.severity,
             "revision": self.revision,
@@ -37,6 +40,9 @@ class Finding:
             "message": self.message,
             "statement": self.statement,
         }
+        if self.judged_from is not None:  # additive: only on findings judged from execution
+            document["judged_from"] = self.judged_from
+        return document
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,19 @@ class Problem:
     help: str = field(default="", compare=False)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        document: dict[str, object] = {
             "code": self.code,
             "message": self.message,
             "revisions": list(self.revisions),
             "path": self.path,
         }
+        if self.code in LOCATED_PROBLEMS:  # the contract's "path and line" problems
+            document["line"] = self.line
+        return document
+
+
+LOCATED_PROBLEMS = ("models-without-migration", "upgrade-failed")
+"""Problem codes whose JSON also carries ``line`` (a model file's, or a revision file's)."""
 
 
 @dataclass(frozen=True)
@@ -93,11 +106,21 @@ class Report:
     """``trace``: one entry per traced revision (the contract's shape; ``_``-keys stay inside)."""
     fixes: tuple[tuple[str, str], ...] = ()
     """(path, unified diff) of the safe version ``migration-guard fix`` makes (job summary)."""
+    incomplete: tuple[str, ...] = ()
+    """Stages that could not run, one line each (``check``): every format says so."""
+    config_path: str | None = None
+    """The project's alembic.ini (as the report's paths are relative): where a result with no
+    file of its own is located (SARIF requires a location on every result)."""
 
     @property
     def failed(self) -> bool:
-        """True when the exit code must be 1: a graph problem or an error-severity finding."""
-        return bool(self.problems) or any(f.severity == "error" for f in self.findings)
+        """True when the exit code is not 0: a graph problem, an error-severity finding, or a
+        stage that could not run."""
+        return (
+            bool(self.problems)
+            or bool(self.incomplete)
+            or any(f.severity == "error" for f in self.findings)
+        )
 
     def to_json(self) -> dict[str, object]:
         document: dict[str, object] = {}

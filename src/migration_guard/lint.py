@@ -1,4 +1,10 @@
-"""The lint pipeline: selected revisions → offline SQL → rules → findings."""
+"""The lint pipeline: selected revisions → offline SQL → rules → findings.
+
+A revision that cannot be rendered offline is run on a throwaway PostgreSQL and judged from
+what it executed (:mod:`migration_guard.lint_execution`); only one that fails both ways is
+``render-failed``, with both causes. ``check`` (``fail_closed``) makes that an error unless the
+``severity`` setting says otherwise.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from migration_guard.bounded_read import read_bytes, read_stream
 from migration_guard.errors import GuardError, InputError
-from migration_guard.findings import Finding, RuleInfo
+from migration_guard.findings import Finding, RuleInfo, Severity
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
 from migration_guard.project import Project
@@ -49,11 +55,15 @@ def lint_revisions(
     graph: RevisionGraph,
     revisions: list[str],
     renderer: OfflineRenderer | None = None,
+    *,
+    fail_closed: bool = False,
 ) -> LintResult:
-    """Render ``revisions`` offline and run the rules over each one's SQL.
+    """Render ``revisions`` offline and run the rules over each one's SQL; a revision that
+    cannot be rendered is linted from its execution instead.
 
     ``renderer``, started before the command (see :func:`local_renderer`), has had Alembic loading while
-    the caller read the graph; without one a child is started here.
+    the caller read the graph; without one a child is started here. ``fail_closed``: a revision
+    judged neither way is an error unless ``severity`` sets ``render-failed`` explicitly.
     """
     ensure_renderable(graph)
     ordered = upgrade_order(graph, revisions)
@@ -69,23 +79,15 @@ def lint_revisions(
 
     settings = RuleSettings.from_config(project.config)
     history = project_history(project.root, graph, ordered, settings)
-    findings: list[Finding] = []
-    sql: list[tuple[str, str]] = []
+    by_revision: dict[str, list[Finding]] = {}
+    sql_of: dict[str, str] = {}
+    unrendered: dict[str, tuple[str, int | None]] = {}
     for result in rendered:
         file = graph.revisions[result.revision]
         if result.error is not None:
-            findings.extend(
-                render_failed_findings(
-                    project.root,
-                    file.path,
-                    result.revision,
-                    result.error,
-                    settings,
-                    line=result.error_line,
-                )
-            )
+            unrendered[result.revision] = (result.error, result.error_line)
             continue
-        sql.append((result.revision, "\n\n".join(statement.sql for statement in result.statements)))
+        sql_of[result.revision] = "\n\n".join(statement.sql for statement in result.statements)
         source_text = (project.root / file.path).read_text(encoding="utf-8", errors="replace")
         migration = MigrationSource(
             revision=result.revision,
@@ -94,8 +96,50 @@ def lint_revisions(
             source_text=source_text,
             comment_style="python",
         )
-        findings.extend(lint_migration(migration, settings, history))
+        by_revision[result.revision] = list(lint_migration(migration, settings, history))
+    if unrendered:
+        _judge_unrendered(project, graph, unrendered, settings, by_revision, sql_of, fail_closed)
+    findings = [finding for rev in ordered for finding in by_revision.get(rev, ())]
+    sql = [(rev, sql_of[rev]) for rev in ordered if rev in sql_of]
     return LintResult(findings=tuple(findings), revisions=tuple(ordered), sql=tuple(sql))
+
+
+def _judge_unrendered(
+    project: Project,
+    graph: RevisionGraph,
+    unrendered: dict[str, tuple[str, int | None]],
+    settings: RuleSettings,
+    by_revision: dict[str, list[Finding]],
+    sql_of: dict[str, str],
+    fail_closed: bool,
+) -> None:
+    """Lint the revisions that could not be rendered from their execution; ``render-failed``
+    for those that could not run either (an unimportable one is not tried: it cannot run)."""
+    from migration_guard.lint_execution import lint_from_execution
+    from migration_guard.render.stand_in import UNIMPORTABLE
+
+    runnable = [rev for rev, (error, _) in unrendered.items() if not error.startswith(UNIMPORTABLE)]
+    executed = lint_from_execution(project, graph, runnable)
+    default: Severity = "error" if fail_closed else "warning"
+    for revision, (error, line) in unrendered.items():
+        if revision in executed.findings:
+            by_revision[revision] = executed.findings[revision]
+            sql_of[revision] = executed.sql[revision]
+            continue
+        reason = error
+        if revision in executed.failed:
+            why, run_line = executed.failed[revision]
+            reason = f"it could not be rendered offline ({error}) and {why}"
+            line = run_line or line
+        by_revision[revision] = render_failed_findings(
+            project.root,
+            graph.revisions[revision].path,
+            revision,
+            reason,
+            settings,
+            line=line,
+            default_severity=default,
+        )
 
 
 def lint_sql_files(
@@ -155,8 +199,12 @@ def render_failed_findings(
     reason: str,
     settings: RuleSettings,
     line: int | None = None,
+    default_severity: Severity = "warning",
 ) -> list[Finding]:
     """The ``render-failed`` finding, under ``severity``, ``disable`` and suppressions like any rule.
+
+    ``default_severity``: the rule's severity unless ``severity`` sets it (``check`` fails
+    closed: error).
 
     The finding points at ``line`` (the revision's line that raised) when known, else the file's
     first line. The revision has no rendered statements, so only a suppression covering the
@@ -167,7 +215,7 @@ def render_failed_findings(
     if "render-failed" in settings.disabled:
         return []
     finding = render_failed(revision, path, reason, line)
-    finding = replace(finding, severity=settings.severity_of(finding.rule, finding.severity))
+    finding = replace(finding, severity=settings.severity_of(finding.rule, default_severity))
     source_text = (root / path).read_text(encoding="utf-8", errors="replace")
     silencing = [
         suppression
@@ -191,22 +239,32 @@ def render_failed_findings(
 
 
 def render_failed(revision: str, path: str, reason: str, line: int | None = None) -> Finding:
+    from migration_guard.drift import missing_module, missing_module_help
     from migration_guard.render.stand_in import UNIMPORTABLE
 
-    if reason.startswith(UNIMPORTABLE):
+    module = missing_module(reason)  # the revision's import, env.py's, or the models'
+    if module is not None:
+        message = (
+            f"revision {revision} was not judged: module `{module}` is not installed where "
+            f"migration-guard runs: {reason}"
+        )
+        advice = missing_module_help(reason)
+    elif reason.startswith(UNIMPORTABLE):
+        message = f"revision {revision} was not judged: {reason}"
         advice = (
-            "make what it imports importable where lint runs (the application's dependencies "
-            'installed, or runner = "docker" to render in the compose service)'
+            "make what it imports importable where migration-guard runs (the application's "
+            'dependencies installed, or runner = "docker" to run in the compose service)'
         )
     else:
+        message = f"revision {revision} was not judged: {reason}"
         advice = (
-            "make env.py support offline mode (`alembic upgrade --sql`) and avoid reading the "
-            "database in upgrade()"
+            "make the upgrade run on a database built by the history alone (and env.py support "
+            "offline mode, `alembic upgrade --sql`, to lint without PostgreSQL)"
         )
     return Finding(
         rule="render-failed",
         severity="warning",
-        message=f"revision {revision} could not be rendered offline, so it was not linted: {reason}",
+        message=message,
         revision=revision,
         path=path,
         line=line or 1,

@@ -34,6 +34,8 @@ class Invocation:
         summary and SARIF)."""
         from migration_guard.report import render_report, write_outputs
 
+        if report.config_path is None:
+            report = replace(report, config_path=_alembic_ini(self.project))
         # Annotations and SARIF locate files from the repository root, not from --project.
         located = from_repository_root(report, self.project)
         shown = located if self.format in ("github", "sarif") else report
@@ -64,7 +66,24 @@ def from_repository_root(report: Report, project: Path) -> Report:
         report,
         findings=tuple(replace(f, path=moved(f.path)) for f in report.findings),
         problems=tuple(replace(p, path=moved(p.path)) for p in report.problems),
+        config_path=moved(report.config_path),
     )
+
+
+def _alembic_ini(project: Path) -> str | None:
+    """The project's alembic.ini relative to it, if its configuration can be read; else its
+    pyproject.toml (where a result with no file of its own is located)."""
+    from migration_guard.errors import GuardError
+
+    try:
+        from migration_guard.config import load_config
+
+        ini = load_config(project).alembic_ini_path
+        if ini.is_file():
+            return ini.resolve().relative_to(project.resolve()).as_posix()
+    except (GuardError, OSError, ValueError):
+        pass
+    return "pyproject.toml"
 
 
 def _project_in_repository(project: Path) -> str:

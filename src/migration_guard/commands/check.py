@@ -1,13 +1,22 @@
-"""``check [--base REF]``: the pull-request check, ``heads --base`` plus lint of the new revisions."""
+"""``check [--base REF]``: the pull-request check, ``heads --base`` plus lint of the new revisions.
+
+It fails closed: a revision it could not judge is an error (``render-failed`` at error severity
+unless configured or suppressed otherwise), a revision whose upgrade fails during the drift
+replay is an ``upgrade-failed`` finding at its line, and a stage that cannot run at all (no
+PostgreSQL for drift, say) does not stop the others: the report of everything judged is written
+in every output (annotations, summary, SARIF), then the stage's error line and exit code.
+"""
 
 from __future__ import annotations
 
+import sys
 from contextlib import nullcontext
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.heads import graph_exit_code, graph_problems
-from migration_guard.findings import Problem, Report
+from migration_guard.errors import GuardError, one_line
+from migration_guard.findings import Finding, Problem, Report
 from migration_guard.gitrepo import default_base
 from migration_guard.graph.base import compare_with_base
 from migration_guard.graph.model import RevisionGraph
@@ -28,7 +37,13 @@ def run(invocation: Invocation) -> int:
     with local_renderer(project, invocation.renderer) or nullcontext() as renderer:
         graph = project.graph()
         comparison = compare_with_base(graph, project.alembic, project.root, base)
-        problems = graph_problems(project, graph, comparison) + committed_drift(project, graph)
+        stopped: list[GuardError] = []
+        try:
+            drift = committed_drift(project, graph)
+        except GuardError as error:
+            drift = ()
+            stopped.append(_stage("the drift check", error))
+        problems = graph_problems(project, graph, comparison) + drift
         new_revisions = list(comparison.new_revisions)
         wants_trace = bool(
             getattr(invocation.arguments, "trace", None)
@@ -45,7 +60,15 @@ def run(invocation: Invocation) -> int:
             renderer,
             trace=wants_trace,
             base=base,
+            stopped=stopped,
+            fail_closed=True,
         )
+
+
+def _stage(what: str, error: GuardError) -> GuardError:
+    """``error`` of one stage, its line saying which stage it was."""
+    stopped = type(error)(f"{what} could not run: {error}")
+    return stopped
 
 
 def committed_drift(project: Project, graph: RevisionGraph) -> tuple[Problem, ...]:
@@ -72,29 +95,44 @@ def graph_and_lint(
     *,
     trace: bool = False,
     base: str | None = None,
+    stopped: list[GuardError] | None = None,
+    fail_closed: bool = False,
 ) -> int:
     """Lint (and with ``trace``, trace) ``revisions`` unless the graph cannot be rendered; one
-    report of all; its exit code. ``base``: annotate only the lines changed since it."""
+    report of all; its exit code. ``base``: annotate only the lines changed since it.
+
+    ``stopped``: stages that could not run (their errors); ``fail_closed`` (``check``): a
+    revision that could not be judged is an error by default. The report is written whatever
+    a stage hit; a stage's error then decides the exit code, after its one line."""
+    stopped = list(stopped or ())
     renderable = not any(problem.code in BLOCKING_PROBLEMS for problem in graph.problems)
+    result = LintResult(findings=(), revisions=(), sql=())
     if renderable:
-        result = lint_revisions(project, graph, revisions, renderer)
-    else:
-        result = LintResult(findings=(), revisions=(), sql=())
+        try:
+            result = lint_revisions(project, graph, revisions, renderer, fail_closed=fail_closed)
+        except GuardError as error:
+            stopped.append(_stage("lint", error))
     traced: tuple[dict[str, object], ...] = ()
     if renderable and trace and revisions:
         from migration_guard.progress import progress
         from migration_guard.trace import trace_revisions
 
-        outcome = trace_revisions(
-            project, graph, revisions, seed=project.config.trace_seed, say=progress
-        )
-        result = LintResult(result.findings + outcome.findings, result.revisions, result.sql)
-        traced = outcome.trace
+        try:
+            outcome = trace_revisions(
+                project, graph, revisions, seed=project.config.trace_seed, say=progress
+            )
+        except GuardError as error:
+            stopped.append(_stage("trace", error))
+        else:
+            result = LintResult(result.findings + outcome.findings, result.revisions, result.sql)
+            traced = outcome.trace
+    problems, failed_upgrades = _upgrade_failures(project, problems, result.findings)
+    findings = result.findings + failed_upgrades
     from migration_guard.fix.offer import offer_fixes
     from migration_guard.fix.recipe import FixSettings
 
     settings = FixSettings.from_config(project.config)
-    findings, fixes = offer_fixes(project.root, result.findings, settings)
+    findings, fixes = offer_fixes(project.root, findings, settings)
     invocation.emit(
         Report(
             command="check",
@@ -106,10 +144,65 @@ def graph_and_lint(
             rules=rule_infos(),
             trace=traced,
             fixes=fixes,
+            incomplete=tuple(str(stage) for stage in stopped),
         ),
         changed_since=base,
     )
+    for stage in stopped:
+        print(f"migration-guard: error: {one_line(str(stage))}", file=sys.stderr)
+    if stopped:
+        return max(stage.exit_code for stage in stopped)
     code = graph_exit_code(problems)
-    if code == exit_codes.OK and any(f.severity == "error" for f in result.findings):
+    if code == exit_codes.OK and any(f.severity == "error" for f in findings):
         return exit_codes.FINDINGS
     return code
+
+
+def _upgrade_failures(
+    project: Project, problems: tuple[Problem, ...], findings: tuple[Finding, ...]
+) -> tuple[tuple[Problem, ...], tuple[Finding, ...]]:
+    """The drift replay's ``upgrade-failed`` problems as findings (a migration that fails is a
+    finding: ``severity``, ``disable`` and suppressions apply), minus a revision lint already
+    reported it could not judge (the same failure, said once)."""
+    from migration_guard.rules import get_rule
+    from migration_guard.rules.engine import RuleSettings
+    from migration_guard.rules.suppressions import find_suppressions
+
+    failed = [problem for problem in problems if problem.code == "upgrade-failed"]
+    if not failed:
+        return problems, ()
+    kept = tuple(problem for problem in problems if problem.code != "upgrade-failed")
+    settings = RuleSettings.from_config(project.config)
+    rule = get_rule("upgrade-failed")
+    unjudged = {f.revision for f in findings if f.rule in ("render-failed", "upgrade-failed")}
+    out: list[Finding] = []
+    for problem in failed:
+        revision = problem.revisions[0] if problem.revisions else None
+        if "upgrade-failed" in settings.disabled or revision in unjudged:
+            continue
+        finding = Finding(
+            rule="upgrade-failed",
+            severity=settings.severity_of("upgrade-failed", rule.severity if rule else "error"),
+            message=problem.message,
+            revision=revision,
+            path=problem.path,
+            line=problem.line,
+            help=problem.help,
+        )
+        source = _source(project, problem.path)
+        if any(
+            s.covers(finding.rule, finding.line, finding.line)
+            for s in find_suppressions(source, "python")
+        ):
+            continue
+        out.append(finding)
+    return kept, tuple(out)
+
+
+def _source(project: Project, path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return (project.root / path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -73,7 +73,24 @@ def run(invocation: Invocation) -> int:
             "migration-guard: the staged model change needs no migration; commit continues",
         )
         return _nothing_to_check(invocation)
+    if _fails_to_upgrade(drift):
+        return _report_failing_upgrades(invocation, project, drift)
     return _generate(invocation, project, top, drift)
+
+
+def _fails_to_upgrade(drift: tuple[Problem, ...]) -> bool:
+    return any(problem.code == "upgrade-failed" for problem in drift)
+
+
+def _report_failing_upgrades(
+    invocation: Invocation, project: Project, drift: tuple[Problem, ...]
+) -> int:
+    """A revision of the history fails on a fresh database: nothing can be generated from it
+    (autogenerate replays the same history); the failures are the report (exit 1)."""
+    from migration_guard.commands.check import graph_and_lint
+
+    failing = tuple(problem for problem in drift if problem.code == "upgrade-failed")
+    return graph_and_lint(invocation, project, project.graph(), failing, [])
 
 
 def _on_demand(invocation: Invocation, top: Path) -> int:
@@ -94,6 +111,8 @@ def _on_demand(invocation: Invocation, top: Path) -> int:
             "migration-guard: the committed models match the committed migration history",
         )
         return _nothing_to_check(invocation)
+    if _fails_to_upgrade(drift):
+        return _report_failing_upgrades(invocation, project, drift)
     _say(
         invocation,
         "migration-guard: the committed models need a migration the committed history lacks "

@@ -100,6 +100,10 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
     # The version table's bookkeeping is not what we lint, and our steps do not follow
     # Alembic's head tracking (we render chosen revisions, not a range).
     setattr(migration.HeadMaintainer, "update_to_step", lambda self, step: None)  # noqa: B010
+    # op.get_bind().execute(statement, params): rendered with the values it runs with
+    from migration_guard.render.parameters import keep_parameters
+
+    keep_parameters()
 
     # as the alembic command does: a pyproject.toml beside alembic.ini may hold [tool.alembic]
     toml = ini_path.parent / "pyproject.toml"

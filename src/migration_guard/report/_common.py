@@ -38,6 +38,8 @@ def summary_line(report: Report) -> str:
     text = ", ".join(parts) if parts else "no problems"
     if report.revisions:
         text += f" in {plural(len(report.revisions), 'revision')}"
+    if report.incomplete:  # never "no problems" alone when a stage could not run
+        text += f"; {plural(len(report.incomplete), 'stage')} not checked"
     return text
 
 

@@ -93,6 +93,10 @@ def render(report: Report, *, token: str | None = None, changed: ChangedLines | 
 def annotation_lines(report: Report, changed: ChangedLines | None = None) -> list[str]:
     """The annotation lines: at most :data:`LIMIT` errors and warnings, and the notice."""
     errors: list[tuple[tuple[int, str, int], str]] = [
+        ((-1, "", index), command("error", {"title": "migration-guard: not checked"}, line))
+        for index, line in enumerate(report.incomplete)
+    ]
+    errors += [
         ((0, problem.path or "", problem.line or 0), _problem(problem))
         for problem in report.problems
     ]

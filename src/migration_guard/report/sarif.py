@@ -1,4 +1,9 @@
-"""The SARIF 2.1.0 reporter, for GitHub code scanning (``github/codeql-action/upload-sarif``)."""
+"""The SARIF 2.1.0 reporter, for GitHub code scanning (``github/codeql-action/upload-sarif``).
+
+GitHub rejects a whole upload when one result has no location, so every result carries one:
+its own file and line, else the project's alembic.ini (``Report.config_path``) at line 1. A
+stage that could not run is a tool execution notification, and the run is then marked not
+successful."""
 
 from __future__ import annotations
 
@@ -42,9 +47,12 @@ def _rules(report: Report) -> list[RuleInfo]:
     return rules
 
 
-def _locations(path: str | None, line: int | None) -> list[dict[str, object]]:
+FALLBACK_PATH = "pyproject.toml"
+
+
+def _locations(path: str | None, line: int | None, fallback: str | None) -> list[dict[str, object]]:
     if not path or path == "-":
-        return []
+        path, line = fallback or FALLBACK_PATH, 1
     artifact: dict[str, object]
     if PurePosixPath(path).is_absolute():
         # Outside the project (e.g. ``lint --sql /tmp/x.sql``): an absolute file URI.
@@ -53,9 +61,10 @@ def _locations(path: str | None, line: int | None) -> list[dict[str, object]]:
         artifact = {"uri": PureWindowsPath(path).as_uri()}
     else:
         artifact = {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
-    physical: dict[str, object] = {"artifactLocation": artifact}
-    if line is not None and line >= 1:
-        physical["region"] = {"startLine": line}
+    physical: dict[str, object] = {
+        "artifactLocation": artifact,
+        "region": {"startLine": line if line is not None and line >= 1 else 1},
+    }
     return [{"physicalLocation": physical}]
 
 
@@ -72,46 +81,57 @@ def _result(
     message: str,
     path: str | None,
     line: int | None,
+    fallback: str | None,
 ) -> dict[str, object]:
-    result: dict[str, object] = {
+    return {
         "ruleId": rule_id,
         "ruleIndex": index[rule_id],
         "level": level,
         "message": {"text": _plain_message(message)},
+        "locations": _locations(path, line, fallback),
     }
-    locations = _locations(path, line)
-    if locations:
-        result["locations"] = locations
+
+
+def _finding(finding: Finding, index: dict[str, int], fallback: str | None) -> dict[str, object]:
+    result = _result(
+        finding.rule, index, finding.severity, finding.message, finding.path, finding.line, fallback
+    )
+    if finding.judged_from is not None:
+        result["properties"] = {"judgedFrom": finding.judged_from}
     return result
 
 
-def _finding(finding: Finding, index: dict[str, int]) -> dict[str, object]:
+def _problem(problem: Problem, index: dict[str, int], fallback: str | None) -> dict[str, object]:
     return _result(
-        finding.rule, index, finding.severity, finding.message, finding.path, finding.line
+        problem.code, index, "error", problem.message, problem.path, problem.line, fallback
     )
-
-
-def _problem(problem: Problem, index: dict[str, int]) -> dict[str, object]:
-    return _result(problem.code, index, "error", problem.message, problem.path, problem.line)
 
 
 def to_sarif(report: Report) -> dict[str, object]:
     """The SARIF log as a JSON-ready dict: one run, its rules, one result per problem/finding."""
     rules = _rules(report)
     index = {rule.id: position for position, rule in enumerate(rules)}
-    results = [_problem(problem, index) for problem in report.problems]
-    results.extend(_finding(finding, index) for finding in report.findings)
+    fallback = report.config_path
+    results = [_problem(problem, index, fallback) for problem in report.problems]
+    results.extend(_finding(finding, index, fallback) for finding in report.findings)
     driver: dict[str, object] = {
         "name": "migration-guard",
         "version": __version__,
         "informationUri": INFORMATION_URI,
         "rules": [_rule(rule) for rule in rules],
     }
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results}],
-    }
+    run: dict[str, object] = {"tool": {"driver": driver}, "results": results}
+    if report.incomplete:
+        run["invocations"] = [
+            {
+                "executionSuccessful": False,
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": _plain_message(line)}}
+                    for line in report.incomplete
+                ],
+            }
+        ]
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
 def render(report: Report) -> str:

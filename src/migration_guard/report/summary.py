@@ -101,6 +101,11 @@ def render_summary(report: Report) -> str:
     mark = "❌" if report.failed else "✅"
     out = [f"## {mark} migration-guard: {summary_line(report)}", ""]
 
+    if report.incomplete:
+        out += ["### Not checked", ""]
+        out += [f"- {markdown_text(' '.join(line.split()))}" for line in report.incomplete]
+        out.append("")
+
     if shows_heads(report):
         heads = ", ".join(_code(head) for head in report.heads) if report.heads else "none"
         out += [f"**Heads:** {heads}", ""]

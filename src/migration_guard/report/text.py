@@ -72,6 +72,8 @@ def render(report: Report, *, color: bool, split_commands: bool = True) -> str:
     if shows_heads(report):
         heads = ", ".join(map(one_line, report.heads)) if report.heads else "(none)"
         lines.append(f"heads: {heads}")
+    for stage in report.incomplete:
+        lines.append(f"{_paint('not checked:', _BOLD + _RED, color)} {one_line(stage)}")
     for problem in report.problems:
         lines.extend(_problem(problem, color))
     for finding in report.findings:

@@ -6,13 +6,19 @@ from migration_guard.rules.base import Rule
 
 
 class RenderFailed(Rule):
-    """A revision could not be rendered to SQL offline.
+    """A revision could not be judged: neither rendered offline nor run on PostgreSQL.
 
     What it flags
     -------------
-    A revision for which ``alembic upgrade PREV:REV --sql`` failed: env.py without offline
-    mode, a migration that reads the database (``op.get_bind()``), an import error. The
-    finding says why in one line; the other revisions are still linted.
+    A revision for which ``alembic upgrade PREV:REV --sql`` failed (env.py without offline
+    mode, a migration that reads the database with ``op.get_bind()``) is run instead on a
+    throwaway PostgreSQL at its parent and linted from the SQL it executed (those findings end
+    with "judged from execution"). This rule flags the revision that failed both ways, with
+    both causes, and one that cannot even be imported (a module the environment lacks is
+    named, with the fix). The other revisions are still linted.
+
+    A warning in ``lint`` and the hook; an error in ``check``, which fails closed, unless the
+    ``severity`` setting names this rule.
 
     Why it hurts
     ------------
@@ -20,17 +26,19 @@ class RenderFailed(Rule):
 
     Do this instead
     ---------------
-    Keep revisions renderable offline: no queries in ``upgrade()``, data changes as SQL::
+    Make the upgrade run on a database built by the history alone, and keep revisions
+    renderable offline where you can: data changes as SQL::
 
         op.execute("UPDATE orders SET status = 'new' WHERE status IS NULL")
 
-    and make env.py's ``run_migrations_offline()`` work with only a URL.
+    and make env.py's ``run_migrations_offline()`` work with only a URL. A revision reviewed
+    by hand: ``# migration-guard: ignore[render-failed] reason`` at the top of its file.
     """
 
     id = "render-failed"
     severity = "warning"
-    summary = "revision could not be rendered offline, so it was not linted"
-    help = "Make the revision and env.py work with `alembic upgrade --sql` (no database)."
+    summary = "revision neither rendered offline nor run on PostgreSQL, so it was not judged"
+    help = "Make the upgrade run on a database built by the history alone (and offline)."
     produced_elsewhere = True
 
 

@@ -4,7 +4,9 @@ Local: the compare child (:mod:`migration_guard.runners.drift_worker`) is prepar
 imports Alembic while the cached server starts; it compares on the history's template itself,
 made read-only (a copy only when env.py writes). Docker (``runner = "docker"``): the same job in
 the compose backend service on a throwaway database (:mod:`migration_guard.runners.compose_jobs`).
-A failure in the project's code comes back as ``{"failed": …}`` for the caller to name.
+A failure in the project's code comes back as ``{"failed": …}`` for the caller to name; a
+revision whose upgrade failed during the replay comes back in ``upgrade_failed`` (the replay
+stepped over it), and a template built that way is not kept, so the next run reports it again.
 """
 
 from __future__ import annotations
@@ -49,27 +51,32 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
         cluster(say, _postgres(tree)) as server,
     ):
         template = templates.TEMPLATE_PREFIX + templates.history_key(settings)[:24]
+        upgrade_failed: list[dict[str, Any]] = []
         if pg.database_exists(server.url, template):
             say("  template database found in the cache: history not replayed")
         else:
             say("  replaying the history into a fresh template database (cached for next time)")
-            _build_template(tree, server.url, template)
+            upgrade_failed = _replay(tree, server.url, template, say)
         say_standins_used(server, pg.database_url(server.url, template), say)
-        templates.mark_used(server.url, template)
-        templates.prune_templates(server.url, keep=template)
-        # Comparing only reads: on the template itself, made read-only for every session (no
-        # copy to make and drop). An env.py that writes fails there; it gets a copy instead.
-        templates.make_read_only(server.url, template)
-        result = compare.run(
-            _request(tree, "compare"),
-            database_url_env=tree.project.config.database_url_env,
-            url=with_installed_driver(pg.database_url(server.url, template)),
-        )
-        if result.get("failed", {}).get("read_only"):
-            say("  env.py writes to the database: comparing on a copy of the template")
-            with templates.work_database(server.url, template) as work:
-                result = _run_worker(tree, work, "compare")
-    return result
+        try:
+            templates.mark_used(server.url, template)
+            templates.prune_templates(server.url, keep=template)
+            # Comparing only reads: on the template itself, made read-only for every session
+            # (no copy to make and drop). An env.py that writes fails there; it gets a copy.
+            templates.make_read_only(server.url, template)
+            result = compare.run(
+                _request(tree, "compare"),
+                database_url_env=tree.project.config.database_url_env,
+                url=with_installed_driver(pg.database_url(server.url, template)),
+            )
+            if result.get("failed", {}).get("read_only"):
+                say("  env.py writes to the database: comparing on a copy of the template")
+                with templates.work_database(server.url, template) as work:
+                    result = _run_worker(tree, work, "compare")
+        finally:
+            if upgrade_failed:  # not the history's schema: never reused
+                templates.drop_quietly(server.url, template)
+    return {**result, "upgrade_failed": upgrade_failed}
 
 
 def _postgres(tree: ExportedTree) -> str:
@@ -85,34 +92,72 @@ def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[
     from migration_guard.runners.compose_jobs import compose_jobs
 
     settings = tree.project.alembic
-    with compose_jobs(tree.project.config, tree.root, settings.working_dir, "drift", say) as jobs:
-        request = {
-            "ini_path": jobs.relative(settings.ini_path),
-            "tree": jobs.relative(tree.root),
-        }
-        for action in ("upgrade", "compare"):
-            result = jobs.run(WORKER, {**request, "action": action}, WHAT)
+    upgrade_failed: list[dict[str, Any]] = []
+    while True:  # a revision that fails: again on a new throwaway database, stepped over
+        with compose_jobs(
+            tree.project.config, tree.root, settings.working_dir, "drift", say
+        ) as jobs:
+            request = {
+                "ini_path": jobs.relative(settings.ini_path),
+                "tree": jobs.relative(tree.root),
+                "skip": [entry["revision"] for entry in upgrade_failed],
+            }
+            result = jobs.run(WORKER, {**request, "action": "upgrade"}, WHAT)
+            entry = result.get("upgrade_failed")
+            if entry:
+                upgrade_failed.append({**entry, "path": jobs.host_path(entry.get("path"))})
+                continue
+            if "failed" not in result:
+                result = jobs.run(WORKER, {**request, "action": "compare"}, WHAT)
             if "failed" in result:
                 failed = result["failed"]
                 return {"failed": {**failed, "path": jobs.host_path(failed.get("path"))}}
-    return result
+        return {**result, "upgrade_failed": upgrade_failed}
 
 
-def _build_template(tree: ExportedTree, server_url: str, template: str) -> None:
-    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete."""
+def _build_template_skipping(
+    tree: ExportedTree, server_url: str, template: str, failed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete,
+    the ``failed`` revisions stepped over; a new failure is appended and :class:`_Restart`
+    raised (what a failed run leaves behind depends on env.py's transactions, so the next
+    attempt starts on a new database)."""
     from migration_guard.runners import templates
 
     with templates.building_template(server_url, template) as target:
-        _run_worker(tree, target, "upgrade")
+        skip = [entry["revision"] for entry in failed]
+        result = _run_worker(tree, target, "upgrade", skip)
+        if result.get("upgrade_failed"):
+            failed.append(result["upgrade_failed"])
+            raise _Restart  # the half-built database is dropped
+    return failed
 
 
-def _run_worker(tree: ExportedTree, url: str, action: str) -> dict[str, Any]:
+class _Restart(Exception):
+    """Replay again on a new database."""
+
+
+def _replay(
+    tree: ExportedTree, server_url: str, template: str, say: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """:func:`_build_template_skipping` until it completes; each restart said."""
+    failed: list[dict[str, Any]] = []
+    while True:
+        try:
+            return _build_template_skipping(tree, server_url, template, failed)
+        except _Restart:
+            say(f"  {failed[-1]['revision']} failed to upgrade: replaying again without it")
+
+
+def _run_worker(
+    tree: ExportedTree, url: str, action: str, skip: list[str] | None = None
+) -> dict[str, Any]:
     from migration_guard.runners.child import run_job, with_installed_driver
 
     settings = tree.project.alembic
     result = run_job(
         WORKER,
-        _request(tree, action),
+        {**_request(tree, action), "skip": skip or []},
         cwd=settings.working_dir,
         database_url_env=tree.project.config.database_url_env,
         url=with_installed_driver(url),

@@ -6,6 +6,11 @@ own env.py runs (its ``target_metadata``, ``include_object``, ``compare_type``â€
 ``alembic check``; no file is written. Autogenerate does not compare the values of PostgreSQL
 enum types, so those are compared here too. A failure in the project's code comes back as
 ``{"failed": {...}}`` with the file and line, so the parent can name them in the repository.
+
+A revision whose upgrade fails while the history is replayed (a migration broken on an empty
+database) does not stop the check: the job returns it (``upgrade_failed``: revision, file,
+line, error) and the parent replays again on a new database with it in ``skip``, marked
+applied without running (``alembic stamp``), so the drift of the rest is still judged.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
     ini_path = Path(request["ini_path"])
     try:
         if request.get("action") == "upgrade":
-            return {"upgraded": upgrade_heads(ini_path)}
+            failed = upgrade_heads(ini_path, list(request.get("skip") or ()))
+            return {"upgraded": failed is None, "upgrade_failed": failed}
         return {"operations": pending_operations(ini_path)}
     except Exception as error:  # the project's code failed: where, for the parent to map
         tree = str(request.get("tree") or "")
@@ -34,13 +40,63 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
         return {"failed": _failure(error, os.path.abspath(tree) if tree else "")}
 
 
-def upgrade_heads(ini_path: Path) -> bool:
+def upgrade_heads(ini_path: Path, skip: list[str]) -> dict[str, Any] | None:
+    """``alembic upgrade heads``, each revision in ``skip`` marked applied without running
+    (``alembic stamp``) once its parents are; the first other revision that fails (its
+    revision, file, line and error), else None. A failed run leaves the database in whatever
+    state env.py's transactions left it: the caller starts the next attempt on a new one."""
     from alembic import command
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from migration_guard.render.stand_in import load_revisions_as_needed
 
     os.chdir(ini_path.parent)
-    command.upgrade(Config(str(ini_path)), "heads")
-    return True
+    # a revision file that cannot be imported fails its own upgrade, not the whole replay
+    load_revisions_as_needed({})
+    config = Config(str(ini_path))
+    script = ScriptDirectory.from_config(config)
+    in_order = list(reversed(list(script.walk_revisions())))
+    files = {os.path.realpath(found.path): found for found in in_order}
+    try:
+        for found in in_order:  # parents first: a skipped parent is stamped before its child
+            if found.revision in skip:
+                for parent in found._all_down_revisions:
+                    command.upgrade(config, parent)
+                command.stamp(config, found.revision)
+        command.upgrade(config, "heads")
+    except Exception as error:
+        failing, line = _failing_revision(error, files)
+        if failing is None or failing.revision in skip:
+            raise  # env.py or the models, not a revision: the caller names it
+        return {
+            "revision": failing.revision,
+            "path": failing.path,
+            "line": line,
+            "error": _database_error(error),
+        }
+    return None
+
+
+def _failing_revision(error: BaseException, files: dict[str, Any]) -> tuple[Any, int | None]:
+    """The revision whose file is the innermost one in the traceback, and its line there."""
+    import traceback
+
+    found, line = None, None
+    for frame in traceback.extract_tb(error.__traceback__):
+        script = files.get(os.path.realpath(frame.filename))
+        if script is not None:
+            found, line = script, frame.lineno
+    return found, line
+
+
+def _database_error(error: BaseException) -> str:
+    """The database's first line without SQLAlchemy's ``(driver.errors.Name)`` prefix."""
+    original = getattr(error, "orig", None)
+    if original is not None and str(original).strip():
+        return str(original).strip().splitlines()[0]
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def pending_operations(ini_path: Path) -> list[dict[str, Any]]:
