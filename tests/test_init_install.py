@@ -116,7 +116,7 @@ def test_init_write_puts_the_install_in_the_workflow_and_says_why(tmp_path: Path
     assert result.returncode == 0, result.stderr
     written = (project / ".github/workflows/migration-guard.yml").read_text()
     assert written.endswith('      python-version: "3.11"\n      install: poetry\n')
-    assert "  CI install        poetry install (poetry.lock)\n" in result.stdout
+    assert "  CI install        poetry install (found poetry.lock)\n" in result.stdout
     assert "  CI python         3.11 (.python-version says 3.11)\n" in result.stdout
     document = json.loads(init(project, "--format", "json").stdout)
     assert document["workflow"]["install"]["kind"] == "poetry"
@@ -152,3 +152,12 @@ def test_the_reusable_workflow_runs_the_check_with_the_installed_python() -> Non
         assert command in script
     assert steps["Check migrations"]["env"]["MG_PYTHON"] == "${{ steps.install.outputs.python }}"
     assert '"$MG_PYTHON" -m migration_guard' in steps["Check migrations"]["run"]
+
+
+def test_a_url_read_from_a_uri_variable_is_the_database_url_env(tmp_path: Path) -> None:
+    project = root_project(tmp_path)
+    env_py = project / "migrations/env.py"
+    env_py.write_text(env_py.read_text().replace('"APP_DB_URL"', '"POSTGRES_URI"'))
+    result = init(project, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["settings"]["database_url_env"] == "POSTGRES_URI"

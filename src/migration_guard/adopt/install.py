@@ -117,19 +117,24 @@ def _install_in(folder: Path, top: Path) -> tuple[str, str, str, dict[str, Any] 
     shown = _relative(folder, top)
     where = "" if shown == "." else f"{shown}/"
     if (folder / "uv.lock").is_file():
-        return "uv", "", f"{where}uv.lock", pyproject
+        return "uv", "", f"found {where}uv.lock", pyproject
     tool = (pyproject or {}).get("tool")
     poetry = tool.get("poetry") if isinstance(tool, dict) else None
     if (folder / "poetry.lock").is_file():
-        return "poetry", "", f"{where}poetry.lock", pyproject
+        return "poetry", "", f"found {where}poetry.lock", pyproject
     for name in ("requirements.txt", "requirements/base.txt", "requirements/prod.txt"):
         if (folder / name).is_file():
-            return "requirements", f"{where}{name}", f"{where}{name}", pyproject
+            return "requirements", f"{where}{name}", f"found {where}{name}", pyproject
     if isinstance(poetry, dict) and poetry.get("dependencies"):
-        return "poetry", "", f"{where}pyproject.toml's [tool.poetry] (no lock file)", pyproject
+        return (
+            "poetry",
+            "",
+            f"found {where}pyproject.toml's [tool.poetry] (no lock file)",
+            pyproject,
+        )
     project = (pyproject or {}).get("project")
     if isinstance(project, dict) and project.get("dependencies"):
-        return "project", "", f"{where}pyproject.toml's [project] dependencies", pyproject
+        return "project", "", f"found {where}pyproject.toml's [project] dependencies", pyproject
     return None
 
 
