@@ -147,7 +147,7 @@ def test_the_reusable_workflow_runs_the_check_with_the_installed_python() -> Non
     for command in (
         "uv sync --locked",
         "poetry install --no-interaction",
-        '"${pip[@]}" -r "$MG_REQUIREMENTS"',
+        '"${pip[@]}" -r "$requirements"',
     ):
         assert command in script
     assert steps["Check migrations"]["env"]["MG_PYTHON"] == "${{ steps.install.outputs.python }}"
@@ -161,3 +161,114 @@ def test_a_url_read_from_a_uri_variable_is_the_database_url_env(tmp_path: Path) 
     result = init(project, "--format", "json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["settings"]["database_url_env"] == "POSTGRES_URI"
+
+
+def test_the_reusable_workflow_runs_ci_install_sh_verbatim() -> None:
+    """The workflow runs in the caller's checkout, so it carries the script's text; the action
+    runs the file itself."""
+    from tests.test_workflows import ACTION, ROOT, load
+
+    script = (ROOT / "ci/install.sh").read_text(encoding="utf-8")
+    body = "set -euo pipefail\n" + script.split("\nset -euo pipefail\n", 1)[1]
+    reusable = load(ROOT / ".github/workflows/migration-check.yml")
+    steps = {step.get("id"): step for step in reusable["jobs"]["check"]["steps"]}
+    assert steps["install"]["run"] == body
+    action_steps = {step.get("id"): step for step in load(ACTION)["runs"]["steps"]}
+    assert 'bash "$GITHUB_ACTION_PATH/ci/install.sh"' in action_steps["install"]["run"]
+    assert action_steps["check"]["env"]["MG_PYTHON"] == "${{ steps.install.outputs.python }}"
+
+
+@pytest.fixture
+def fake_tools(tmp_path: Path) -> Path:
+    """python, uv and poetry stand-ins that log their arguments (and uv/poetry make a .venv)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    for name in ("python", "uv", "poetry"):
+        fake = bin_dir / name
+        make_venv = (
+            "" if name == "python" else f"mkdir -p .venv/bin && cp {bin_dir}/python .venv/bin/\n"
+        )
+        fake.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n{make_venv}')
+        fake.chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize(
+    ("env", "commands", "python"),
+    [
+        (
+            {"MG_INSTALL": "uv", "MG_DIRECTORY": "backend"},
+            [
+                "python -m pip install --disable-pip-version-check --quiet uv",
+                "uv sync --locked --python {bin}/python",
+                "uv pip install --quiet --python {work}/backend/.venv/bin/python PKG",
+            ],
+            "{work}/backend/.venv/bin/python",
+        ),
+        (
+            {"MG_INSTALL": "poetry"},
+            [
+                "python -m pip install --disable-pip-version-check --quiet poetry",
+                "poetry install --no-interaction",
+                "python -m pip install --disable-pip-version-check --quiet PKG",
+            ],
+            "{work}/.venv/bin/python",
+        ),
+        (
+            {"MG_REQUIREMENTS": "backend/requirements.txt"},
+            [
+                "python -m pip install --disable-pip-version-check --quiet "
+                "-r backend/requirements.txt PKG"
+            ],
+            "python",
+        ),
+        (
+            {},
+            ["python -m pip install --disable-pip-version-check --quiet PKG"],
+            "python",
+        ),
+    ],
+    ids=["uv", "poetry", "requirements", "none"],
+)
+def test_install_sh_runs_the_install_and_names_the_python(
+    fake_tools: Path, tmp_path: Path, env: dict[str, str], commands: list[str], python: str
+) -> None:
+    from tests.test_workflows import ROOT
+
+    work = tmp_path / "work"
+    (work / "backend").mkdir(parents=True)
+    output = tmp_path / "output"
+    result = subprocess.run(
+        ["bash", str(ROOT / "ci/install.sh")],
+        cwd=work,
+        env={
+            "PATH": f"{fake_tools}:/usr/bin:/bin",
+            "MG_PACKAGE": "PKG",
+            "GITHUB_OUTPUT": str(output),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    places = {"bin": str(fake_tools), "work": str(work)}
+    logged = (tmp_path / "log").read_text().splitlines()
+    assert logged[: len(commands)] == [c.format(**places) for c in commands]
+    assert output.read_text() == f"python={python.format(**places)}\n"
+
+
+def test_install_sh_refuses_an_unknown_install(fake_tools: Path, tmp_path: Path) -> None:
+    from tests.test_workflows import ROOT
+
+    result = subprocess.run(
+        ["bash", str(ROOT / "ci/install.sh")],
+        cwd=tmp_path,
+        env={"PATH": f"{fake_tools}:/usr/bin:/bin", "MG_PACKAGE": "PKG", "MG_INSTALL": "pipenv"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stdout == (
+        "::error::install: unknown value (use uv, poetry, requirements, project or none)\n"
+    )
