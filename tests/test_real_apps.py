@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.real_apps.story import App, Edit, Story, tell
+from tests.projects import git
+from tests.real_apps.story import IGNORED, App, Edit, Story, tell
 from tests.test_workflows import tool, zizmor
 
 pytestmark = pytest.mark.slow
@@ -318,3 +321,24 @@ def head_of(path: Path, field: str = "revision") -> str:
     match = re.search(rf"^{field}(?::[^=]*)? = ['\"]([0-9a-f]+)['\"]", path.read_text(), re.M)
     assert match, path
     return match.group(1)
+
+
+def test_the_published_history_with_its_second_root_has_two_heads(tmp_path: Path) -> None:
+    """fastapi-sqlmodel-alembic as published: a stale second root beside the live one."""
+    (app,) = [app for app in APPS if app.name == "fastapi-sqlmodel-alembic"]
+    repo = tmp_path / "repo"
+    shutil.copytree(app.source, repo, ignore=IGNORED)
+    for path in sorted((app.source / "published-second-root").glob("*.py")):
+        shutil.copy(path, repo / app.versions)
+    git(repo, "init", "-q")
+    run = [sys.executable, "-m", "migration_guard"]
+    assert subprocess.run([*run, "init"], cwd=repo, capture_output=True).returncode == 0
+    result = subprocess.run(
+        [*run, "--format", "json", "heads"], cwd=repo, capture_output=True, text=True
+    )
+    assert result.returncode == 1, said(result)
+    report = json.loads(result.stdout)
+    assert sorted(report["heads"]) == ["53754b2c08a4", "f68b489cdeb0"]
+    assert [(p["code"], sorted(p["revisions"])) for p in report["problems"]] == [
+        ("multiple-heads", ["53754b2c08a4", "f68b489cdeb0"])
+    ]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# our notes, and revisions the trimmed copy keeps aside (README.md says why)
+IGNORED = shutil.ignore_patterns("README.md", "__pycache__", "published-*")
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Story:
 def tell(app: App, folder: Path) -> Story:
     """Copy the app into ``folder``/repo, commit it on `main`, give it an origin."""
     repo = folder / "repo"
-    shutil.copytree(app.source, repo, ignore=shutil.ignore_patterns("README.md", "__pycache__"))
+    shutil.copytree(app.source, repo, ignore=IGNORED)
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
     # the hook runs this interpreter; the app's own PATH must not matter
