@@ -272,3 +272,22 @@ def test_install_sh_refuses_an_unknown_install(fake_tools: Path, tmp_path: Path)
     assert result.stdout == (
         "::error::install: unknown value (use uv, poetry, requirements, project or none)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("requires", "python"),
+    [
+        ("<3.13,>=3.11", "3.11"),
+        ("==3.14.*", "3.14"),
+        ("~=3.12.1", "3.12"),
+        ("!=3.11.0, >=3.9", "3.10"),
+        ("<4", ""),
+    ],
+)
+def test_the_python_is_the_lower_bound_of_requires_python(
+    tmp_path: Path, requires: str, python: str
+) -> None:
+    files(
+        tmp_path, {"uv.lock": "", "pyproject.toml": f"[project]\nrequires-python = {requires!r}\n"}
+    )
+    assert detect_install(tmp_path, tmp_path).python == python

@@ -24,7 +24,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 # migration-guard itself needs 3.10; a project allowing older versions is checked on this one.
 OLDEST = (3, 10)
 DEFAULT_PYTHON = "3.12"
-_VERSION = re.compile(r"(?:>=|~=|==|\^|~|>)?\s*(\d+)\.(\d+)")
+_VERSION = re.compile(r"(?:>=|~=|===?|\^|~|>)?\s*(\d+)\.(\d+)(?:\.\d+)*")
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,11 @@ def _python_version(folder: Path, top: Path, pyproject: dict[str, Any] | None) -
         requires = dependencies.get("python") if isinstance(dependencies, dict) else None
         label = "[tool.poetry.dependencies] python"
     if isinstance(requires, str):
-        match = _VERSION.search(requires)
-        if match:
-            return _at_least_oldest(match, f"{label} = {requires!r}")
+        # the lower bound: upper bounds and exclusions (<, <=, !=) say nothing of it
+        for specifier in re.split(r"[,|]", requires):
+            match = _VERSION.fullmatch(specifier.strip().rstrip(".*").strip())
+            if match:
+                return _at_least_oldest(match, f"{label} = {requires!r}")
     return "", f"nothing pins it: the workflow's default, {DEFAULT_PYTHON}"
 
 
