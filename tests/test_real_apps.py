@@ -56,6 +56,7 @@ APPS = [
             "    exp: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)\n"
             "    device: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)\n",
         ),
+        added=("auth_refresh_token", "device"),
         unreviewed=Edit(
             "app/auth/models.py",
             "    used: Mapped[bool]",
@@ -79,6 +80,7 @@ APPS = [
             "    is_superuser = Column(Boolean, default=False)\n"
             "    nickname = Column(String, nullable=True)\n",
         ),
+        added=("user", "nickname"),
         unreviewed=Edit(
             "backend/app/db/models.py",
             "    first_name = Column(String)\n",
@@ -100,6 +102,7 @@ APPS = [
             "    year: Optional[int] = None\n",
             "    year: Optional[int] = None\n    album: Optional[str] = None\n",
         ),
+        added=("song", "album"),
         unreviewed=Edit(
             "project/app/models.py",
             "    artist: str\n",
@@ -118,6 +121,7 @@ APPS = [
             '    __tablename__ = "tags"\n',
             '    __tablename__ = "tags"\n    label: Mapped[str | None]\n',
         ),
+        added=("tags", "label"),
         unreviewed=Edit(
             "app/database/models/role.py",
             '    __tablename__ = "roles"\n',
@@ -126,6 +130,7 @@ APPS = [
         unreviewed_problem="add column roles.label (String(), nullable)",
         table="events",
         xfail={
+            "hook-generates": ENV_PY_WITHOUT_MODELS,
             "hook-passes": ENV_PY_WITHOUT_MODELS,
             "check-drift": ENV_PY_WITHOUT_MODELS,
             "check-broken": BROKEN_EXITS_3,
@@ -220,6 +225,10 @@ def test_a_model_change_is_stopped_with_a_revision(
     story.generated = story.untracked_revisions()
     assert len(story.generated) == 1, said(result)
     assert "commit stopped" in result.stdout + result.stderr, said(result)
+    table, column = story.app.added
+    written = (story.repo / story.app.versions / story.generated[0]).read_text(encoding="utf-8")
+    adds = rf"op\.add_column\(\s*['\"]{table}['\"],\s*sa\.Column\(['\"]{column}['\"]"
+    assert re.search(adds, written), written
 
 
 def test_committing_again_without_the_revision_makes_no_second_one(

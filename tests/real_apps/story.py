@@ -42,6 +42,7 @@ class App:
     versions: str  # the versions folder, from the repository root
     install_lines: tuple[str, ...]  # what init's workflow must say about installing the app
     change: Edit  # committed through the hook
+    added: tuple[str, str]  # the (table, column) that change adds
     unreviewed: Edit  # committed with --no-verify, caught by check
     unreviewed_problem: str  # check's models-without-migration message for it
     table: str  # a table the history creates (trace --seed fills it)
@@ -91,8 +92,9 @@ def tell(app: App, folder: Path) -> Story:
     shutil.copytree(app.source, repo, ignore=IGNORED)
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)
-    # the hook runs this interpreter; the app's own PATH must not matter
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"])
+    # the app's console scripts (post-write hooks: black, pre-commit) are this environment's, as
+    # they would be in the developer's; PostgreSQL is the one on PATH, as for the other tests
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(app.environment)
     story = Story(app, repo, env)
     story.git("init", "-q", "-b", "main")
