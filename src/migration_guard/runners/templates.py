@@ -180,7 +180,11 @@ def run_alembic(
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
-    # whatever URL env.py reads, it connects here
+    """Whatever URL env.py reads, it connects here, with a driver that is installed (a bare
+    ``postgresql://`` means psycopg 3 to SQLAlchemy 2.1, as the other jobs already knew)."""
+    from migration_guard.runners.child import with_installed_driver
+
+    url = with_installed_driver(url)
     return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
