@@ -20,30 +20,11 @@ from tests.test_workflows import tool, zizmor
 
 pytestmark = pytest.mark.slow
 
-BROKEN_EXITS_3 = (
-    "issue 19, found by this story: `check` exits 3 ('the drift check failed on the throwaway "
-    'database: ProgrammingError ... relation "no_such_table" does not exist\') when the drift '
-    "replay meets a revision whose upgrade fails, instead of an upgrade-failed finding (exit 1) "
-    "with the github, SARIF and summary outputs written"
-)
-DRIFT_PATH_NULL = (
-    "issue 19, found by this story: a models-without-migration problem for a column a SQLModel "
-    "table inherits from its non-table base class (SongBase) has path null; the contract says "
-    "the model file where known, else alembic.ini"
-)
-RENDER_WITHOUT_INI_FOLDER = (
-    "issue 19, found by this story: backend/alembic.ini has no prepend_sys_path; new's "
-    "autogenerate imports env.py's `from app.db.models import Base` but lint's offline render "
-    "cannot (ModuleNotFoundError: No module named 'app', stand_in.py:49), so every revision is "
-    "render-failed and none is linted"
-)
 ENV_PY_WITHOUT_MODELS = (
-    "issue 19, found by this story: the app's env.py imports app.database.base but never the "
-    "models, so target_metadata is empty and the hook writes a revision dropping all six tables "
-    "(not adding the column), in an order PostgreSQL refuses, so every later step that replays "
-    "it fails; init found the models "
-    "(app/database/models, by their Base subclasses) yet nothing warns that env.py never "
-    "imports them"
+    "the app's env.py imports app.database.base but never the models, so target_metadata is "
+    "empty: autogenerate would write a revision dropping all six tables, and migration-guard "
+    "refuses it in one line (exit 2, test_an_env_py_without_models_is_refused_in_one_line); "
+    "the steps that need a generated revision cannot run on this app as published"
 )
 
 APPS = [
@@ -66,7 +47,6 @@ APPS = [
         ),
         unreviewed_problem="add column auth_refresh_token.revoked_at (DateTime(timezone=True), nullable)",
         table="auth_user",
-        xfail={"check-broken": BROKEN_EXITS_3},
     ),
     App(
         name="fastapi-react",
@@ -89,7 +69,6 @@ APPS = [
         ),
         unreviewed_problem="add column user.middle_name (String(), nullable)",
         table="user",
-        xfail={"check-broken": BROKEN_EXITS_3, "lint-renders": RENDER_WITHOUT_INI_FOLDER},
     ),
     App(
         name="fastapi-sqlmodel-alembic",
@@ -111,7 +90,6 @@ APPS = [
         ),
         unreviewed_problem="add column song.label (AutoString(), nullable)",
         table="song",
-        xfail={"check-broken": BROKEN_EXITS_3, "check-drift": DRIFT_PATH_NULL},
     ),
     App(
         name="event-management-system",
@@ -135,7 +113,7 @@ APPS = [
             "hook-again": ENV_PY_WITHOUT_MODELS,
             "hook-passes": ENV_PY_WITHOUT_MODELS,
             "check-drift": ENV_PY_WITHOUT_MODELS,
-            "check-broken": BROKEN_EXITS_3,
+            "check-broken": ENV_PY_WITHOUT_MODELS,
             "trace-seed": ENV_PY_WITHOUT_MODELS,
         },
         # .env.example's variables a revision reads (env.py's POSTGRES_URI is pinned by init)
@@ -311,7 +289,8 @@ def test_a_broken_revision_is_reported_in_every_output(
             "--trace",
         )
         assert result.returncode == 1, said(result)
-        assert f"::error file={broken},line=15,title=upgrade-failed" in result.stdout, said(result)
+        annotation = f"::error file={broken},line=15,title=migration-guard%3A upgrade-failed::"
+        assert annotation in result.stdout, said(result)
         results = json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
         assert "upgrade-failed" in {r["ruleId"] for r in results}
         assert "b0000000000e" in summary.read_text(encoding="utf-8")
@@ -330,6 +309,24 @@ def test_trace_seed_runs_the_generated_revision(
     (traced,) = json.loads(result.stdout)["trace"]
     assert (traced["revision"], traced["upgrade"], traced["downgrade"]) == (revision, "ok", "ok")
     assert story.app.table in traced["seeded_tables"], said(result)
+
+
+def test_an_env_py_without_models_is_refused_in_one_line(story: Story) -> None:
+    """Event-Management-System's env.py never imports its table classes: never a revision that
+    drops every table, but one line naming the cause (exit 2)."""
+    if story.app.name != "event-management-system":
+        pytest.skip("only this app's env.py leaves its models out")
+    result = story.guard("new", "probe", "--runner", "local", "--dry-run")
+    assert result.returncode == 2, said(result)
+    assert result.stderr.strip().splitlines()[-1] == (
+        "migration-guard: error: env.py's target_metadata holds no table, so autogenerate would "
+        "drop all 6 tables the migrations built: env.py does not import the models. Import the "
+        "modules that define the table classes in env.py (for example `import app.models`) "
+        "before target_metadata is set"
+    ), said(result)
+    drift = story.guard("drift")
+    assert drift.returncode == 2, said(drift)
+    assert "env.py does not import the models" in drift.stderr, said(drift)
 
 
 def head_of(path: Path, field: str = "revision") -> str:

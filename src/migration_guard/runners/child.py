@@ -23,9 +23,10 @@ from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from migration_guard.errors import EnvironmentProblem
+from migration_guard.errors import EnvironmentProblem, InputError
 from migration_guard.runners.leftovers import scratch_folder
 from migration_guard.runners.lifeline import dies_with_us
+from migration_guard.runners.models_imported import INPUT_ERROR
 from migration_guard.runners.pinned import child_environment
 
 JOB_TIMEOUT_SECONDS = 1800
@@ -227,6 +228,8 @@ def _job_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
     if "fatal" in result:
         raise EnvironmentProblem(f"{what} failed: {result['fatal']}")
+    if INPUT_ERROR in result:  # the project's problem, not the environment's
+        raise InputError(str(result[INPUT_ERROR]))
     return result
 
 
