@@ -27,7 +27,7 @@ from migration_guard.errors import EnvironmentProblem, InputError
 from migration_guard.runners.leftovers import scratch_folder
 from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.models_imported import INPUT_ERROR
-from migration_guard.runners.pinned import child_environment
+from migration_guard.runners.pinned import child_environment, url_for_env_py
 
 JOB_TIMEOUT_SECONDS = 1800
 DRIVERS = ("psycopg2", "psycopg")
@@ -133,7 +133,8 @@ def pinned_env(database_url_env: str, url: str) -> dict[str, str]:
     """The child's environment: env.py's URL variable, the pin and libpq's defaults all name
     ``url`` (see :func:`migration_guard.runners.pinned.child_environment`)."""
     url = with_installed_driver(url)
-    return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
+    shown = url_for_env_py(url)
+    return child_environment(url, **{database_url_env: shown, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
