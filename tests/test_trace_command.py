@@ -635,6 +635,7 @@ def test_a_statement_running_past_trace_timeout_is_cancelled_and_the_rest_traced
         'op.add_column("orders", sa.Column("extra", sa.Text()))',
         'op.drop_column("orders", "extra")',
     )
+    write_revision(root, "d4", "b2", 'op.add_column("orders", sa.Column("never", sa.Text()))')
     started = time.monotonic()
     code, report = trace(root, "--all")
     assert time.monotonic() - started < 30
@@ -651,7 +652,7 @@ def test_a_statement_running_past_trace_timeout_is_cancelled_and_the_rest_traced
     later = entry(report, "c3")
     assert later["upgrade"] == "ok" and later["downgrade"] == "ok"
     assert [s["sql"] for s in later["statements"]] == ["ALTER TABLE orders ADD COLUMN extra TEXT"]
-    assert report["revisions"] == ["a1", "b2", "c3"]
+    assert report["revisions"] == ["a1", "b2", "c3"]  # d4 is built on b2: not reached
 
 
 @pytest.mark.parametrize("value", [0, -5, "300", True, 1.5])
@@ -733,3 +734,21 @@ def test_a_downgrade_that_leaves_things_behind_hides_no_later_revision(
     assert {"relation": "orders", "mode": "AccessExclusiveLock"} in last[0]["locks"]
     assert {"relation": "orders", "mode": "ShareLock"} in last[1]["locks"]
     assert code == 1
+
+
+def test_revisions_after_a_leaky_downgrade_are_traced_on_seeded_tables(project: Path) -> None:
+    write_revision(project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))')
+    path = write_revision(
+        project,
+        "c3",
+        "b2",
+        'op.add_column("orders", sa.Column("status", sa.Text(), nullable=False))',
+        'op.drop_column("orders", "status")',
+    )
+    code, report = trace(project, "b2", "c3", "--seed")
+    assert entry(report, "b2")["downgrade"] == "not-reversible"
+    assert entry(report, "c3")["upgrade"] == "failed"  # the restart seeded the rows again
+    (failed,) = [f for f in report["findings"] if f["rule"] == "upgrade-failed"]
+    assert failed["revision"] == "c3" and failed["line"] == line_of(path, "op.add_column")
+    assert 'column "status" of relation "orders" contains null values' in failed["message"]
+    assert entry(report, "b2")["seeded_tables"] == ["orders"] and code == 1

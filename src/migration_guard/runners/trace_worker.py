@@ -2,11 +2,19 @@
 
 ``python -m migration_guard.runners.trace_worker REQUEST.json RESULT.json`` (see
 :mod:`migration_guard.runners.child`). The request names alembic.ini, the revisions in graph
-order and an optional seed; the database (already at the first revision's parent) is the pinned
-URL. For each revision the result holds every statement its first upgrade executed (SQL, the
-line of the revision file that issued it, locks held right after it, tables rewritten,
+order, an optional seed and where it goes (the first traced revision's parents), the seconds
+each step may run (``trace_timeout``, see :mod:`migration_guard.runners.trace_watchdog`) and the
+revisions an earlier job could not upgrade; the database (at the seed's revisions, or empty) is
+the pinned URL. For each revision the result holds every statement its first upgrade executed
+(SQL, the line of the revision file that issued it, locks held right after it, tables rewritten,
 constraints added NOT VALID or validated, milliseconds, whether a transaction was open), how
 upgrade and downgrade went, and the schema differences a downgrade left behind.
+
+The job stops after a revision that left the database other than the history says (an upgrade
+or downgrade that failed, a downgrade that did not restore the schema): the parent runs the
+rest on a fresh copy (:func:`migration_guard.runners.trace.traced_in_turns`), so every revision
+is judged from its parents' state. A revision built on one that could not be upgraded is
+skipped without touching the database.
 """
 
 from __future__ import annotations
