@@ -48,23 +48,28 @@ def run_job(
     database_url_env: str,
     url: str,
     what: str,
+    timeout: int = JOB_TIMEOUT_SECONDS,
 ) -> dict[str, Any]:
-    """Run ``module``'s job in a child pinned to ``url``; its result, or EnvironmentProblem."""
+    """Run ``module``'s job in a child pinned to ``url``; its result, or EnvironmentProblem
+    (one taking longer than ``timeout`` seconds too)."""
     with scratch_folder("migration-guard-job-") as scratch:
         request_path = Path(scratch, "request.json")
         result_path = Path(scratch, "result.json")
         request_path.write_text(json.dumps(request), encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, "-m", module, str(request_path), str(result_path)],
-            cwd=cwd,
-            env=pinned_env(database_url_env, url),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=JOB_TIMEOUT_SECONDS,
-            check=False,
-            **dies_with_us(),
-        )
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-m", module, str(request_path), str(result_path)],
+                cwd=cwd,
+                env=pinned_env(database_url_env, url),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                **dies_with_us(),
+            )
+        except subprocess.TimeoutExpired:
+            raise EnvironmentProblem(f"{what} did not finish within {timeout} s") from None
         return _job_result(result_path, completed.stderr, what)
 
 
