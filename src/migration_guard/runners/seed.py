@@ -102,11 +102,9 @@ def _plan(
     for column in table.columns:
         if column.generated:
             continue
-        explicit = column.number in keyed or column.number in referenced
+        explicit = column.number in keyed or column.number in referenced or column.sequence
         if column.has_default and not explicit:
-            continue  # its default, except keys: they need a distinct value per row
-        if column.sequence and column.type.name not in ("int2", "int4", "int8", "numeric"):
-            continue
+            continue  # its default, except keys (a distinct value per row) and sequences
         checks = [definition for numbers, definition in table.checks if column.number in numbers]
         made = candidates(column.type, f"{table.display}.{column.name}", column.number, checks)
         if made is None:
