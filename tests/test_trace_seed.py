@@ -116,6 +116,17 @@ CREATE TABLE event (
     PRIMARY KEY (id, happened)
 ) PARTITION BY RANGE (happened);
 CREATE TABLE event_2020 PARTITION OF event FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+CREATE TABLE event_note (
+    event_id INTEGER NOT NULL,
+    happened DATE NOT NULL,
+    FOREIGN KEY (event_id, happened) REFERENCES event_2020 (id, happened)
+);
+CREATE TABLE booking (
+    ends DATE NOT NULL,
+    starts DATE NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'published')),
+    CHECK (ends > starts)
+);
 CREATE TABLE orphan (
     id INTEGER PRIMARY KEY,
     impossible_id INTEGER NOT NULL REFERENCES impossible (id)
@@ -126,8 +137,17 @@ CREATE TABLE orphan (
 def test_every_table_the_schema_allows_is_seeded_and_the_others_skipped(database: Any) -> None:
     run(database, RICH_SCHEMA)
     seeded = seed_database(database, True)
-    assert seeded == ["category", "event", "flag", "product", "stock", "variant"]
-    for table in ["category", "event", "product", "stock", "variant"]:
+    assert seeded == [
+        "booking",
+        "category",
+        "event",
+        "event_note",
+        "flag",
+        "product",
+        "stock",
+        "variant",
+    ]
+    for table in ["booking", "category", "event", "event_note", "product", "stock", "variant"]:
         assert count(database, table) == 3, table
     # a unique boolean holds two rows at most: one row, its default kept
     assert fetch(database, "SELECT only_one, note FROM flag") == [(True, "kept")]

@@ -8,9 +8,11 @@ NOT NULL, else NULL); a cycle is entered where a foreign key may be NULL. Values
 (:mod:`.seed_values`); columns with a default keep it, except keys, which need a distinct value
 per row; serial and identity columns get values from ``FIRST_ID`` up and their sequences are not
 advanced, so a data migration's own ids never collide with seeded ones. Each attempt runs in its
-own savepoint: an insert a CHECK (or unique) constraint refuses is retried with the other
-candidate values, then with a single row, then the table is left empty. Seeding alone never makes
-a valid history fail. Alembic's version table is never seeded. ``seed = "file.sql"``: that file
+own savepoint: when a CHECK constraint (the table's or a domain's) refuses an insert, the columns
+it reads take their other candidate values in turn; when nothing fits (or a unique constraint
+refuses), a single row is tried, then the table is left empty and the others are still seeded.
+Why a table stayed empty is not reported (the JSON contract has only ``seeded_tables``). Seeding
+alone never makes a valid history fail. Alembic's version table is never seeded. ``seed = "file.sql"``: that file
 runs instead.
 """
 
@@ -27,10 +29,13 @@ from migration_guard.runners.trace_observe import fetch, relation_name
 __all__ = ["FIRST_ID", "ROWS_PER_TABLE", "SeedFailed", "seed_database"]
 
 MAX_PASSES = 4
-MAX_VARIANTS = 12
+MAX_TRIES = 40  # inserts per table and row count before it is left empty
+CHECK_VIOLATION = "23514"
 
-# a row's value: its text (cast to the column's type) or None for NULL
-Value = Callable[[int, int], "str | None"]
+# which candidate each column with several takes
+Choice = dict[int, int]
+# a row's value from its index and the choice: its text (cast to the column's type), None: NULL
+Value = Callable[[int, Choice], "str | None"]
 
 
 def seed_database(connection: Any, seed: object) -> list[str]:
@@ -40,11 +45,10 @@ def seed_database(connection: Any, seed: object) -> list[str]:
     connection.autocommit = False
     try:
         tables = read_tables(connection)
-        by_oid = {table.oid: table for table in tables}
         seeded: list[str] = []
         pending = _parents_first(tables)
         for _attempt in range(MAX_PASSES):
-            failed = [table for table in pending if not _seed_table(connection, table, by_oid)]
+            failed = [table for table in pending if not _seed_table(connection, table)]
             if len(failed) == len(pending):
                 break
             seeded.extend(t.display for t in pending if t not in failed)
@@ -78,22 +82,41 @@ def _parents_first(tables: list[Table]) -> list[Table]:
     return ordered
 
 
-def _seed_table(connection: Any, table: Table, by_oid: dict[str, Table]) -> bool:
+def _seed_table(connection: Any, table: Table) -> bool:
     """Insert rows into ``table`` (each try in a savepoint); whether any went in."""
-    plan = _plan(connection, table, by_oid)
+    plan = _plan(connection, table)
     if plan is None:
         return False
-    columns, values, variants = plan
+    columns, values, counts = plan
     for rows in (ROWS_PER_TABLE, 1):
-        for variant in range(variants):
-            if _try_insert(connection, table, columns, values, variant, rows):
+        choice = dict.fromkeys(counts, 0)
+        for _try in range(MAX_TRIES):
+            refused = _try_insert(connection, table, columns, values, choice, rows)
+            if refused is None:
                 return True
+            if not _next_choice(choice, counts, _checked_columns(table, refused)):
+                break
     return False
 
 
-def _plan(
-    connection: Any, table: Table, by_oid: dict[str, Table]
-) -> tuple[list[Column], list[Value], int] | None:
+def _checked_columns(table: Table, constraint: str) -> list[int]:
+    """The columns a refusing CHECK (of the table or of a column's domain) reads."""
+    if constraint in table.checks:
+        return list(table.checks[constraint][0])
+    return [c.number for c in table.columns if constraint in c.type.check_names]
+
+
+def _next_choice(choice: Choice, counts: dict[int, int], columns: list[int]) -> bool:
+    """Advance the choice of ``columns`` like an odometer; False once every one was tried."""
+    for number in (n for n in columns if n in counts):
+        choice[number] += 1
+        if choice[number] < counts[number]:
+            return True
+        choice[number] = 0
+    return False
+
+
+def _plan(connection: Any, table: Table) -> tuple[list[Column], list[Value], dict[int, int]] | None:
     """The columns to write and how each row's value is made; None: the table cannot be seeded
     (a required column of a type we cannot make up, a required parent with no rows)."""
     keyed = {number for key in table.keys for number in key}
@@ -105,14 +128,15 @@ def _plan(
         explicit = column.number in keyed or column.number in referenced or column.sequence
         if column.has_default and not explicit:
             continue  # its default, except keys (a distinct value per row) and sequences
-        checks = [definition for numbers, definition in table.checks if column.number in numbers]
+        checks = [d for numbers, d in table.checks.values() if column.number in numbers]
         made = candidates(column.type, f"{table.display}.{column.name}", column.number, checks)
         if made is None:
             if column.not_null and not column.has_default and not column.sequence:
                 return None
             continue
-        own[column.number] = made
-    values: dict[int, Value] = {number: _own(made) for number, made in own.items()}
+        # the other candidates are for CHECK constraints: only a column one reads needs them
+        own[column.number] = made if checks or column.type.checks else made[:1]
+    values: dict[int, Value] = {number: _own(number, made) for number, made in own.items()}
     for key in table.foreign_keys:
         if any(number in values and number not in own for number in key.columns):
             continue  # a column already taken by another foreign key
@@ -125,10 +149,9 @@ def _plan(
                     values.pop(number, None)
                 continue
             for number, target in zip(key.columns, key.parent_columns, strict=True):
-                values[number] = _self_reference(own[target], nullable)
+                values[number] = _self_reference(target, own[target], nullable)
             continue
-        parent = by_oid.get(key.parent)
-        rows = _parent_rows(connection, parent, key.parent_columns) if parent else []
+        rows = _parent_rows(connection, key.parent, key.parent_columns)
         if not rows:
             if not nullable:
                 return None
@@ -139,37 +162,43 @@ def _plan(
             values[number] = _from_parent(rows, index)
     numbers = sorted(values)
     columns = [table.column(number) for number in numbers]
-    variants = min(MAX_VARIANTS, max((len(made) for made in own.values()), default=1))
-    return columns, [values[number] for number in numbers], variants
+    counts = {number: len(made) for number, made in own.items() if len(made) > 1}
+    return columns, [values[number] for number in numbers], counts
 
 
-def _own(made: list[Candidate]) -> Value:
-    return lambda i, variant: made[variant if variant < len(made) else 0](i)
+def _own(number: int, made: list[Candidate]) -> Value:
+    return lambda i, choice: made[choice.get(number, 0)](i)
 
 
-def _self_reference(target: list[Candidate], nullable: bool) -> Value:
+def _self_reference(target: int, made: list[Candidate], nullable: bool) -> Value:
     """The first row's key: NULL in the first row itself when allowed, else its own key."""
 
-    def value(i: int, variant: int) -> str | None:
+    def value(i: int, choice: Choice) -> str | None:
         if i == 0 and nullable:
             return None
-        return target[variant if variant < len(target) else 0](0)
+        return made[choice.get(target, 0)](0)
 
     return value
 
 
 def _from_parent(rows: list[tuple[str, ...]], index: int) -> Value:
-    return lambda i, variant: rows[i % len(rows)][index]
+    return lambda i, choice: rows[i % len(rows)][index]
 
 
-def _parent_rows(connection: Any, parent: Table, numbers: tuple[int, ...]) -> list[tuple[str, ...]]:
-    names = [quote(parent.column(number).name) for number in numbers]
+def _parent_rows(connection: Any, parent: str, numbers: tuple[int, ...]) -> list[tuple[str, ...]]:
+    """Up to ``ROWS_PER_TABLE`` keys of the parent table (any table, a partition too) as text."""
+    columns = fetch(
+        connection,
+        f"SELECT attnum::int, attname::text FROM pg_attribute WHERE attrelid = {int(parent)}::oid",
+    )
+    by_number = {int(number): str(name) for number, name in columns}
+    names = [quote(by_number[number]) for number in numbers]
+    table = str(fetch(connection, f"SELECT {int(parent)}::oid::regclass::text")[0][0])
     texts = ", ".join(f"{name}::text" for name in names)
     present = " AND ".join(f"{name} IS NOT NULL" for name in names)
     order = ", ".join(names)
     statement = (
-        f"SELECT {texts} FROM {parent.quoted} WHERE {present} ORDER BY {order} "
-        f"LIMIT {ROWS_PER_TABLE}"
+        f"SELECT {texts} FROM {table} WHERE {present} ORDER BY {order} LIMIT {ROWS_PER_TABLE}"
     )
     return [tuple(row) for row in fetch(connection, statement)]
 
@@ -179,14 +208,16 @@ def _try_insert(
     table: Table,
     columns: list[Column],
     values: list[Value],
-    variant: int,
+    choice: Choice,
     rows: int,
-) -> bool:
+) -> str | None:
+    """Insert ``rows`` rows in a savepoint: None when they went in, else the name of the CHECK
+    constraint that refused them (empty: refused for another reason, or by no CHECK)."""
     if columns:
         names = ", ".join(quote(column.name) for column in columns)
         tuples = ", ".join(
             "("
-            + ", ".join(_literal(v(i, variant), c) for c, v in zip(columns, values, strict=True))
+            + ", ".join(_literal(v(i, choice), c) for c, v in zip(columns, values, strict=True))
             + ")"
             for i in range(rows)
         )
@@ -201,11 +232,13 @@ def _try_insert(
         try:
             for statement in statements:
                 cursor.execute(statement)
-        except Exception:  # a constraint refused these values: the next candidates
+        except Exception as error:  # a constraint refused these values: other candidates
             cursor.execute("ROLLBACK TO SAVEPOINT mg_seed")
-            return False
+            code = getattr(error, "pgcode", None) or getattr(error, "sqlstate", None)
+            name = getattr(getattr(error, "diag", None), "constraint_name", None)
+            return str(name or "") if code == CHECK_VIOLATION else ""
         cursor.execute("RELEASE SAVEPOINT mg_seed")
-        return True
+        return None
     finally:
         cursor.close()
 

@@ -36,7 +36,7 @@ ORDER BY a.attrelid, a.attnum
 
 _CONSTRAINTS = """
 SELECT co.conrelid::text, co.contype::text, co.conkey::int[], co.confrelid::text,
-       co.confkey::int[], pg_get_constraintdef(co.oid)
+       co.confkey::int[], pg_get_constraintdef(co.oid), co.conname::text
 FROM pg_constraint co
 WHERE co.conrelid IN (OIDS) AND co.contype IN ('p', 'u', 'f', 'c')
 ORDER BY co.conrelid, co.conname
@@ -48,6 +48,8 @@ SELECT t.typname, t.typtype::text, t.typcategory::text, t.typelem::int, t.typbas
        (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
         WHERE e.enumtypid = t.oid),
        (SELECT array_agg(pg_get_constraintdef(co.oid)) FROM pg_constraint co
+        WHERE co.contypid = t.oid AND co.contype = 'c'),
+       (SELECT array_agg(co.conname::text) FROM pg_constraint co
         WHERE co.contypid = t.oid AND co.contype = 'c')
 FROM pg_type t LEFT JOIN pg_range r ON r.rngtypid = t.oid
 WHERE t.oid = TYPEOID
@@ -65,6 +67,7 @@ class BaseType:
     element: BaseType | None = None  # an array's element, a range's subtype
     labels: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()  # the domains' CHECK definitions
+    check_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class Table:
     columns: list[Column] = field(default_factory=list)
     keys: list[tuple[int, ...]] = field(default_factory=list)  # primary key and unique
     foreign_keys: list[ForeignKey] = field(default_factory=list)
-    checks: list[tuple[tuple[int, ...], str]] = field(default_factory=list)
+    checks: dict[str, tuple[tuple[int, ...], str]] = field(default_factory=dict)  # by name
 
     @property
     def display(self) -> str:
@@ -135,7 +138,7 @@ def read_tables(connection: Any) -> list[Table]:
         tables[oid].columns.append(
             Column(int(number), name, cast, base, not_null, default, serial or ident, gen)
         )
-    for oid, kind, keys, parent, parent_keys, definition in fetch(
+    for oid, kind, keys, parent, parent_keys, definition, name in fetch(
         connection, _CONSTRAINTS.replace("OIDS", oids)
     ):
         table = tables[oid]
@@ -147,7 +150,7 @@ def read_tables(connection: Any) -> list[Table]:
                 ForeignKey(columns, str(parent), tuple(int(k) for k in parent_keys))
             )
         else:
-            table.checks.append((columns, definition))
+            table.checks[name] = (columns, definition)
     return [table for table in tables.values() if not table.is_version_table()]
 
 
@@ -155,7 +158,7 @@ def _base_type(connection: Any, type_oid: int, typmod: int, depth: int = 0) -> B
     rows = fetch(connection, _TYPE.replace("TYPEOID", f"{int(type_oid)}::oid"))
     if not rows or depth > 8:
         return None
-    name, kind, category, element, base, base_typmod, subtype, labels, checks = rows[0]
+    name, kind, category, element, base, base_typmod, subtype, labels, checks, names = rows[0]
     if kind == "d":
         inner = _base_type(connection, base, typmod if typmod >= 0 else base_typmod, depth + 1)
         if inner is None:
@@ -168,6 +171,7 @@ def _base_type(connection: Any, type_oid: int, typmod: int, depth: int = 0) -> B
             inner.element,
             inner.labels,
             tuple(checks or ()) + inner.checks,
+            tuple(names or ()) + inner.check_names,
         )
     inner_type = None
     if category == "A" and element:

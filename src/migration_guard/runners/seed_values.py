@@ -157,16 +157,26 @@ def _range(base: BaseType) -> list[Candidate] | None:
 
 
 def _dates(number: int) -> list[Candidate]:
-    return [lambda i: str(date(2020, 1, 1) + timedelta(days=100 * i + number))]
+    start = date(2020, 1, 1)
+    return [
+        lambda i: str(start + timedelta(days=100 * i + number)),
+        lambda i: str(start + timedelta(days=100 * i - number)),
+    ]
 
 
 def _timestamps(number: int) -> list[Candidate]:
     start = datetime(2020, 1, 1)
-    return [lambda i: str(start + timedelta(days=i, minutes=number))]
+    return [
+        lambda i: str(start + timedelta(days=i, minutes=number)),
+        lambda i: str(start + timedelta(days=i, minutes=-number)),
+    ]
 
 
 def _times(number: int) -> list[Candidate]:
-    return [lambda i: f"{number % 24:02d}:{i % 60:02d}:00"]
+    return [
+        lambda i: f"{12 + number % 12:02d}:{i % 60:02d}:00",
+        lambda i: f"{11 - number % 12:02d}:{i % 60:02d}:00",
+    ]
 
 
 def _fixed(*texts: str) -> Callable[[int], list[Candidate]]:
