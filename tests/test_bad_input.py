@@ -334,14 +334,14 @@ PROCESS_CASES: dict[str, ProcessCase] = {
     "c-locale-non-ascii-path": ProcessCase(
         ("heads",),
         2,
-        r".*broken(\\xe9|\\udcc3\\udca9)\.py:1: syntax error: .*",
+        r".*broken(\\xe9|\\xc3\\xa9)\.py:1: syntax error: .*",
         environment=C_LOCALE,
         non_ascii_root=True,
     ),
     "c-locale-non-ascii-project-missing": ProcessCase(
         ("--project", "{root}/nowhere-\u00e9", "heads"),
         2,
-        r".*nowhere-(\\xe9|\\udcc3\\udca9): --project not found",
+        r".*nowhere-(\\xe9|\\xc3\\xa9): --project not found",
         environment=C_LOCALE,
     ),
     "base-empty": ProcessCase(

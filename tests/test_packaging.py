@@ -96,7 +96,15 @@ def test_runtime_dependencies_are_what_the_package_imports(
 ) -> None:
     requires = _metadata(distributions[1]).get_all("Requires-Dist", [])
     runtime = sorted(r.split(">")[0].split(";")[0].strip() for r in requires if "extra ==" not in r)
-    assert runtime == ["alembic", "gitpython", "pyyaml", "sqlalchemy", "sqlparse", "tomli"]
+    assert runtime == [
+        "alembic",
+        "gitpython",
+        "libcst",
+        "pyyaml",
+        "sqlalchemy",
+        "sqlparse",
+        "tomli",
+    ]
     extras = {
         r.split("extra ==")[1].strip(" '\""): r.split(">")[0] for r in requires if "extra" in r
     }

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 MIB = 1024 * 1024
 LIMITS: dict[str, int] = {
     "pyproject.toml": 4 * MIB,
+    ".python-version": 1 * MIB,
     "alembic.ini": 1 * MIB,
     "compose file": 1 * MIB,
     ".pre-commit-config.yaml": 1 * MIB,

@@ -104,10 +104,17 @@ def _relative(path: Path, top: Path) -> str:
 
 
 def _read_pyproject(folder: Path) -> dict[str, Any] | None:
+    """The folder's pyproject.toml, read within bounded_read's limits (a device, a FIFO or an
+    oversized file is refused in one line); None when there is none or it is not TOML."""
+    from migration_guard.bounded_read import read_text
+    from migration_guard.errors import ConfigError
+
     path = folder / "pyproject.toml"
+    if not os.path.lexists(path):
+        return None
     try:
-        document: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document: dict[str, Any] = tomllib.loads(read_text(path, "pyproject.toml", ConfigError))
+    except tomllib.TOMLDecodeError:
         return None
     return document
 
@@ -139,13 +146,16 @@ def _install_in(folder: Path, top: Path) -> tuple[str, str, str, dict[str, Any] 
 
 
 def _python_version(folder: Path, top: Path, pyproject: dict[str, Any] | None) -> tuple[str, str]:
+    from migration_guard.bounded_read import read_text
+    from migration_guard.errors import ConfigError
+
     for candidate in _upwards(folder, top):
         pinned = candidate / ".python-version"
         if pinned.is_file():
             try:
-                first = pinned.read_text(encoding="utf-8").split()
-            except (OSError, UnicodeDecodeError):
-                continue
+                first = read_text(pinned, ".python-version", ConfigError).split()
+            except ConfigError:
+                continue  # not a readable small text file: not a pin
             match = _VERSION.match(first[0]) if first else None
             if match:
                 shown = _relative(pinned, top)

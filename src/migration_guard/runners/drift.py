@@ -128,6 +128,8 @@ def _build_template_skipping(
         skip = [entry["revision"] for entry in failed]
         result = _run_worker(tree, target, "upgrade", skip)
         if result.get("upgrade_failed"):
+            # a CREATE EXTENSION this server cannot satisfy: the environment's, not a finding
+            _raise_if_extension_missing({"message": result["upgrade_failed"].get("error", "")})
             failed.append(result["upgrade_failed"])
             raise _Restart  # the half-built database is dropped
     return failed
