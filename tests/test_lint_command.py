@@ -334,3 +334,43 @@ def test_lint_never_connects_where_env_py_points(tmp_path: Path) -> None:
     assert code == 0
     assert document["findings"] == []  # judged from execution, on the throwaway PostgreSQL
     assert not marker.exists()
+
+
+def test_explicit_commit_is_flagged_and_autocommit_block_is_not(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade="op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True))",
+    )
+    path = add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.add_column('orders', sa.Column('user_id', sa.Integer(), nullable=True))\n"
+            "with op.get_context().autocommit_block():\n"
+            "    op.create_index('ix_orders_user_id', 'orders', ['user_id'],"
+            " postgresql_concurrently=True)\n"
+            "op.add_column('orders', sa.Column('note', sa.Text(), nullable=True))\n"
+            "op.execute('COMMIT')\n"
+            "op.execute(\"UPDATE orders SET note = ''\")"
+        ),
+    )
+    code, document = lint_json(tmp_path, "b2")
+    assert code == 0  # a warning
+    found = [
+        (f["line"], f["message"])
+        for f in document["findings"]
+        if f["rule"] == "commit-in-migration"
+    ]
+    assert found == [
+        (
+            line_of(path, "op.execute('COMMIT')"),
+            "COMMIT in the middle of the migration: the statements after it run outside its "
+            "transaction, and a failure after it leaves the migration half-applied with no "
+            "rollback.",
+        )
+    ]
+    assert not [f for f in document["findings"] if f["rule"] == "transaction-nesting"]
