@@ -374,3 +374,46 @@ def test_explicit_commit_is_flagged_and_autocommit_block_is_not(tmp_path: Path) 
         )
     ]
     assert not [f for f in document["findings"] if f["rule"] == "transaction-nesting"]
+
+
+def test_set_not_null_after_python_code_says_only_what_the_sql_shows(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade="op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True))",
+    )
+    path = add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.add_column('orders', sa.Column('status', sa.Text(), nullable=True))\n"
+            "if not op.get_context().as_sql:\n"
+            "    op.get_bind().execute(sa.text(\"UPDATE orders SET status = 'new'\"))\n"
+            "op.alter_column('orders', 'status', nullable=False)\n"
+            "op.add_column('orders', sa.Column('kind', sa.Text(), nullable=True))\n"
+            "op.alter_column('orders', 'kind', nullable=False)"
+        ),
+    )
+    code, document = lint_json(tmp_path, "b2")
+    assert code == 1
+    found = [
+        (f["line"], f["message"])
+        for f in document["findings"]
+        if f["rule"] == "not-null-without-default"
+    ]
+    assert found == [
+        (
+            line_of(path, "'status', nullable=False"),
+            "Column `orders.status` is added without a default and set NOT NULL with no SQL "
+            "statement in between that fills it; unless the Python code between them does, the "
+            "migration fails on a table with rows.",
+        ),
+        (
+            line_of(path, "'kind', nullable=False"),
+            "Column `orders.kind` is added without a default and set NOT NULL with no backfill "
+            "in between, so the migration fails on a table with rows.",
+        ),
+    ]
