@@ -52,6 +52,8 @@ class History:
     _checks: list[CheckConstraint] = field(default_factory=list)
     # index name -> [(index, its table)]; an index lives in its table's schema
     _indexes: dict[str, list[tuple[f.Name, f.Name]]] = field(default_factory=dict)
+    # index name -> [(index, its plain columns)]
+    _index_columns: dict[str, list[tuple[f.Name, tuple[str, ...]]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
 
@@ -78,6 +80,13 @@ class History:
             if known.same_as(index):
                 return table
         return None
+
+    def index_columns(self, index: f.Name) -> tuple[str, ...]:
+        """The plain columns an earlier migration created ``index`` on; empty when unknown."""
+        for known, columns in reversed(self._index_columns.get(index.name, [])):
+            if known.same_as(index):
+                return columns
+        return ()
 
     def check_names(self, table: f.Name) -> set[str]:
         """The names of the check constraints earlier migrations left on ``table``."""
@@ -109,9 +118,12 @@ class History:
         elif isinstance(fact, f.CreateIndex) and fact.name is not None:
             index = f.Name(fact.name, fact.table.schema)
             self._indexes.setdefault(fact.name, []).append((index, fact.table))
+            self._index_columns.setdefault(fact.name, []).append((index, fact.columns))
         elif isinstance(fact, f.DropIndex):
             same_name = self._indexes.get(fact.index.name, [])
             same_name[:] = [pair for pair in same_name if not pair[0].same_as(fact.index)]
+            columns = self._index_columns.get(fact.index.name, [])
+            columns[:] = [pair for pair in columns if not pair[0].same_as(fact.index)]
         elif isinstance(fact, f.AlterColumnType):
             self._set_type(fact.table, fact.column, fact.type)
         elif isinstance(fact, f.AddConstraint):
