@@ -59,7 +59,6 @@ class DropIndexNotConcurrent(Rule):
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         dropped_tables = [fact.table for _, fact in migration.each(f.DropTable)]
         dropped_columns = [(fact.table, fact.column) for _, fact in migration.each(f.DropColumn)]
-        created: dict[str, list[f.Name]] = {}  # index name -> the indexes of that name
         locked: list[f.Name] = []  # tables the open transaction holds ACCESS EXCLUSIVE on
         for statement in migration.statements:
             for fact in statement.facts:
@@ -69,11 +68,8 @@ class DropIndexNotConcurrent(Rule):
                     locked.extend(
                         table for table, mode in table_locks(fact) if mode == ACCESS_EXCLUSIVE
                     )
-                if isinstance(fact, f.CreateIndex) and fact.name is not None:
-                    index = f.Name(fact.name, fact.table.schema)
-                    created.setdefault(fact.name, []).append(index)
-                elif isinstance(fact, f.DropIndex) and not fact.concurrently:
-                    if any(index.same_as(fact.index) for index in created.get(fact.index.name, ())):
+                if isinstance(fact, f.DropIndex) and not fact.concurrently:
+                    if migration.is_new_index(fact.index, statement.index):
                         continue
                     table = _table_of(migration, statement, fact.index)
                     if table is None:
