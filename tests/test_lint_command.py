@@ -358,6 +358,18 @@ def test_explicit_commit_is_flagged_and_autocommit_block_is_not(tmp_path: Path) 
             "op.execute(\"UPDATE orders SET note = ''\")"
         ),
     )
+    # a COMMIT as the last statement leaves nothing of the migration outside its transaction
+    add_revision(
+        tmp_path,
+        "c3",
+        "b2",
+        upgrade=(
+            "op.add_column('orders', sa.Column('kind', sa.Text(), nullable=True))\n"
+            "op.execute('COMMIT')"
+        ),
+    )
+    _, alone = lint_json(tmp_path, "c3")
+    assert [f["line"] for f in alone["findings"] if "COMMIT" in f["statement"]] == []
     code, document = lint_json(tmp_path, "b2")
     assert code == 0  # a warning
     found = [

@@ -14,9 +14,10 @@ class CommitInMigration(Rule):
 
     What it flags
     -------------
-    A ``COMMIT`` (or ``END``) while the migration's transaction is open, written by the
-    migration itself: ``op.execute("COMMIT")``, or in SQL input a ``COMMIT`` with statements
-    after it and no ``BEGIN`` reopening a transaction before the migration ends.
+    A ``COMMIT`` (or ``END``) while the migration's transaction is open and with statements
+    of the migration after it, written by the migration itself: ``op.execute("COMMIT")``, or
+    in SQL input a ``COMMIT`` with no ``BEGIN`` reopening a transaction before the migration
+    ends.
 
     Not flagged: Alembic's own transaction boundaries. An ``autocommit_block()`` renders as
     ``COMMIT`` … ``BEGIN`` at the ``with`` line (in SQL input: a ``COMMIT`` that a later
@@ -54,13 +55,14 @@ class CommitInMigration(Rule):
         for statement, fact in migration.each(f.Transaction):
             if fact.action != "commit" or statement.in_transaction is not True:
                 continue  # a COMMIT with none open is transaction-nesting's
+            after = statements[statement.index + 1 :]
+            if not after:
+                continue  # the end of the migration: nothing of it runs outside
             if migration.source_text is not None:
                 if statement.line is None or _autocommit_line(migration, statement):
                     continue  # Alembic's own boundary
-            else:
-                after = statements[statement.index + 1 :]
-                if not after or any(_is_begin(later) for later in after):
-                    continue  # the end of the migration, or an autocommit block's shape
+            elif any(_is_begin(later) for later in after):
+                continue  # an autocommit block's shape
             yield Violation(
                 statement,
                 "COMMIT in the middle of the migration: the statements after it run outside "
