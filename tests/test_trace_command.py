@@ -618,3 +618,137 @@ def test_a_check_validated_from_an_earlier_revision_lets_set_not_null_pass(
         _code, report = trace(project, *revisions)
         assert entry(report, "c3")["upgrade"] == "ok"
         assert "set-not-null" not in [f["rule"] for f in report["findings"]], revisions
+
+
+def test_a_statement_running_past_trace_timeout_is_cancelled_and_the_rest_traced(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    root = make_project(tmp_path / "app", pyproject="trace_timeout = 2\n")
+    write_revision(root, "a1", None, BASE_TABLE, 'op.drop_table("orders")')
+    slow = write_revision(root, "b2", "a1", 'op.execute("SELECT pg_sleep(600)")')
+    write_revision(  # a second branch from a1: traced although b2 never finishes
+        root,
+        "c3",
+        "a1",
+        'op.add_column("orders", sa.Column("extra", sa.Text()))',
+        'op.drop_column("orders", "extra")',
+    )
+    write_revision(root, "d4", "b2", 'op.add_column("orders", sa.Column("never", sa.Text()))')
+    started = time.monotonic()
+    code, report = trace(root, "--all")
+    assert time.monotonic() - started < 30
+    assert code == 1
+    assert entry(report, "b2")["upgrade"] == "failed"
+    (finding,) = [f for f in report["findings"] if f["revision"] == "b2"]
+    assert finding["rule"] == "upgrade-failed" and finding["severity"] == "error"
+    assert finding["line"] == line_of(slow, "pg_sleep")
+    assert finding["message"] == (
+        "Upgrade of b2 failed: the statement ran longer than trace_timeout (2 s) "
+        "and was cancelled: SELECT pg_sleep(600)"
+    )
+    assert finding["statement"] == "SELECT pg_sleep(600)"
+    later = entry(report, "c3")
+    assert later["upgrade"] == "ok" and later["downgrade"] == "ok"
+    assert [s["sql"] for s in later["statements"]] == ["ALTER TABLE orders ADD COLUMN extra TEXT"]
+    assert report["revisions"] == ["a1", "b2", "c3"]  # d4 is built on b2: not reached
+
+
+@pytest.mark.parametrize("value", [0, -5, "300", True, 1.5])
+def test_trace_timeout_must_be_a_positive_whole_number(tmp_path: Path, value: object) -> None:
+    from migration_guard.config import config_from_table
+    from migration_guard.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[tool.migration-guard\] trace_timeout: expected"):
+        config_from_table(tmp_path, {"trace_timeout": value}, "pyproject.toml")
+    assert config_from_table(tmp_path, {"trace_timeout": 7}, "p").trace_timeout == 7
+    assert config_from_table(tmp_path, {}, "p").trace_timeout == 300
+
+
+def test_a_bad_trace_timeout_is_exit_2_naming_the_key(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app", pyproject="trace_timeout = 0\n")
+    write_revision(root, "a1", None, BASE_TABLE, 'op.drop_table("orders")')
+    completed = run_cli(root, "trace", "--runner", "local", "--all")
+    assert completed.returncode == 2
+    assert "trace_timeout: expected a whole number of at least 1" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+LINEAR = {
+    "r001": (BASE_TABLE, 'op.drop_table("orders")'),
+    "r002": (
+        'op.add_column("orders", sa.Column("c2", sa.Text()))',
+        'op.drop_column("orders", "c2")',
+    ),
+    "r003": ('op.create_index("ix_c2", "orders", ["c2"])', 'op.drop_index("ix_c2")'),
+    "r004": (
+        'op.add_column("orders", sa.Column("c4", sa.Text()))',
+        'op.drop_column("orders", "c4")',
+    ),
+    "r005": (
+        'op.add_column("orders", sa.Column("c5", sa.Text()))\n'
+        'op.add_column("orders", sa.Column("c5b", sa.Text()))',
+        'op.drop_column("orders", "c5b")\nop.drop_column("orders", "c5")',
+    ),
+    "r006": (
+        'op.add_column("orders", sa.Column("c6", sa.Integer()))\n'
+        'op.create_index("ix_c6", "orders", ["c6"])',
+        'op.drop_index("ix_c6")\nop.drop_column("orders", "c6")',
+    ),
+}
+
+
+LEAKY = {"r005": 'op.drop_column("orders", "c5b")', "r001": "pass"}
+"""The bad downgrades: r005's leaves column c5 behind, r001's leaves the whole table."""
+
+
+@pytest.mark.parametrize("leaky", ["r005", "r001"])
+def test_a_downgrade_that_leaves_things_behind_hides_no_later_revision(
+    tmp_path: Path, leaky: str
+) -> None:
+    root = make_project(tmp_path / "app")
+    paths = {}
+    down = None
+    for revision, (upgrade, downgrade) in LINEAR.items():
+        if revision == leaky:
+            downgrade = LEAKY[leaky]
+        paths[revision] = write_revision(root, revision, down, upgrade, downgrade)
+        down = revision
+    code, report = trace(root, "--all")
+    assert report["revisions"] == list(LINEAR)
+    assert [(e["revision"], e["upgrade"]) for e in report["trace"]] == [
+        (revision, "ok") for revision in LINEAR
+    ]
+    assert [e["revision"] for e in report["trace"] if e["downgrade"] != "ok"] == [leaky]
+    assert entry(report, leaky)["downgrade"] == "not-reversible"
+    (finding,) = [f for f in report["findings"] if f["rule"] == "downgrade-not-reversible"]
+    assert finding["revision"] == leaky
+    assert finding["line"] == line_of(paths[leaky], "def downgrade")
+    assert [f for f in report["findings"] if f["rule"] == "upgrade-failed"] == []
+    last = entry(report, "r006")["statements"]
+    assert [s["line"] for s in last] == [
+        line_of(paths["r006"], "op.add_column"),
+        line_of(paths["r006"], "op.create_index"),
+    ]
+    assert {"relation": "orders", "mode": "AccessExclusiveLock"} in last[0]["locks"]
+    assert {"relation": "orders", "mode": "ShareLock"} in last[1]["locks"]
+    assert code == 1
+
+
+def test_revisions_after_a_leaky_downgrade_are_traced_on_seeded_tables(project: Path) -> None:
+    write_revision(project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))')
+    path = write_revision(
+        project,
+        "c3",
+        "b2",
+        'op.add_column("orders", sa.Column("status", sa.Text(), nullable=False))',
+        'op.drop_column("orders", "status")',
+    )
+    code, report = trace(project, "b2", "c3", "--seed")
+    assert entry(report, "b2")["downgrade"] == "not-reversible"
+    assert entry(report, "c3")["upgrade"] == "failed"  # the restart seeded the rows again
+    (failed,) = [f for f in report["findings"] if f["rule"] == "upgrade-failed"]
+    assert failed["revision"] == "c3" and failed["line"] == line_of(path, "op.add_column")
+    assert 'column "status" of relation "orders" contains null values' in failed["message"]
+    assert entry(report, "b2")["seeded_tables"] == ["orders"] and code == 1

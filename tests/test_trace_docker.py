@@ -97,3 +97,33 @@ def test_a_seed_file_outside_the_project_is_refused_for_docker(
     (line,) = completed.stderr.strip().splitlines()[-1:]
     assert "seed file must be inside the project" in line
     assert query(postgres_url, "SELECT 1 FROM pg_database WHERE datname LIKE 'mg_trace_%'") == []
+
+
+def test_after_a_leaky_downgrade_the_rest_are_traced_on_a_fresh_database(
+    project: Path, tmp_path: Path, postgres_url: str, compose_db: str
+) -> None:
+    write_revision(project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))')
+    path = write_revision(
+        project,
+        "c3",
+        "b2",
+        'op.add_column("orders", sa.Column("y", sa.Text()))',
+        'op.drop_column("orders", "y")',
+    )
+    completed, report = trace(project, tmp_path, postgres_url, compose_db, "--all")
+    assert completed.returncode == 1, completed.stderr
+    assert [(e["revision"], e["upgrade"], e["downgrade"]) for e in report["trace"]] == [
+        ("a1", "ok", "ok"),
+        ("b2", "ok", "not-reversible"),
+        ("c3", "ok", "ok"),
+    ]
+    (statement,) = entry_statements = report["trace"][2]["statements"]
+    assert statement["line"] == line_of(path, "op.add_column"), entry_statements
+    assert [f["rule"] for f in report["findings"]] == ["downgrade-not-reversible"]
+
+    calls = docker_calls(tmp_path)
+    psql = [call[-1].split(" ")[0:2] for call in calls if call[1:4] == ["exec", "-T", "db"]]
+    create, drop = ["CREATE", "DATABASE"], ["DROP", "DATABASE"]
+    assert psql == [create, drop, create, drop]  # the second job on a fresh database
+    assert len([call for call in calls if call[1:4] == ["run", "--rm", "-T"]]) == 2
+    assert query(postgres_url, "SELECT 1 FROM pg_database WHERE datname LIKE 'mg_trace_%'") == []

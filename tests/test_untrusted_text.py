@@ -465,3 +465,12 @@ def test_rebase_diff_is_printed_inert(tmp_path: Path) -> None:
     assert "\\::error::x" in result.stdout
     assert _TERMINAL_CONTROL.search(result.stdout) is None, result.stdout
     assert runner_commands(result.stdout) == []
+
+
+def test_a_file_name_that_is_not_utf8_reads_as_git_shows_it() -> None:
+    """A byte that is not UTF-8 reaches us as a lone surrogate (surrogateescape): shown as the
+    escape git and our messages use, never as ``\\udce9`` nor a raw byte."""
+    from migration_guard.untrusted import terminal_line
+
+    name = b"migrations/versions/r1_caf\xe9.py".decode("utf-8", "surrogateescape")
+    assert terminal_line(name) == "migrations/versions/r1_caf\\xe9.py"

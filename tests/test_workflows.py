@@ -186,7 +186,16 @@ def test_reusable_workflow_interface() -> None:
 def test_action_interface() -> None:
     action = load(ACTION)
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"base", "project", "python-version", "runner", "sarif"}
+    assert set(action["inputs"]) == {
+        "base",
+        "install",
+        "install-directory",
+        "project",
+        "python-version",
+        "requirements",
+        "runner",
+        "sarif",
+    }
     assert "sarif-file" in action["outputs"]
     scripts = "\n".join(step.get("run", "") for _, step in steps(ACTION))
     # the action installs itself, with the throwaway PostgreSQL the drift check needs

@@ -46,6 +46,8 @@ class Config:
     drift: bool = True
     trace: bool | str = False
     trace_seed: bool | str = False
+    trace_timeout: int = 300
+    """Seconds each step (upgrade, downgrade) of a traced revision may run before it is cancelled."""
     fix: bool | str = False
     """``"hook"``: ``new`` and the hook apply ``fix`` to the generated revision before showing it."""
     lock_timeout: str = "10s"
@@ -130,7 +132,7 @@ def config_from_table(root: Path, table: dict[str, Any], source: str) -> Config:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{where}: expected a list of strings")
             values[key] = tuple(value)
-        elif key == "max_heads":
+        elif key in ("max_heads", "trace_timeout"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{where}: expected a whole number of at least 1")
             values[key] = value

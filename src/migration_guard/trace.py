@@ -51,6 +51,7 @@ def trace_revisions(
         revisions=tuple(ordered),
         parents=graph.ancestors_direct(ordered[0]),
         seed=seed_path(project.root, seed),
+        timeout=project.config.trace_timeout,
     )
     if project.config.runner == "docker":
         from migration_guard.runners.trace import trace_compose
@@ -149,6 +150,7 @@ def _fact_findings(revision: str, path: str, source: str, raw: dict[str, Any]) -
                 revision,
                 path,
                 raw.get("line"),
+                raw.get("sql", ""),
             )
         )
     elif raw["downgrade"] == "failed":
@@ -159,6 +161,7 @@ def _fact_findings(revision: str, path: str, source: str, raw: dict[str, Any]) -
                 revision,
                 path,
                 raw.get("line"),
+                raw.get("sql", ""),
             )
         )
     elif raw["downgrade"] == "not-reversible":

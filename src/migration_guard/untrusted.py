@@ -25,7 +25,7 @@ import re
 
 _CONTROL = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb]"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\udc80-\udcff]"
 )
 _CONTROL_OR_NEWLINE = re.compile(_CONTROL.pattern[:-1] + "\n]")
 _LEGACY_COMMAND = re.compile(r"##\[")
@@ -41,7 +41,10 @@ def json_document(document: object) -> str:
 
 
 def _visible(match: re.Match[str]) -> str:
-    return match.group().encode("unicode_escape").decode("ascii")
+    char = match.group()
+    if "\udc80" <= char <= "\udcff":  # a byte that is not UTF-8 (a file name), as git shows it
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def terminal_line(text: str) -> str:

@@ -106,7 +106,7 @@ def detect_layout(root: Path) -> Layout:
     compose_path = find_compose_file(list(dict.fromkeys([root, ini.parent, *above])))
     compose = read_compose(compose_path, ini.parent) if compose_path else None
     names = environment_names(env_py)
-    url_names = [name for name in names if re.search(r"URL|DSN|DATABASE", name, re.I)]
+    url_names = [name for name in names if re.search(r"URL|URI|DSN|DATABASE", name, re.I)]
     database_url_env = url_names[0] if len(url_names) == 1 and "DATABASE_URL" not in names else None
     return Layout(
         root=root,

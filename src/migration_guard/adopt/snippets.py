@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from migration_guard.adopt.install import Install
+
 PLACEHOLDER_URL = "https://github.com/OWNER/migration-guard"
 PLACEHOLDER_SHA = "SHA"
 OUR_HOOK_IDS = ("gen-migration", "migration-lint", "migration-heads", "migration-heads-merge")
@@ -103,8 +105,19 @@ def pre_commit_config(source: Source, project: str) -> str:
     return "repos:\n" + pre_commit_entry(source, project)
 
 
-def workflow(source: Source, project: str) -> str:
+def workflow(source: Source, project: str, install: Install | None = None) -> str:
+    """The caller workflow; with ``install``, the inputs that install the application the way
+    its lock or requirements file says, on the Python version it asks for."""
     text = WORKFLOW_HEADER + _pinned(WORKFLOW, source)
     if project not in ("", "."):
         text += f"      project: {json.dumps(project)}\n"
+    if install is not None:
+        if install.python:
+            text += f"      python-version: {json.dumps(install.python)}\n"
+        if install.kind != "none":
+            text += f"      install: {install.kind}\n"
+        if install.kind in ("uv", "poetry", "project") and install.directory != ".":
+            text += f"      install-directory: {json.dumps(install.directory)}\n"
+        if install.kind == "requirements":
+            text += f"      requirements: {json.dumps(install.requirements)}\n"
     return text

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from migration_guard import exit_codes
+from migration_guard.adopt.install import DEFAULT_PYTHON, Install, detect_install
 from migration_guard.adopt.layout import Layout, Setting, detect_layout, repository_top
 from migration_guard.adopt.precommit_merge import plan_pre_commit
 from migration_guard.adopt.pyproject_table import FileChange, plan_pyproject, render_table
@@ -47,7 +48,8 @@ def run(invocation: Invocation) -> int:
     project = Path(os.path.relpath(root.resolve(), top)).as_posix() if top else "."
     source = install_source()
     entry = pre_commit_entry(source, project)
-    flow = workflow(source, project)
+    install = detect_install(layout.alembic.ini_path.parent, top or root)
+    flow = workflow(source, project, install)
     # Every change is planned (and every refusal raised) before anything is written.
     changes = [plan_pyproject(root / "pyproject.toml", settings, force=force)]
     if write and top is not None:
@@ -61,9 +63,11 @@ def run(invocation: Invocation) -> int:
         if change.action != "unchanged":
             _write(change)
     if invocation.format == "json":
-        _print_json(layout, settings, changes, entry, flow, source, root)
+        _print_json(layout, settings, changes, entry, flow, source, root, install)
     else:
-        _print_text(layout, settings, changes, entry, flow, source, root, wrote_snippets=write)
+        _print_text(
+            layout, settings, changes, entry, flow, source, root, install, wrote_snippets=write
+        )
     return exit_codes.OK
 
 
@@ -106,13 +110,14 @@ def _print_json(
     flow: str,
     source: Source,
     root: Path,
+    install: Install,
 ) -> None:
     document = {
         "layout": layout.summary(),
         "settings": {setting.key: setting.value for setting in settings},
         "files": [{"path": _shown(c.path, root), "action": c.action} for c in changes],
         "pre_commit_entry": entry,
-        "workflow": {"path": WORKFLOW_PATH, "text": flow},
+        "workflow": {"path": WORKFLOW_PATH, "text": flow, "install": install.summary()},
         "source": {"url": source.url, "commit": source.commit, "placeholders": source.placeholder},
     }
     from migration_guard.untrusted import json_document
@@ -128,6 +133,7 @@ def _print_text(
     flow: str,
     source: Source,
     root: Path,
+    install: Install,
     *,
     wrote_snippets: bool,
 ) -> None:
@@ -152,6 +158,8 @@ def _print_text(
             f"  compose file      {summary['compose_file']}: app service "
             f"{compose.app_service or 'not found'}, database service {compose.db_service or 'not found'}"
         )
+    out.append(f"  CI install        {install.command} ({install.reason})")
+    out.append(f"  CI python         {install.python or DEFAULT_PYTHON} ({install.python_reason})")
     out = [one_line(line) for line in out]
     for change in changes:
         shown = _shown(change.path, root)

@@ -21,8 +21,12 @@ class PreparedDowngrade:
 
     def __init__(self, settings: AlembicSettings, database_url_env: str) -> None:
         self._settings = settings
-        env = child_environment(PLACEHOLDER_URL, PYTHONDONTWRITEBYTECODE="1")
-        env[database_url_env] = PLACEHOLDER_URL
+        from migration_guard.runners.child import with_installed_driver
+
+        # a bare postgresql:// means psycopg 3 to SQLAlchemy 2.1, which may not be installed
+        placeholder = with_installed_driver(PLACEHOLDER_URL)
+        env = child_environment(placeholder, PYTHONDONTWRITEBYTECODE="1")
+        env[database_url_env] = placeholder
         try:
             self._child = subprocess.Popen(
                 [sys.executable, "-m", "migration_guard.runners.pinned", PREPARED],

@@ -76,6 +76,8 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
     from alembic.config import Config
 
+    from migration_guard.runners.models_imported import refuse_empty_metadata
+
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
@@ -89,7 +91,9 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
             directives[:] = []
             return
         for ops in script.upgrade_ops_list:
-            changes.extend(describe_diff(diff) for diff in ops.as_diffs())
+            diffs = ops.as_diffs()
+            refuse_empty_metadata(context, diffs)
+            changes.extend(describe_diff(diff) for diff in diffs)
 
     script = command.revision(
         config,
@@ -106,9 +110,13 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def job(request: dict[str, Any]) -> dict[str, Any]:
+    from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
+
     """Autogenerate; ``{"read_only": true}`` when env.py writes and the database refused."""
     try:
         return generate(request)
+    except ModelsNotImported as error:
+        return {INPUT_ERROR: str(error)}
     except Exception as error:
         if is_read_only_refusal(error):
             return {"read_only": True}

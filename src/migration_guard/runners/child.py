@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from migration_guard.errors import EnvironmentProblem
+from migration_guard.errors import EnvironmentProblem, InputError
 from migration_guard.runners.leftovers import scratch_folder
 from migration_guard.runners.lifeline import dies_with_us
-from migration_guard.runners.pinned import child_environment
+from migration_guard.runners.models_imported import INPUT_ERROR
+from migration_guard.runners.pinned import child_environment, url_for_env_py
 
 JOB_TIMEOUT_SECONDS = 1800
 DRIVERS = ("psycopg2", "psycopg")
@@ -47,23 +48,28 @@ def run_job(
     database_url_env: str,
     url: str,
     what: str,
+    timeout: int = JOB_TIMEOUT_SECONDS,
 ) -> dict[str, Any]:
-    """Run ``module``'s job in a child pinned to ``url``; its result, or EnvironmentProblem."""
+    """Run ``module``'s job in a child pinned to ``url``; its result, or EnvironmentProblem
+    (one taking longer than ``timeout`` seconds too)."""
     with scratch_folder("migration-guard-job-") as scratch:
         request_path = Path(scratch, "request.json")
         result_path = Path(scratch, "result.json")
         request_path.write_text(json.dumps(request), encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, "-m", module, str(request_path), str(result_path)],
-            cwd=cwd,
-            env=pinned_env(database_url_env, url),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=JOB_TIMEOUT_SECONDS,
-            check=False,
-            **dies_with_us(),
-        )
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-m", module, str(request_path), str(result_path)],
+                cwd=cwd,
+                env=pinned_env(database_url_env, url),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                **dies_with_us(),
+            )
+        except subprocess.TimeoutExpired:
+            raise EnvironmentProblem(f"{what} did not finish within {timeout} s") from None
         return _job_result(result_path, completed.stderr, what)
 
 
@@ -132,7 +138,8 @@ def pinned_env(database_url_env: str, url: str) -> dict[str, str]:
     """The child's environment: env.py's URL variable, the pin and libpq's defaults all name
     ``url`` (see :func:`migration_guard.runners.pinned.child_environment`)."""
     url = with_installed_driver(url)
-    return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
+    shown = url_for_env_py(url)
+    return child_environment(url, **{database_url_env: shown, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
@@ -227,6 +234,8 @@ def _job_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
     if "fatal" in result:
         raise EnvironmentProblem(f"{what} failed: {result['fatal']}")
+    if INPUT_ERROR in result:  # the project's problem, not the environment's
+        raise InputError(str(result[INPUT_ERROR]))
     return result
 
 

@@ -72,6 +72,11 @@ class ComposeJobs:
             raise EnvironmentProblem(f"{what} failed in compose: {result['fatal']}")
         return result
 
+    def recreate_database(self) -> None:
+        """Drop the throwaway database and create it again, empty (a job starts afresh)."""
+        _psql(self.compose, f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        _psql(self.compose, f'CREATE DATABASE "{self.database}"')
+
     def host_path(self, path: object) -> object:
         """A container path under :data:`TREE` as the same file under ``root``."""
         if isinstance(path, str) and (path == TREE or path.startswith(TREE + "/")):

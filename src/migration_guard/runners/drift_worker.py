@@ -27,6 +27,8 @@ _KEYWORDS = re.compile(r"\b(?:length|precision|scale)=")
 
 
 def job(request: dict[str, Any]) -> dict[str, Any]:
+    from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
+
     """``action`` ``upgrade``: ``alembic upgrade heads`` (a template being built); else compare."""
     ini_path = Path(request["ini_path"])
     try:
@@ -34,6 +36,8 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
             failed = upgrade_heads(ini_path, list(request.get("skip") or ()))
             return {"upgraded": failed is None, "upgrade_failed": failed}
         return {"operations": pending_operations(ini_path)}
+    except ModelsNotImported as error:
+        return {INPUT_ERROR: str(error)}
     except Exception as error:  # the project's code failed: where, for the parent to map
         tree = str(request.get("tree") or "")
         # a relative tree (the compose runner's) is relative to where the job started
@@ -105,6 +109,8 @@ def pending_operations(ini_path: Path) -> list[dict[str, Any]]:
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
+    from migration_guard.runners.models_imported import refuse_empty_metadata
+
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
     script_directory = ScriptDirectory.from_config(config)
@@ -124,6 +130,9 @@ def pending_operations(ini_path: Path) -> list[dict[str, Any]]:
 
     def retrieve_migrations(rev: Any, context: Any) -> list[Any]:
         revision_context.run_autogenerate(rev, context)
+        for script in revision_context.generated_revisions:
+            for upgrade_ops in script.upgrade_ops_list:
+                refuse_empty_metadata(context, upgrade_ops.as_diffs())
         enum_operations.extend(_enum_values(context))
         return []
 

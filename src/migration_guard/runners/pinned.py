@@ -29,7 +29,7 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 
 PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
 PREPARED = "--prepared"
@@ -134,6 +134,29 @@ def pinned_libpq_environ(env: Mapping[str, str], pinned_url: str) -> dict[str, s
         PGCONNECT_TIMEOUT="10",
     )
     return clean
+
+
+SHOWN_HOST = "throwaway.migration-guard.invalid"
+"""The host env.py reads when the throwaway server listens on a Unix socket only (RFC 6761:
+``.invalid`` never resolves)."""
+
+
+def url_for_env_py(pinned_url: str) -> str:
+    """``pinned_url`` as env.py is told it (``database_url_env``): a socket folder in the
+    ``?host=`` query becomes :data:`SHOWN_HOST`, so settings classes that require a host name
+    (pydantic's ``PostgresDsn``, as the most used FastAPI template validates its URL) accept it.
+    Every pinned driver connects to the socket whatever host it is given; a driver we do not
+    pin cannot resolve the name, so it reaches no server at all."""
+    parts = urlsplit(pinned_url)
+    query = parse_qs(parts.query)
+    host = query.get("host", [""])[-1]
+    if not host.startswith("/"):
+        return pinned_url
+    port = query.get("port", ["5432"])[-1]
+    rest = {key: values[-1] for key, values in query.items() if key not in ("host", "port")}
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@{SHOWN_HOST}:{port}" if credentials else f"{SHOWN_HOST}:{port}"
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(rest)))
 
 
 def child_environment(pinned_url: str, **extra: str) -> dict[str, str]:

@@ -23,7 +23,6 @@ from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.child import failure_reason
 from migration_guard.runners.lifeline import dies_with_us
-from migration_guard.runners.pinned import child_environment
 from migration_guard.runners.postgres import databases as pg
 
 TEMPLATE_PREFIX = "mg_tpl_"
@@ -180,8 +179,11 @@ def run_alembic(
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
-    # whatever URL env.py reads, it connects here
-    return child_environment(url, **{database_url_env: url, "PYTHONDONTWRITEBYTECODE": "1"})
+    """Whatever URL env.py reads, it connects here, with a driver that is installed (a bare
+    ``postgresql://`` means psycopg 3 to SQLAlchemy 2.1, as the other jobs already knew)."""
+    from migration_guard.runners.child import pinned_env
+
+    return pinned_env(database_url_env, url)
 
 
 def _extension_line(text: str) -> str | None:

@@ -3,31 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.project import Project
-from migration_guard.runners.child import run_job
+from migration_guard.runners.child import JOB_TIMEOUT_SECONDS, run_job
 
 TRACE_JOB = "migration_guard.runners.trace_worker"
 
 
 @dataclass(frozen=True)
 class TraceRequest:
-    """What to trace: revisions in graph order, the first one's parents, and the seed."""
+    """What to trace: revisions in graph order, the first one's parents, the seed, the limit
+    of each step in seconds, and (on a restart) the revisions no later one can reach."""
 
     revisions: tuple[str, ...]
     parents: tuple[str, ...]
     seed: bool | str = False
+    timeout: int = 300
+    unreachable: tuple[str, ...] = ()
 
     def to_json(self, settings: AlembicSettings) -> dict[str, Any]:
         return {
             "ini_path": str(settings.ini_path),
             "revisions": list(self.revisions),
             "seed": self.seed,
+            "seed_at": list(self.parents),
+            "timeout": self.timeout,
+            "unreachable": list(self.unreachable),
         }
+
+    def rest(self, done: TraceOutcome) -> TraceRequest:
+        """The revisions the job did not get to (it stops after one that left its database
+        other than the history says), to trace on a fresh copy of the start."""
+        finished = {str(raw["revision"]) for raw in done.revisions}
+        unreachable = {
+            str(raw["revision"])
+            for raw in done.revisions
+            if "skipped" in raw or raw.get("unreachable")
+        }
+        return replace(
+            self,
+            revisions=tuple(rev for rev in self.revisions if rev not in finished),
+            unreachable=tuple(sorted(unreachable | set(self.unreachable))),
+        )
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,27 @@ class TraceOutcome:
 
     revisions: tuple[dict[str, Any], ...]
     seeded_tables: tuple[str, ...] = field(default=())
+
+    def then(self, later: TraceOutcome) -> TraceOutcome:
+        """This outcome followed by a restart's (whose seeded tables are the same ones)."""
+        return TraceOutcome(self.revisions + later.revisions, self.seeded_tables)
+
+
+def traced_in_turns(
+    request: TraceRequest, run: Callable[[TraceRequest], TraceOutcome]
+) -> TraceOutcome:
+    """``run`` the request on a fresh database at its start, again with the rest each time the
+    job stopped early: each revision is judged from its parents' state as the history makes
+    it, whatever an earlier revision's downgrade left behind."""
+    outcome = run(request)
+    rest = request.rest(outcome)
+    while rest.revisions and outcome.revisions:
+        later = run(rest)
+        if not later.revisions:
+            break
+        outcome = outcome.then(later)
+        rest = rest.rest(later)
+    return outcome
 
 
 def trace_in_database(
@@ -49,6 +91,7 @@ def trace_in_database(
         database_url_env=database_url_env,
         url=url,
         what="trace",
+        timeout=job_timeout(request),
     )
     return _outcome(result, request)
 
@@ -60,6 +103,11 @@ def _outcome(result: dict[str, Any], request: TraceRequest) -> TraceOutcome:
 
         raise InputError(f"{request.seed}: the seed SQL failed: {one_line(result['seed_failed'])}")
     return TraceOutcome(tuple(result["revisions"]), tuple(result["seeded_tables"]))
+
+
+def job_timeout(request: TraceRequest) -> int:
+    """The whole job's limit: the child's default, or more when every step may take its own."""
+    return max(JOB_TIMEOUT_SECONDS, 3 * request.timeout * len(request.revisions) + 600)
 
 
 def trace_local(
@@ -74,18 +122,30 @@ def trace_local(
     revision whose ``CREATE EXTENSION`` the server cannot satisfy is the environment's problem
     (the cluster names the server and the fix), not an ``upgrade-failed`` finding."""
     from migration_guard.errors import EnvironmentProblem
+    from migration_guard.runners import templates
+    from migration_guard.runners.cluster import cluster, say_standins_used
     from migration_guard.runners.postgres.extensions import unavailable_extension
-    from migration_guard.runners.throwaway import database_at
+    from migration_guard.runners.throwaway import template_for
 
-    with database_at(
-        settings, database_url_env, request.parents, say=say, postgres=postgres
-    ) as url:
-        outcome = trace_in_database(settings, request, url, database_url_env)
-        for raw in outcome.revisions:
-            error = str(raw.get("error", ""))
-            if raw.get("upgrade") == "failed" and unavailable_extension(error):
-                raise EnvironmentProblem(error)
-        return outcome
+    with cluster(say, postgres) as server:
+        template = (
+            template_for(server.url, settings, database_url_env, request.parents, say)
+            if request.parents
+            else None
+        )
+
+        def run(turn: TraceRequest) -> TraceOutcome:
+            with templates.work_database(server.url, template) as url:
+                outcome = trace_in_database(settings, turn, url, database_url_env)
+                for raw in outcome.revisions:
+                    error = str(raw.get("error", ""))
+                    if raw.get("upgrade") == "failed" and unavailable_extension(error):
+                        raise EnvironmentProblem(error)
+                if turn is request:
+                    say_standins_used(server, url, say)
+                return outcome
+
+        return traced_in_turns(request, run)
 
 
 def trace_compose(
@@ -105,13 +165,14 @@ def trace_compose(
                     f"{seed}: with runner = docker the seed file must be inside the project"
                 )
             seed = jobs.relative(Path(seed))
-        body = {
-            "ini_path": jobs.relative(settings.ini_path),
-            "revisions": list(request.revisions),
-            "seed": seed,
-        }
-        result = jobs.run(TRACE_JOB, body, "trace")
-    return _outcome(result, request)
+
+        def run(turn: TraceRequest) -> TraceOutcome:
+            if turn is not request:
+                jobs.recreate_database()
+            body = {**turn.to_json(settings), "ini_path": jobs.relative(settings.ini_path)}
+            return _outcome(jobs.run(TRACE_JOB, {**body, "seed": seed}, "trace"), turn)
+
+        return traced_in_turns(request, run)
 
 
 def seed_path(root: Path, seed: bool | str) -> bool | str:

@@ -2,11 +2,19 @@
 
 ``python -m migration_guard.runners.trace_worker REQUEST.json RESULT.json`` (see
 :mod:`migration_guard.runners.child`). The request names alembic.ini, the revisions in graph
-order and an optional seed; the database (already at the first revision's parent) is the pinned
-URL. For each revision the result holds every statement its first upgrade executed (SQL, the
-line of the revision file that issued it, locks held right after it, tables rewritten,
+order, an optional seed and where it goes (the first traced revision's parents), the seconds
+each step may run (``trace_timeout``, see :mod:`migration_guard.runners.trace_watchdog`) and the
+revisions an earlier job could not upgrade; the database (at the seed's revisions, or empty) is
+the pinned URL. For each revision the result holds every statement its first upgrade executed
+(SQL, the line of the revision file that issued it, locks held right after it, tables rewritten,
 constraints added NOT VALID or validated, milliseconds, whether a transaction was open), how
 upgrade and downgrade went, and the schema differences a downgrade left behind.
+
+The job stops after a revision that left the database other than the history says (an upgrade
+or downgrade that failed, a downgrade that did not restore the schema): the parent runs the
+rest on a fresh copy (:func:`migration_guard.runners.trace.traced_in_turns`), so every revision
+is judged from its parents' state. A revision built on one that could not be upgraded is
+skipped without touching the database.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from migration_guard.render.op_lines import OpLines
 from migration_guard.runners import trace_observe as observe
 from migration_guard.runners.child import job_main, one_line
 from migration_guard.runners.pinned import PINNED_URL_ENV
+from migration_guard.runners.trace_watchdog import Watchdog
 
 
 @dataclass
@@ -37,7 +46,9 @@ class _Recorder:
     pids: dict[int, int] = field(default_factory=dict)
     last: observe.Snapshot | None = None
     pending_line: int | None = None
+    pending_sql: str = ""
     started: float = 0.0
+    watchdog: Watchdog | None = None
 
     def __post_init__(self) -> None:
         # lint's mapping: the outermost line of the revision file (an op. call inside a helper
@@ -50,6 +61,7 @@ class _Recorder:
 
     def before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         self.pending_line = self.line_of(sys._getframe(1))
+        self.pending_sql = statement.strip()
         if not self.tracing or self.pending_line is None:
             return
         dbapi = conn.connection.dbapi_connection
@@ -98,33 +110,64 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     else:
         config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
     script = ScriptDirectory.from_config(config)
-    observer = observe.connect_observer(os.environ[PINNED_URL_ENV])
+    url = os.environ[PINNED_URL_ENV]
+    observer = observe.connect_observer(url)
     recorder = _Recorder(observer)
     recorder.op_lines.patch_batch_mode()
     event.listen(Engine, "before_cursor_execute", recorder.before)
     event.listen(Engine, "after_cursor_execute", recorder.after)
     results: list[dict[str, Any]] = []
     seeded: list[str] = []
+    unreachable = set(request.get("unreachable", ()))
+    revisions: list[str] = request["revisions"]
+    recorder.watchdog = Watchdog(url, request.get("timeout", 300), observe.backend_pid(observer))
     try:
-        for index, rev in enumerate(request["revisions"]):
+        if request.get("seed"):
+            try:  # the seed goes where the first traced revision starts, on a restart too
+                _bring_to_parents(command, config, observer, request.get("seed_at", ()))
+            except Exception as error:
+                skipped = {"skipped": one_line(error), "unreachable": True}
+                return {"revisions": [{"revision": rev, **skipped} for rev in revisions]}
+            from migration_guard.runners.seed import SeedFailed, seed_database
+
+            try:
+                seeded = seed_database(observer, request["seed"])
+            except SeedFailed as error:
+                return {"seed_failed": str(error)}
+        for rev in revisions:
             found = script.get_revision(rev)
             recorder.files = {found.path, os.path.realpath(found.path)}
+            blocked = _blocked_by(script, rev, unreachable)
+            if blocked is not None:  # judged without touching the database
+                unreachable.add(rev)
+                results.append({"revision": rev, "skipped": f"{blocked} did not upgrade"})
+                continue
             try:
                 _bring_to_parents(command, config, observer, found._all_down_revisions)
-            except Exception as error:
-                results.append({"revision": rev, "skipped": one_line(error)})
-                continue
-            if index == 0 and request.get("seed"):
-                from migration_guard.runners.seed import SeedFailed, seed_database
-
-                try:
-                    seeded = seed_database(observer, request["seed"])
-                except SeedFailed as error:
-                    return {"seed_failed": str(error)}
-            results.append(_trace_one(config, script, found, recorder))
+            except Exception as error:  # the database may be half-way: the rest start afresh
+                unreachable.add(rev)
+                results.append({"revision": rev, "skipped": one_line(error), "unreachable": True})
+                break
+            entry = _trace_one(config, script, found, recorder)
+            results.append(entry)
+            if entry.get("unreachable"):
+                unreachable.add(rev)
+            if entry["upgrade"] != "ok" or entry["downgrade"] != "ok":
+                break  # not where the history says it is: the rest start from a fresh copy
     finally:
+        recorder.watchdog.close()
         observer.close()
     return {"revisions": results, "seeded_tables": seeded}
+
+
+def _blocked_by(script: Any, rev: str, unreachable: set[str]) -> str | None:
+    """An ancestor of ``rev`` this trace could not upgrade (so neither can ``rev``'s parent)."""
+    if not unreachable:
+        return None
+    for ancestor in script.revision_map.iterate_revisions(rev, "base"):
+        if ancestor.revision != rev and ancestor.revision in unreachable:
+            return str(ancestor.revision)
+    return None
 
 
 def _bring_to_parents(command: Any, config: Any, observer: Any, down: Any) -> None:
@@ -145,19 +188,17 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dic
     recorder.statements, recorder.last, recorder.pids = [], None, {}
     recorder.tracing = True
     try:
-        _run_step(config, script, found, upgrade=True)
+        _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
-        entry.update(upgrade="failed", error=_error_text(error), line=_failed_line(recorder, error))
+        entry.update(upgrade="failed", unreachable=True, **_failure(recorder, error))
         return entry
     finally:
         recorder.tracing = False
         entry["statements"] = recorder.statements
     try:
-        _run_step(config, script, found, upgrade=False)
+        _run_step(config, script, found, recorder, upgrade=False)
     except Exception as error:
-        entry.update(
-            downgrade="failed", error=_error_text(error), line=_failed_line(recorder, error)
-        )
+        entry.update(downgrade="failed", **_failure(recorder, error))
         return entry
     after = observe.catalogue(recorder.observer)
     if after != before:
@@ -167,20 +208,19 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dic
     else:
         entry["downgrade"] = "ok"
     try:
-        _run_step(config, script, found, upgrade=True)
+        _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
         if entry["downgrade"] == "ok":
-            entry.update(
-                upgrade="failed",
-                error="again after downgrade: " + _error_text(error),
-                line=_failed_line(recorder, error),
-            )
+            failure = _failure(recorder, error)
+            failure["error"] = "again after downgrade: " + failure["error"]
+            entry.update(upgrade="failed", **failure)
         # else it failed on what the downgrade left behind: that is the finding already
     return entry
 
 
-def _run_step(config: Any, script: Any, found: Any, *, upgrade: bool) -> None:
-    """One revision up or down with the project's env.py, as ``alembic upgrade`` runs it."""
+def _run_step(config: Any, script: Any, found: Any, recorder: _Recorder, *, upgrade: bool) -> None:
+    """One revision up or down with the project's env.py, as ``alembic upgrade`` runs it,
+    cancelled past ``trace_timeout``."""
     from alembic.runtime import migration
     from alembic.runtime.environment import EnvironmentContext
 
@@ -191,7 +231,23 @@ def _run_step(config: Any, script: Any, found: Any, *, upgrade: bool) -> None:
         fn=lambda heads, context: [step],
         destination_rev=found.revision if upgrade else found.down_revision,
     ):
-        script.run_env()
+        assert recorder.watchdog is not None
+        with recorder.watchdog.step():
+            script.run_env()
+
+
+def _failure(recorder: _Recorder, error: BaseException) -> dict[str, Any]:
+    """The failed step's error and line; past ``trace_timeout``, which statement was cancelled."""
+    line = _failed_line(recorder, error)
+    watchdog = recorder.watchdog
+    if watchdog is None or not watchdog.fired:
+        return {"error": _error_text(error), "line": line}
+    return {
+        "error": f"the statement ran longer than trace_timeout ({watchdog.seconds} s) "
+        f"and was cancelled: {recorder.pending_sql}",
+        "line": line,
+        "sql": recorder.pending_sql,
+    }
 
 
 def _error_text(error: BaseException) -> str:

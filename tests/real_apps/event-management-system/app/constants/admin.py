@@ -1,0 +1,6 @@
+from enum import Enum
+
+
+class Admin(Enum):
+    EMAIL = "maximpyanin@icloud.com"
+    PHONE = "+4878787878"

@@ -1,0 +1,7 @@
+from enum import Enum
+
+
+class EventTags(Enum):
+    CONCERT = "CONCERT"
+    BALLET = "BALLET"
+    FOOTBALL = "FOOTBALL"
