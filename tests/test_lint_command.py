@@ -334,3 +334,98 @@ def test_lint_never_connects_where_env_py_points(tmp_path: Path) -> None:
     assert code == 0
     assert document["findings"] == []  # judged from execution, on the throwaway PostgreSQL
     assert not marker.exists()
+
+
+def test_explicit_commit_is_flagged_and_autocommit_block_is_not(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade="op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True))",
+    )
+    path = add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.add_column('orders', sa.Column('user_id', sa.Integer(), nullable=True))\n"
+            "with op.get_context().autocommit_block():\n"
+            "    op.create_index('ix_orders_user_id', 'orders', ['user_id'],"
+            " postgresql_concurrently=True)\n"
+            "op.add_column('orders', sa.Column('note', sa.Text(), nullable=True))\n"
+            "op.execute('COMMIT')\n"
+            "op.execute(\"UPDATE orders SET note = ''\")"
+        ),
+    )
+    # a COMMIT as the last statement leaves nothing of the migration outside its transaction
+    add_revision(
+        tmp_path,
+        "c3",
+        "b2",
+        upgrade=(
+            "op.add_column('orders', sa.Column('kind', sa.Text(), nullable=True))\n"
+            "op.execute('COMMIT')"
+        ),
+    )
+    _, alone = lint_json(tmp_path, "c3")
+    assert [f["line"] for f in alone["findings"] if "COMMIT" in f["statement"]] == []
+    code, document = lint_json(tmp_path, "b2")
+    assert code == 0  # a warning
+    found = [
+        (f["line"], f["message"])
+        for f in document["findings"]
+        if f["rule"] == "commit-in-migration"
+    ]
+    assert found == [
+        (
+            line_of(path, "op.execute('COMMIT')"),
+            "COMMIT in the middle of the migration: the statements after it run outside its "
+            "transaction, and a failure after it leaves the migration half-applied with no "
+            "rollback.",
+        )
+    ]
+    assert not [f for f in document["findings"] if f["rule"] == "transaction-nesting"]
+
+
+def test_set_not_null_after_python_code_says_only_what_the_sql_shows(tmp_path: Path) -> None:
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade="op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True))",
+    )
+    path = add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.add_column('orders', sa.Column('status', sa.Text(), nullable=True))\n"
+            "if not op.get_context().as_sql:\n"
+            "    op.get_bind().execute(sa.text(\"UPDATE orders SET status = 'new'\"))\n"
+            "op.alter_column('orders', 'status', nullable=False)\n"
+            "op.add_column('orders', sa.Column('kind', sa.Text(), nullable=True))\n"
+            "op.alter_column('orders', 'kind', nullable=False)"
+        ),
+    )
+    code, document = lint_json(tmp_path, "b2")
+    assert code == 1
+    found = [
+        (f["line"], f["message"])
+        for f in document["findings"]
+        if f["rule"] == "not-null-without-default"
+    ]
+    assert found == [
+        (
+            line_of(path, "'status', nullable=False"),
+            "Column `orders.status` is added without a default and set NOT NULL with no SQL "
+            "statement in between that fills it; unless the Python code between them does, the "
+            "migration fails on a table with rows.",
+        ),
+        (
+            line_of(path, "'kind', nullable=False"),
+            "Column `orders.kind` is added without a default and set NOT NULL with no backfill "
+            "in between, so the migration fails on a table with rows.",
+        ),
+    ]

@@ -176,3 +176,18 @@ def test_bookkeeping_is_ignored_in_op_statements_too() -> None:
     )
     settings = RuleSettings(protected_tables=("alembic_version",))
     assert lint_migration(migration, settings) == []
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ALTER TABLE orders ADD COLUMN id SERIAL PRIMARY KEY;",
+        "ALTER TABLE orders ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;",
+    ],
+)
+def test_auto_increment_primary_key_is_one_finding(sql: str) -> None:
+    # one statement, one risk (the rewrite and the index build under one ACCESS EXCLUSIVE):
+    # auto-increment-column, the most specific rule, reports it alone
+    (migration,) = migrations_from_sql_text(sql, "m.sql")
+    findings = lint_migration(migration, RuleSettings())
+    assert [(finding.rule, finding.line) for finding in findings] == [("auto-increment-column", 1)]

@@ -51,7 +51,11 @@ def _settings(rule: str, case: dict[str, Any]) -> RuleSettings:
 @pytest.mark.parametrize(("rule", "expected", "case"), _cases())
 def test_fixture(rule: str, expected: str, case: dict[str, Any]) -> None:
     if expected == "flagged":
-        assert_flags(case["sql"], rule, _settings(rule, case))
+        found = assert_flags(case["sql"], rule, _settings(rule, case))
+        if "findings" in case:
+            # pinned: how many findings, on which lines, saying what
+            pinned = [(item["line"], item["message"]) for item in case["findings"]]
+            assert [(finding.line, finding.message) for finding in found] == pinned
     else:
         assert_clean(case["sql"], rule, _settings(rule, case))
 

@@ -9,6 +9,7 @@ from migration_guard.rules.auto_increment_column import AutoIncrementColumn
 from migration_guard.rules.base import Rule
 from migration_guard.rules.char_field import CharField
 from migration_guard.rules.column_type_change import ColumnTypeChange
+from migration_guard.rules.commit_in_migration import CommitInMigration
 from migration_guard.rules.concurrently_in_transaction import ConcurrentlyInTransaction
 from migration_guard.rules.constraint_without_not_valid import ConstraintWithoutNotValid
 from migration_guard.rules.default_rewrite_before_pg11 import DefaultRewriteBeforePg11
@@ -103,6 +104,7 @@ ALL_RULES: tuple[Rule, ...] = (
     DomainCheckConstraint(),
     TransactionNesting(),
     UncommittedTransaction(),
+    CommitInMigration(),
     DropNotNull(),
     DropDefault(),
     DropConstraint(),

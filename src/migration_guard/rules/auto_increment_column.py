@@ -20,7 +20,9 @@ class AutoIncrementColumn(Rule):
     ------------
     Every existing row needs its own value from the sequence, so PostgreSQL rewrites the
     whole table under ACCESS EXCLUSIVE; with ``PRIMARY KEY`` it then also builds the
-    index under that lock. Reads and writes wait for all of it.
+    index under that lock. Reads and writes wait for all of it. This rule is the one that
+    reports such a column: ``volatile-default`` and ``primary-key-without-index`` leave it
+    to this rule, so ``ADD COLUMN id serial PRIMARY KEY`` is one finding.
 
     Do this instead
     ---------------

@@ -120,14 +120,36 @@ class MigrationFacts:
         self._by_kind: dict[type, list[tuple[StatementFacts, f.Fact]]] | None = None
         # table name -> (schema, index of the creating statement)
         self._new_tables: dict[str, list[tuple[str | None, int]]] = {}
+        # column name -> (table, index of the adding statement); renames of one add a row
+        self._new_columns: dict[str, list[tuple[f.Name, int]]] = {}
+        # index name -> (schema, index of the creating statement)
+        self._new_indexes: dict[str, list[tuple[str | None, int]]] = {}
+        # constraint name -> (table, index of the adding statement)
+        self._new_constraints: dict[str, list[tuple[f.Name, int]]] = {}
         for statement in statements:
             for fact in statement.facts:
-                if isinstance(fact, f.CreateTable):
-                    self._add_new_table(fact.table, statement.index)
-                elif isinstance(fact, f.RenameTable) and self.is_new_table(
-                    fact.table, statement.index
-                ):
-                    self._add_new_table(fact.new_name, statement.index)
+                self._note_created(fact, statement.index)
+
+    def _note_created(self, fact: f.Fact, index: int) -> None:
+        if isinstance(fact, f.CreateTable):
+            self._add_new_table(fact.table, index)
+            for constraint in fact.constraints:
+                if constraint.name is not None:
+                    self._new_constraints.setdefault(constraint.name, []).append(
+                        (fact.table, index)
+                    )
+        elif isinstance(fact, f.RenameTable) and self.is_new_table(fact.table, index):
+            self._add_new_table(fact.new_name, index)
+        elif isinstance(fact, f.AddColumn):
+            self._new_columns.setdefault(fact.column.name, []).append((fact.table, index))
+        elif isinstance(fact, f.RenameColumn) and self.is_new_column(
+            fact.table, fact.column, index
+        ):
+            self._new_columns.setdefault(fact.new_name, []).append((fact.table, index))
+        elif isinstance(fact, f.CreateIndex) and fact.name is not None:
+            self._new_indexes.setdefault(fact.name, []).append((fact.table.schema, index))
+        elif isinstance(fact, f.AddConstraint) and fact.constraint.name is not None:
+            self._new_constraints.setdefault(fact.constraint.name, []).append((fact.table, index))
 
     def _add_new_table(self, table: f.Name, index: int) -> None:
         self._new_tables.setdefault(table.name, []).append((table.schema, index))
@@ -147,6 +169,30 @@ class MigrationFacts:
         return any(
             index < before and f.Name(table.name, schema).same_as(table)
             for schema, index in self._new_tables.get(table.name, ())
+        )
+
+    def is_new_column(self, table: f.Name, column: str, before: int) -> bool:
+        """True when this migration added ``table.column`` (or created ``table``) before
+        statement ``before``; a column added under another name and renamed counts."""
+        return self.is_new_table(table, before) or any(
+            index < before and added.same_as(table)
+            for added, index in self._new_columns.get(column, ())
+        )
+
+    def is_new_index(self, index_name: f.Name, before: int) -> bool:
+        """True when this migration created the index ``index_name`` before statement
+        ``before``."""
+        return any(
+            index < before and f.Name(index_name.name, schema).same_as(index_name)
+            for schema, index in self._new_indexes.get(index_name.name, ())
+        )
+
+    def is_new_constraint(self, table: f.Name, name: str, before: int) -> bool:
+        """True when this migration added the constraint ``name`` to ``table`` (in its
+        ``CREATE TABLE`` or an ``ADD CONSTRAINT``) before statement ``before``."""
+        return any(
+            index < before and added.same_as(table)
+            for added, index in self._new_constraints.get(name, ())
         )
 
 

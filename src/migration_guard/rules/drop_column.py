@@ -13,7 +13,10 @@ class DropColumn(Rule):
 
     What it flags
     -------------
-    ``ALTER TABLE … DROP COLUMN`` on a table this migration did not create.
+    ``ALTER TABLE … DROP COLUMN`` on a table this migration did not create. Not flagged: a
+    column this migration added earlier (under that name, or added under another and
+    renamed), such as a scratch column of a backfill or the new column of a swap; nothing
+    outside the migration ever saw its data.
 
     Why it hurts
     ------------
@@ -38,7 +41,7 @@ class DropColumn(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         for statement, fact in migration.each(f.DropColumn):
-            if not migration.is_new_table(fact.table, statement.index):
+            if not migration.is_new_column(fact.table, fact.column, statement.index):
                 yield Violation(
                     statement,
                     f"Column `{fact.table}.{fact.column}` is dropped; its data is lost and "

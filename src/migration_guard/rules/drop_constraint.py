@@ -19,6 +19,16 @@ class DropConstraint(Rule):
     a column of that table whose name is part of the constraint's (``orders_note_check``
     goes with ``note``; ``drop-column`` reports that).
 
+    Not flagged either: a unique constraint replaced by a unique index on the same columns
+    in the same migration (the guarantee stays; the columns are known from the
+    constraint's ``ADD CONSTRAINT`` in an earlier migration, else every column of the index
+    must appear in the constraint's name, ``uq_users_email`` for ``(email)``; the
+    constraint counts as unique when its definition says so or its name does: ``uq_…``,
+    ``…_key``), and a foreign key whose referenced table the same migration drops
+    (``drop-table`` reports that; the referenced table is known from the constraint's
+    definition in an earlier migration, else from SQLAlchemy's naming convention
+    ``fk_orders_coupon_id_coupons``).
+
     Why it hurts
     ------------
     The guarantee goes at once: duplicates, orphans or out-of-range values can be written
@@ -42,9 +52,18 @@ class DropConstraint(Rule):
         dropped_columns: dict[str, list[str]] = {}
         for _, dropped in migration.each(f.DropColumn):
             dropped_columns.setdefault(dropped.table.name, []).append(dropped.column)
+        unique_indexes = [fact for _, fact in migration.each(f.CreateIndex) if fact.unique]
+        dropped_tables = [fact.table for _, fact in migration.each(f.DropTable)]
         for statement, fact in migration.each(f.DropConstraint):
             if migration.is_new_table(fact.table, statement.index):
                 continue
+            if migration.is_new_constraint(fact.table, fact.name, statement.index):
+                continue  # added earlier in this migration: nothing relied on it yet
+            known = migration.history.constraint(fact.table, fact.name)
+            if _replaced_by_unique_index(fact, known, unique_indexes):
+                continue
+            if _references_dropped_table(fact, known, dropped_tables):
+                continue  # drop-table reports it
             if any(table.same_as(fact.table) for table in re_added):
                 continue
             if any(column in fact.name for column in dropped_columns.get(fact.table.name, ())):
@@ -54,3 +73,44 @@ class DropConstraint(Rule):
                 f"Constraint `{fact.name}` is dropped from `{fact.table}` and none is added back: "
                 "rows it kept out can now be written.",
             )
+
+
+def _looks_unique(name: str) -> bool:
+    return name.startswith(("uq_", "ux_", "uniq_", "unique_")) or name.endswith(
+        ("_key", "_uniq", "_unique", "_uq")
+    )
+
+
+def _replaced_by_unique_index(
+    fact: f.DropConstraint, known: f.Constraint | None, indexes: list[f.CreateIndex]
+) -> bool:
+    if known is not None:
+        if known.kind != "unique" or not known.columns:
+            return False
+        wanted = set(known.columns)
+        return any(
+            index.table.same_as(fact.table) and set(index.columns) == wanted for index in indexes
+        )
+    if not _looks_unique(fact.name):
+        return False
+    return any(
+        index.table.same_as(fact.table)
+        and index.columns
+        and all(column in fact.name for column in index.columns)
+        for index in indexes
+    )
+
+
+def _references_dropped_table(
+    fact: f.DropConstraint, known: f.Constraint | None, dropped: list[f.Name]
+) -> bool:
+    if known is not None:
+        referenced = known.references
+        return (
+            known.kind == "foreign-key"
+            and referenced is not None
+            and any(referenced.same_as(table) for table in dropped)
+        )
+    return fact.name.startswith("fk_") and any(
+        fact.name.endswith(f"_{table.name}") for table in dropped
+    )

@@ -14,7 +14,10 @@ class DropDefault(Rule):
     What it flags
     -------------
     ``ALTER TABLE … ALTER COLUMN c DROP DEFAULT`` on a table this migration did not create
-    (``op.alter_column(..., server_default=None)``).
+    (``op.alter_column(..., server_default=None)``). Not flagged when nothing can have relied
+    on the default: a column this migration added (the usual add with a ``server_default``
+    to fill existing rows, then drop it), or a default this migration set earlier on that
+    column (set for a backfill, then dropped).
 
     Why it hurts
     ------------
@@ -34,10 +37,20 @@ class DropDefault(Rule):
     help = "Drop the default only after every writer sets the column itself."
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
+        set_here: list[tuple[int, f.Name, str]] = []  # defaults this migration set
         for statement, fact in migration.each(f.SetDefault):
-            if fact.default is None and not migration.is_new_table(fact.table, statement.index):
-                yield Violation(
-                    statement,
-                    f"`{fact.table}.{fact.column}` loses its default: inserts that omit it "
-                    "now store NULL or fail.",
-                )
+            if fact.default is not None:
+                set_here.append((statement.index, fact.table, fact.column))
+                continue
+            if migration.is_new_column(fact.table, fact.column, statement.index):
+                continue
+            if any(
+                index < statement.index and column == fact.column and table.same_as(fact.table)
+                for index, table, column in set_here
+            ):
+                continue
+            yield Violation(
+                statement,
+                f"`{fact.table}.{fact.column}` loses its default: inserts that omit it "
+                "now store NULL or fail.",
+            )

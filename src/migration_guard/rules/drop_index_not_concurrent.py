@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
+from migration_guard.rules.locks import ACCESS_EXCLUSIVE, table_locks
 from migration_guard.rules.revision_calls import calls_on_line, literal_argument, literal_string
 from migration_guard.sql import facts as f
 
@@ -23,6 +24,14 @@ class DropIndexNotConcurrent(Rule):
     index named after a dropped table in the usual way (``ix_docs_title``,
     ``docs_title_idx``) counts as its. Names match as PostgreSQL resolves them:
     ``"public"."docs"`` is ``public.docs``, ``"Docs"`` is not ``docs``.
+
+    Not flagged either, because the drop adds no wait of its own: an index whose table an
+    earlier statement of the same transaction already locked ACCESS EXCLUSIVE (an
+    ``ALTER TABLE`` after the ``BEGIN``, no ``COMMIT`` since), and an index on a column the
+    same migration drops (the index goes with the column, whose ``DROP COLUMN`` takes the
+    same lock and is reported by ``drop-column``). The index's columns are known from its
+    ``CREATE INDEX``; failing that, an index named after the table and the dropped column
+    (``ix_orders_code``, ``orders_code_idx``) counts as the column's.
 
     Why it hurts
     ------------
@@ -49,22 +58,28 @@ class DropIndexNotConcurrent(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         dropped_tables = [fact.table for _, fact in migration.each(f.DropTable)]
-        created: dict[str, list[f.Name]] = {}  # index name -> the indexes of that name
+        dropped_columns = [(fact.table, fact.column) for _, fact in migration.each(f.DropColumn)]
+        locked: list[f.Name] = []  # tables the open transaction holds ACCESS EXCLUSIVE on
         for statement in migration.statements:
             for fact in statement.facts:
-                if isinstance(fact, f.CreateIndex) and fact.name is not None:
-                    index = f.Name(fact.name, fact.table.schema)
-                    created.setdefault(fact.name, []).append(index)
-                elif isinstance(fact, f.DropIndex) and not fact.concurrently:
-                    if any(index.same_as(fact.index) for index in created.get(fact.index.name, ())):
+                if isinstance(fact, f.Transaction) or statement.in_transaction is not True:
+                    locked = []
+                elif not isinstance(fact, f.DropIndex):
+                    locked.extend(
+                        table for table, mode in table_locks(fact) if mode == ACCESS_EXCLUSIVE
+                    )
+                if isinstance(fact, f.DropIndex) and not fact.concurrently:
+                    if migration.is_new_index(fact.index, statement.index):
                         continue
                     table = _table_of(migration, statement, fact.index)
                     if table is None:
                         if any(_named_after(fact.index, dropped) for dropped in dropped_tables):
                             continue
                     elif migration.is_new_table(table, statement.index) or any(
-                        table.same_as(dropped) for dropped in dropped_tables
+                        table.same_as(dropped) for dropped in dropped_tables + locked
                     ):
+                        continue
+                    if _on_dropped_column(migration, fact.index, table, dropped_columns):
                         continue
                     yield Violation(
                         statement,
@@ -88,6 +103,36 @@ def _named_after(index: f.Name, table: f.Name) -> bool:
     if words[0] in _PREFIXES and words[1 : 1 + size] == wanted:
         return True
     return words[:size] == wanted and len(words) > size and words[-1] in _SUFFIXES
+
+
+def _on_dropped_column(
+    migration: MigrationFacts,
+    index: f.Name,
+    table: f.Name | None,
+    dropped_columns: list[tuple[f.Name, str]],
+) -> bool:
+    """True when ``index`` is on a column this migration drops (its table unknown: the
+    dropped column's table, as the index's name says)."""
+    columns = migration.history.index_columns(index)
+    for dropped_table, column in dropped_columns:
+        if table is not None and not table.same_as(dropped_table):
+            continue
+        if columns:
+            if column in columns:
+                return True
+        elif _named_for_column(index, dropped_table, column):
+            return True
+    return False
+
+
+def _named_for_column(index: f.Name, table: f.Name, column: str) -> bool:
+    """True when the index's name is exactly the usual one for an index of ``table.column``
+    (``ix_orders_code``, ``orders_code_idx``, ``orders_code_key``), same schema if known."""
+    if index.schema and table.schema and index.schema != table.schema:
+        return False
+    stem = f"{table.name}_{column}"
+    names = {f"{prefix}_{stem}" for prefix in _PREFIXES} | {f"{stem}_{s}" for s in _SUFFIXES}
+    return index.name in names
 
 
 def _table_of(migration: MigrationFacts, statement: StatementFacts, index: f.Name) -> f.Name | None:

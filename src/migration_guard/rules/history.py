@@ -52,6 +52,10 @@ class History:
     _checks: list[CheckConstraint] = field(default_factory=list)
     # index name -> [(index, its table)]; an index lives in its table's schema
     _indexes: dict[str, list[tuple[f.Name, f.Name]]] = field(default_factory=dict)
+    # constraint name -> [(table, constraint)], named constraints only
+    _constraints: dict[str, list[tuple[f.Name, f.Constraint]]] = field(default_factory=dict)
+    # index name -> [(index, its plain columns)]
+    _index_columns: dict[str, list[tuple[f.Name, tuple[str, ...]]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
 
@@ -79,6 +83,20 @@ class History:
                 return table
         return None
 
+    def index_columns(self, index: f.Name) -> tuple[str, ...]:
+        """The plain columns an earlier migration created ``index`` on; empty when unknown."""
+        for known, columns in reversed(self._index_columns.get(index.name, [])):
+            if known.same_as(index):
+                return columns
+        return ()
+
+    def constraint(self, table: f.Name, name: str) -> f.Constraint | None:
+        """The constraint ``name`` an earlier migration put on ``table``; None when unknown."""
+        for known, constraint in reversed(self._constraints.get(name, [])):
+            if known.same_as(table):
+                return constraint
+        return None
+
     def check_names(self, table: f.Name) -> set[str]:
         """The names of the check constraints earlier migrations left on ``table``."""
         return {c.name for c in self._checks if c.table.same_as(table)}
@@ -104,18 +122,23 @@ class History:
                 self._add_column(fact.table, column)
             for constraint in fact.constraints:
                 self._add_check(fact.table, constraint)
+                self._add_constraint(fact.table, constraint)
         elif isinstance(fact, f.AddColumn):
             self._add_column(fact.table, fact.column)
         elif isinstance(fact, f.CreateIndex) and fact.name is not None:
             index = f.Name(fact.name, fact.table.schema)
             self._indexes.setdefault(fact.name, []).append((index, fact.table))
+            self._index_columns.setdefault(fact.name, []).append((index, fact.columns))
         elif isinstance(fact, f.DropIndex):
             same_name = self._indexes.get(fact.index.name, [])
             same_name[:] = [pair for pair in same_name if not pair[0].same_as(fact.index)]
+            columns = self._index_columns.get(fact.index.name, [])
+            columns[:] = [pair for pair in columns if not pair[0].same_as(fact.index)]
         elif isinstance(fact, f.AlterColumnType):
             self._set_type(fact.table, fact.column, fact.type)
         elif isinstance(fact, f.AddConstraint):
             self._add_check(fact.table, fact.constraint)
+            self._add_constraint(fact.table, fact.constraint)
         elif isinstance(fact, f.ValidateConstraint):
             found = self.check(fact.table, fact.name)
             if found is not None:
@@ -124,6 +147,8 @@ class History:
                     CheckConstraint(found.table, found.name, found.expression, True)
                 )
         elif isinstance(fact, f.DropConstraint):
+            named = self._constraints.get(fact.name, [])
+            named[:] = [pair for pair in named if not pair[0].same_as(fact.table)]
             found = self.check(fact.table, fact.name)
             if found is not None:
                 self._checks.remove(found)
@@ -143,6 +168,10 @@ class History:
 
     def _set_type(self, table: f.Name, column: str, type_: str) -> None:
         self._types.setdefault((table.name, column), []).append((table.schema, type_))
+
+    def _add_constraint(self, table: f.Name, constraint: f.Constraint) -> None:
+        if constraint.name:
+            self._constraints.setdefault(constraint.name, []).append((table, constraint))
 
     def _add_check(self, table: f.Name, constraint: f.Constraint) -> None:
         if constraint.kind != "check" or not constraint.name or not constraint.expression:

@@ -15,7 +15,9 @@ class PrimaryKeyWithoutIndex(Rule):
     -------------
     ``ALTER TABLE … ADD PRIMARY KEY (…)`` / ``ADD CONSTRAINT … PRIMARY KEY (…)`` and
     ``ADD COLUMN … PRIMARY KEY`` on a table this migration did not create.
-    ``ADD CONSTRAINT … PRIMARY KEY USING INDEX idx`` is not flagged.
+    ``ADD CONSTRAINT … PRIMARY KEY USING INDEX idx`` is not flagged, nor is a ``serial`` or
+    identity column added as the key: ``auto-increment-column`` reports its rewrite and its
+    index as one finding.
 
     Why it hurts
     ------------
@@ -50,6 +52,9 @@ class PrimaryKeyWithoutIndex(Rule):
                         "EXCLUSIVE lock."
                     )
                 elif isinstance(fact, f.AddColumn) and fact.column.primary_key:
+                    if fact.column.identity or fact.column.base_type in f.SERIAL_TYPES:
+                        continue  # auto-increment-column reports the rewrite and the index
+
                     message = (
                         f"Column `{fact.table}.{fact.column.name}` is added as PRIMARY KEY, "
                         "which builds an index under an ACCESS EXCLUSIVE lock."

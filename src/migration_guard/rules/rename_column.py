@@ -13,7 +13,12 @@ class RenameColumn(Rule):
 
     What it flags
     -------------
-    ``ALTER TABLE … RENAME COLUMN a TO b`` on a table this migration did not create.
+    ``ALTER TABLE … RENAME COLUMN a TO b`` on a table this migration did not create. Not
+    flagged: a column this migration added earlier, as in a column swap (add ``name_new``,
+    copy, drop ``name``, rename ``name_new`` to ``name``): no running code knows the
+    column's first name, and the name it takes is the one running code already uses. The
+    drop of the old column is still reported by ``drop-column``, and renaming the old
+    column away (``name`` to ``name_old``) is still flagged here.
 
     Why it hurts
     ------------
@@ -38,7 +43,7 @@ class RenameColumn(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         for statement, fact in migration.each(f.RenameColumn):
-            if not migration.is_new_table(fact.table, statement.index):
+            if not migration.is_new_column(fact.table, fact.column, statement.index):
                 yield Violation(
                     statement,
                     f"Column `{fact.table}.{fact.column}` is renamed to `{fact.new_name}`; "

@@ -20,9 +20,10 @@ class VolatileDefault(Rule):
     -------------
     ``ADD COLUMN`` on a table this migration did not create when the default is volatile
     (``gen_random_uuid()``, ``uuid_generate_v4()``, ``random()``, ``clock_timestamp()``,
-    ``nextval()``), or the column is ``serial``, an identity column or a stored generated
-    column. Constant and stable defaults such as ``now()``, ``CURRENT_TIMESTAMP`` or
-    ``'new'`` are fine.
+    ``nextval()``), or the column is a stored generated column. Constant and stable
+    defaults such as ``now()``, ``CURRENT_TIMESTAMP`` or ``'new'`` are fine. A ``serial``
+    or identity column rewrites the table too, but ``auto-increment-column`` reports it
+    (one statement, one finding for one risk).
 
     Built-in functions are judged as PostgreSQL's own catalog declares them (``pg_proc``
     of PostgreSQL 18, every built-in: ``format()``, ``txid_current()`` or ``version()`` are
@@ -74,12 +75,10 @@ class VolatileDefault(Rule):
                         f" (`{volatile[0]}` is not declared IMMUTABLE or STABLE, so PostgreSQL "
                         "treats it as VOLATILE)"
                     )
-            elif column.identity:
-                why = "an identity value"
+            elif column.identity or column.base_type in f.SERIAL_TYPES:
+                continue  # auto-increment-column reports it (with its index, if a key)
             elif column.generated:
                 why = "a stored generated value"
-            elif column.base_type in f.SERIAL_TYPES:
-                why = f"type {column.base_type} (a sequence per row)"
             else:
                 continue
             yield Violation(
