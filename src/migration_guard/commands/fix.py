@@ -11,9 +11,7 @@ applied) is never rewritten by default.
 from __future__ import annotations
 
 import ast
-import difflib
 import json
-import subprocess
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -24,6 +22,7 @@ from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.lint import select_revisions
 from migration_guard.commands.rebase import write_atomically
+from migration_guard.diffs import unified_diff
 from migration_guard.errors import InputError
 from migration_guard.findings import Finding, Report
 from migration_guard.fix.apply import FileFix, fix_source
@@ -78,14 +77,7 @@ def fix_files(
         path = root / relative
         original = path.read_text(encoding="utf-8")
         fixed = fix_source(original, found, settings)
-        diff = "".join(
-            difflib.unified_diff(
-                original.splitlines(keepends=True),
-                fixed.source.splitlines(keepends=True),
-                fromfile=f"a/{relative}",
-                tofile=f"b/{relative}",
-            )
-        )
+        diff = unified_diff(relative, original, fixed.source)
         if fixed.changed:
             _refuse_unparsable(relative, fixed.source)
             if write:
@@ -98,15 +90,15 @@ def fix_files(
 def refuse_split_staging(root: Path, path: Path) -> None:
     """A file whose index and work tree differ and whose index differs from HEAD holds two
     versions of the developer's work; rewriting the work tree would leave them to reconcile."""
-    status = subprocess.run(
-        ["git", "status", "--porcelain=v1", "-z", "--", path.name],
-        cwd=path.parent,
-        capture_output=True,
-        check=False,
-    )
-    if status.returncode != 0:
+    from migration_guard.gitrepo import git
+
+    try:
+        status = git(
+            path.parent, "--literal-pathspecs", "status", "--porcelain=v1", "-z", "--", path.name
+        )
+    except InputError:
         return  # not in a git work tree: nothing staged to protect
-    entry = status.stdout.split(b"\0", 1)[0]
+    entry = status.split(b"\0", 1)[0]
     if len(entry) >= 2 and entry[:1] not in b" ?" and entry[1:2] != b" ":
         shown = path.relative_to(root) if path.is_relative_to(root) else path
         raise InputError(

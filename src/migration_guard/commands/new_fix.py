@@ -8,12 +8,12 @@ so what is shown is the file as written.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migration_guard.commands.new_lint import lint_new_revision
 from migration_guard.commands.new_outcome import say
+from migration_guard.diffs import unified_diff
 from migration_guard.findings import Finding
 
 if TYPE_CHECKING:
@@ -75,13 +75,4 @@ def _fixed(
     result = fix_source(source, findings, FixSettings.from_config(project.config))
     if not result.changed:
         return "", source
-    name = relative.as_posix()
-    diff = "".join(
-        difflib.unified_diff(
-            source.splitlines(keepends=True),
-            result.source.splitlines(keepends=True),
-            fromfile=f"a/{name}",
-            tofile=f"b/{name}",
-        )
-    )
-    return diff, result.source
+    return unified_diff(relative.as_posix(), source, result.source), result.source

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 import tempfile
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
+from migration_guard.diffs import unified_diff
 from migration_guard.errors import InputError, one_line
 from migration_guard.gitrepo import default_base
 from migration_guard.graph.base import BaseComparison, compare_with_base
@@ -42,13 +42,10 @@ def run(invocation: Invocation) -> int:
     refuse_if_edited(project.root, path)
     original = path.read_bytes()
     rewritten = point_down_revision(original, file.path, target)
-    diff = "".join(
-        difflib.unified_diff(
-            original.decode("utf-8", errors="replace").splitlines(keepends=True),
-            rewritten.decode("utf-8", errors="replace").splitlines(keepends=True),
-            fromfile=f"a/{file.path}",
-            tofile=f"b/{file.path}",
-        )
+    diff = unified_diff(
+        file.path,
+        original.decode("utf-8", errors="replace"),
+        rewritten.decode("utf-8", errors="replace"),
     )
     show.change = {"revision": revision, "down_revision": target, "path": file.path, "diff": diff}
     if not show.json and diff:

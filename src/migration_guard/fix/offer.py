@@ -7,10 +7,10 @@ Nothing is written: the PR check only shows the diff ``migration-guard fix REV``
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
+from migration_guard.diffs import unified_diff
 from migration_guard.findings import Finding
 from migration_guard.fix.apply import fix_source
 from migration_guard.fix.recipe import FixSettings
@@ -37,19 +37,7 @@ def offer_fixes(
         if not result.changed:
             continue
         fixed.update(result.fixed)
-        diffs.append(
-            (
-                relative,
-                "".join(
-                    difflib.unified_diff(
-                        source.splitlines(keepends=True),
-                        result.source.splitlines(keepends=True),
-                        fromfile=f"a/{relative}",
-                        tofile=f"b/{relative}",
-                    )
-                ),
-            )
-        )
+        diffs.append((relative, unified_diff(relative, source, result.source)))
     hinted = tuple(_hinted(finding) if finding in fixed else finding for finding in findings)
     return hinted, tuple(diffs)
 
