@@ -49,6 +49,28 @@ def test_graph_files_beyond_the_bound_evict_the_least_recently_used(
     assert set(files) - remaining == {least_recent}
 
 
+def test_a_graph_file_replaced_by_a_link_or_a_fifo_is_no_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MIGRATION_GUARD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("MIGRATION_GUARD_NO_CACHE", raising=False)
+    path = fill("linked").path
+    kept = path.read_bytes()
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(kept)  # a valid cache file, reached only through the link
+    os.utime(elsewhere, (1_000_000, 1_000_000))
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert cache.ParseCache("linked").get("key-linked") is None
+    assert elsewhere.stat().st_mtime == 1_000_000  # the link's target was not touched
+    path.unlink()
+    os.mkfifo(path)  # opening it must not wait for a writer
+    assert cache.ParseCache("linked").get("key-linked") is None
+    path.unlink()
+    path.write_bytes(kept)
+    assert cache.ParseCache("linked").get("key-linked") == {"revision": "linked"}
+
+
 @pytest.mark.slow
 def test_template_databases_beyond_the_bound_evict_the_least_recently_used(
     postgres_url: str,

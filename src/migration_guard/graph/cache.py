@@ -12,11 +12,14 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 _FORMAT = 2
 MAX_FILES = 32
+MAX_BYTES = 64 * 1024 * 1024
+"""The largest cache file read back (a history of thousands of revisions is a few MiB)."""
 
 
 def cache_dir() -> Path:
@@ -86,13 +89,24 @@ class ParseCache:
         evict_least_recently_used(self.path.parent)
 
     def _load(self) -> None:
+        """Read the cache file only when it is a regular file of ours, not a link planted in its
+        place (``O_NOFOLLOW``) nor a device or FIFO, and at most :data:`MAX_BYTES`; anything
+        else is no cache."""
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         try:
-            with open(self.path) as stream:
-                document = json.load(stream)
-        except (OSError, ValueError):
+            descriptor = os.open(self.path, flags)
+        except OSError:
             return
-        with contextlib.suppress(OSError):
-            os.utime(self.path)  # used now: the last to be evicted
+        with os.fdopen(descriptor, "rb") as stream:
+            try:
+                status = os.fstat(descriptor)
+                if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_BYTES:
+                    return
+                document = json.loads(stream.read(MAX_BYTES + 1))
+            except (OSError, ValueError):
+                return
+            with contextlib.suppress(OSError):
+                os.utime(descriptor)  # used now: the last to be evicted
         if isinstance(document, dict) and document.get("format") == _FORMAT:
             entries = document.get("entries")
             if isinstance(entries, dict):
