@@ -231,6 +231,7 @@ class Delete:
 
     table: Name
     where: bool = True  # False: no WHERE, every row goes
+    pinned: tuple[str, ...] = ()  # columns the WHERE holds to literals (see Update.pinned)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ class Truncate:
 @dataclass(frozen=True)
 class Insert:
     table: Name
+    # the tables its SELECT reads (FROM and JOIN, subqueries too); empty for VALUES
+    sources: tuple[Name, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,9 @@ class Update:
     table: Name
     where: bool = True  # False: no WHERE (and no FROM join), every row is rewritten
     columns: tuple[str, ...] = ()  # the SET targets as written, duplicates kept
+    # columns the WHERE holds to literals (c = 5, c IN (1, 2)) in AND-ed terms, when no
+    # OR and no FROM join widens it; empty when nothing is pinned
+    pinned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
