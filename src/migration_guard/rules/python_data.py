@@ -1,10 +1,12 @@
 """What a revision's ``upgrade()`` does with data in Python, read with ``ast`` (never imported).
 
 Looks at ``upgrade()`` and the module's functions it calls (transitively): an ORM session
-(``Session(bind=…)``, ``sessionmaker``, ``session.query(…)``), names imported from the
-application's models (a module path with a ``models`` part, ``from app.models import User``),
-and loops over rows read from the database (``for row in conn.execute(…)``, ``.fetchall()``,
-a name assigned from one of those) that change rows.
+(``Session(bind=…)``, ``sessionmaker``, ``session.query(…)``), the application's models (names
+imported from a module path with a ``models`` part, ``from app.models import User``, or an
+imported class the session queries), and loops over rows read from the database (``for row in
+conn.execute(…)``, ``.fetchall()``, a name assigned from one of those) that change rows.
+Classes a revision defines for itself (its own ``declarative_base()``) are not the
+application's: they do not move on with it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ _ROW_SOURCES = frozenset(
 _ROW_WRITES = frozenset(
     {"add", "add_all", "merge", "bulk_insert", "bulk_update_mappings", "bulk_insert_mappings"}
 )
-_LIBRARIES = ("sqlalchemy", "alembic", "sqlmodel", "flask_sqlalchemy")
+_LIBRARIES = frozenset(
+    {"sqlalchemy", "alembic", "sqlmodel", "flask_sqlalchemy", "sqlalchemy_utils", "typing"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,10 @@ def python_data_uses(source_text: str) -> tuple[PythonDataUse, ...]:
         return ()
     body = _reached(functions, "upgrade")
     models = _model_imports(tree)
+    imported = _application_imports(tree)
     found: list[PythonDataUse] = []
     for function in body:
-        found.extend(_uses_in(function, models))
+        found.extend(_uses_in(function, models, imported))
     return tuple(sorted(set(found), key=lambda use: (use.line, use.kind)))
 
 
@@ -88,13 +93,30 @@ def _model_imports(tree: ast.Module) -> dict[str, str]:
     return names
 
 
+def _application_imports(tree: ast.Module) -> dict[str, str]:
+    """Local name -> module, for names imported from outside the libraries migrations use."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and node.module.split(".")[0] not in _LIBRARIES
+        ):
+            for alias in node.names:
+                names[alias.asname or alias.name] = node.module
+    return names
+
+
 def _is_models(module: str) -> bool:
     parts = module.split(".")
     return parts[0] not in _LIBRARIES and any(part in ("models", "model") for part in parts)
 
 
 def _uses_in(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, models: dict[str, str]
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    models: dict[str, str],
+    imported: dict[str, str],
 ) -> list[PythonDataUse]:
     found: list[PythonDataUse] = []
     row_names = _row_names(function)
@@ -110,6 +132,11 @@ def _uses_in(
                 and not _is_text(node.args[0])
             ):
                 found.append(PythonDataUse("session", node.lineno, "query"))
+                queried = node.args[0]
+                if isinstance(queried, ast.Attribute):
+                    queried = queried.value  # session.query(User.id)
+                if isinstance(queried, ast.Name) and queried.id in imported:
+                    found.append(PythonDataUse("models", node.lineno, imported[queried.id]))
         elif isinstance(node, ast.Name) and node.id in models:
             found.append(PythonDataUse("models", node.lineno, models[node.id]))
         elif isinstance(node, (ast.For, ast.AsyncFor)):

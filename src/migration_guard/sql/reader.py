@@ -63,7 +63,7 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
     if first == "INSERT" and cursor.accept("INSERT", "INTO"):
         table = cursor.name()
         if table is not None:
-            found.insert(0, f.Insert(table, _read_tables(tokens, cursor.i)))
+            found.insert(0, f.Insert(table, _insert_sources(cursor)))
     elif first == "UPDATE" and cursor.accept("UPDATE"):
         cursor.accept("ONLY")
         table = cursor.name()
@@ -104,6 +104,23 @@ def _update(table: f.Name, cursor: Cursor) -> f.Update:
     limited = cursor.at("FROM") or cursor.at("WHERE")
     pinned = _pinned(cursor.toks, cursor.i) if cursor.at("WHERE") else ()
     return f.Update(table, where=limited, columns=tuple(columns), pinned=pinned)
+
+
+def _insert_sources(cursor: Cursor) -> tuple[f.Name, ...]:
+    """The tables ``INSERT INTO t [AS a] [(cols)] [OVERRIDING …] SELECT …`` reads; none
+    for ``VALUES`` (a scalar subquery in a VALUES row copies no rows) or ``DEFAULT VALUES``."""
+    if cursor.accept("AS"):
+        cursor.identifier()
+    cursor.group()
+    if cursor.accept("OVERRIDING"):
+        cursor.advance()
+        cursor.accept("VALUE")
+    if not (cursor.at("SELECT") or cursor.at("WITH") or cursor.at("TABLE") or cursor.at("(")):
+        return ()
+    if cursor.accept("TABLE"):  # INSERT INTO t TABLE s
+        source = cursor.name()
+        return (source,) if source is not None else ()
+    return _read_tables(cursor.toks, cursor.i)
 
 
 def _read_tables(tokens: Sequence[Tok], start: int) -> tuple[f.Name, ...]:
