@@ -320,6 +320,14 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class NotPostgresql:
+    """A statement written for another database (MySQL's ``DROP PRIMARY KEY``, backtick
+    quotes): PostgreSQL refuses it, and it is not read further, so no rule misreads it."""
+
+    reason: str  # what gives it away, e.g. "DROP PRIMARY KEY"
+
+
+@dataclass(frozen=True)
 class Other:
     """A statement the rules do not look into; ``kind`` is its leading keywords, lower case."""
 
@@ -361,5 +369,6 @@ Fact = (
     | DetachPartition
     | RewritingMaintenance
     | DomainConstraint
+    | NotPostgresql
     | Other
 )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from migration_guard.sql import facts as f
 from migration_guard.sql.cursor import Cursor, identifier_of, render, split_top_level
+from migration_guard.sql.dialect import foreign_dialect
 from migration_guard.sql.statements import RawStatement
 from migration_guard.sql.tokens import Kind, Tok, significant
 
@@ -42,6 +43,9 @@ def read_statement(statement: RawStatement) -> tuple[f.Fact, ...]:
 
 
 def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
+    foreign = foreign_dialect(tokens)
+    if foreign is not None:
+        return (f.NotPostgresql(foreign),)
     cursor = Cursor(tokens)
     first = cursor.key()
     if first == "CREATE":
@@ -60,11 +64,29 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
     if first in _COMMANDS:
         return (_COMMANDS[first](cursor),)
     found = _data_changes(tokens)
-    if first == "INSERT" and cursor.accept("INSERT", "INTO"):
+    main = first
+    ctes: dict[str, list[Tok]] = {}
+    if first == "WITH":
+        ctes = _ctes(cursor)
+        main = cursor.key()
+        for body in ctes.values():
+            # what the CTEs change (their DELETEs are already found above)
+            found.extend(
+                fact for fact in read_tokens(body) if isinstance(fact, (f.Insert, f.Update))
+            )
+    if main == "INSERT" and cursor.accept("INSERT", "INTO"):
         table = cursor.name()
         if table is not None:
-            found.insert(0, f.Insert(table, _insert_sources(cursor)))
-    elif first == "UPDATE" and cursor.accept("UPDATE"):
+            sources: list[f.Name] = []
+            for source in _insert_sources(cursor):
+                if source.schema is None and source.name in ctes:
+                    # a CTE: the tables its body reads are what is copied
+                    body = ctes[source.name]
+                    sources.extend(t for t in _read_tables(body, 0) if t.name not in ctes)
+                else:
+                    sources.append(source)
+            found.insert(0, f.Insert(table, tuple(dict.fromkeys(sources))))
+    elif main == "UPDATE" and cursor.accept("UPDATE"):
         cursor.accept("ONLY")
         table = cursor.name()
         if table is not None:
@@ -78,6 +100,24 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
         if literals:
             found.append(f.StringLiterals(literals))
     return tuple(found)
+
+
+def _ctes(cursor: Cursor) -> dict[str, list[Tok]]:
+    """Moves past ``WITH [RECURSIVE] name [(cols)] AS [[NOT] MATERIALIZED] (…), …`` to the
+    statement the CTEs feed; each CTE's name and body tokens."""
+    cursor.accept("WITH")
+    cursor.accept("RECURSIVE")
+    found: dict[str, list[Tok]] = {}
+    while (name := cursor.identifier()) is not None:
+        cursor.group()
+        if not cursor.accept("AS"):
+            break
+        cursor.accept("NOT")
+        cursor.accept("MATERIALIZED")
+        found[name] = cursor.group()
+        if not cursor.accept(","):
+            break
+    return found
 
 
 _DATA_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "WITH"})
