@@ -82,6 +82,8 @@ class CreateTable:
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     guarded: bool = False  # IF NOT EXISTS
+    # CREATE TABLE … AS SELECT: the tables the query reads (empty WITH NO DATA)
+    copied_from: tuple[Name, ...] = ()
 
 
 @dataclass(frozen=True)

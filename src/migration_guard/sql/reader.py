@@ -544,7 +544,22 @@ def _create_table(cursor: Cursor) -> f.Fact:
             column = _column(Cursor(element))
             if column is not None:
                 columns.append(column)
-    return f.CreateTable(table, tuple(columns), tuple(constraints), guarded)
+    return f.CreateTable(table, tuple(columns), tuple(constraints), guarded, _copied(cursor))
+
+
+def _copied(cursor: Cursor) -> tuple[f.Name, ...]:
+    """``… AS SELECT …`` / ``AS TABLE s`` after CREATE TABLE's name: the tables it reads."""
+    rest = cursor.rest()
+    keys = [tok.key for tok in rest]
+    if "AS" not in keys or keys[-3:] == ["WITH", "NO", "DATA"]:
+        return ()
+    query = Cursor(rest)
+    query.i = keys.index("AS") + 1
+    query.accept("(")
+    if query.accept("TABLE"):
+        source = query.name()
+        return (source,) if source is not None else ()
+    return _read_tables(rest, query.i)
 
 
 def _create_type(cursor: Cursor) -> f.Fact:
