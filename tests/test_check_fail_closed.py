@@ -232,7 +232,8 @@ def test_a_revision_neither_rendered_nor_run_fails_the_check_with_the_real_cause
     )
     data_branch(tmp_path, reads_missing)
     lint = run_cli(tmp_path, "--format", "json", "lint", "b2")
-    (finding,) = json.loads(lint.stdout)["findings"]
+    # the revision file is still read: its loop deleting row by row is a Python data migration
+    finding, python_data = json.loads(lint.stdout)["findings"]
     assert (finding["rule"], finding["severity"], finding["line"]) == (
         "render-failed",
         "warning",
@@ -240,10 +241,17 @@ def test_a_revision_neither_rendered_nor_run_fails_the_check_with_the_real_cause
     )
     assert 'relation "legacy_rows" does not exist' in finding["message"]
     assert "offline mode" not in finding["message"]
+    assert (python_data["rule"], python_data["line"], python_data["message"]) == (
+        "python-data-migration",
+        15,
+        "upgrade() loops over rows in Python: it changes rows one at a time, unbatched, "
+        "inside the migration's transaction.",
+    )
     assert lint.returncode == 0
     check = run_cli(tmp_path, "--format", "json", "check")
-    (finding,) = json.loads(check.stdout)["findings"]
+    finding, python_data = json.loads(check.stdout)["findings"]
     assert (finding["rule"], finding["severity"]) == ("render-failed", "error")
+    assert (python_data["rule"], python_data["severity"]) == ("python-data-migration", "warning")
     assert check.returncode == 1
 
 

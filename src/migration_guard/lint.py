@@ -139,7 +139,23 @@ def _judge_unrendered(
             settings,
             line=line,
             default_severity=default,
-        )
+        ) + _file_findings(project.root, graph.revisions[revision].path, revision, settings)
+
+
+def _file_findings(root: Path, path: str, revision: str, settings: RuleSettings) -> list[Finding]:
+    """What the rules that read the revision file itself (with ``ast``) find in one that ran
+    neither way: a data migration in Python is often why it could not be rendered."""
+    from migration_guard.rules import RULE_IDS
+    from migration_guard.rules.engine import MigrationSource, lint_migration
+
+    source_text = (root / path).read_text(encoding="utf-8", errors="replace")
+    only = replace(settings, disabled=settings.disabled | (RULE_IDS - _FILE_RULES))
+    migration = MigrationSource(revision, path, (), source_text=source_text)
+    return list(lint_migration(migration, only))
+
+
+# Rules that judge the revision file, not its SQL.
+_FILE_RULES = frozenset({"python-data-migration"})
 
 
 def lint_sql_files(

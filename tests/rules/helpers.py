@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from migration_guard.findings import Finding
 from migration_guard.rules.engine import (
+    MigrationSource,
     RuleSettings,
     lint_migrations,
     migrations_from_sql_text,
@@ -28,3 +29,15 @@ def assert_flags(sql: str, rule: str, settings: RuleSettings | None = None) -> l
 def assert_clean(sql: str, rule: str, settings: RuleSettings | None = None) -> None:
     found = findings_of(sql, rule, settings)
     assert not found, f"unexpected {rule}: {[finding.message for finding in found]}\n{sql}"
+
+
+def revision_findings(
+    source: str, rule: str, settings: RuleSettings | None = None
+) -> list[Finding]:
+    """One rule's findings on a revision file's text, linted as a revision that rendered no
+    SQL (what rules reading the file with ``ast`` see)."""
+    migration = MigrationSource(
+        revision="r1", path="versions/r1.py", statements=(), source_text=source
+    )
+    found = lint_migrations([migration], settings or RuleSettings())
+    return [finding for finding in found if finding.rule == rule]

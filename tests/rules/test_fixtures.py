@@ -11,7 +11,7 @@ import yaml
 from migration_guard.rules import ALL_RULES, documentation
 from migration_guard.rules.engine import RuleSettings
 from migration_guard.rules.traced import TRACE_RULE_IDS
-from tests.rules.helpers import assert_clean, assert_flags
+from tests.rules.helpers import assert_clean, assert_flags, revision_findings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADINGS = ("What it flags", "Why it hurts", "Do this instead")
@@ -50,6 +50,13 @@ def _settings(rule: str, case: dict[str, Any]) -> RuleSettings:
 
 @pytest.mark.parametrize(("rule", "expected", "case"), _cases())
 def test_fixture(rule: str, expected: str, case: dict[str, Any]) -> None:
+    if "revision" in case:
+        # a revision file's text, for the rules that read it with ast
+        found = revision_findings(case["revision"], rule, _settings(rule, case))
+        pinned = [(item["line"], item["message"]) for item in case.get("findings", [])]
+        assert [(finding.line, finding.message) for finding in found] == pinned
+        assert bool(found) == (expected == "flagged")
+        return
     if expected == "flagged":
         found = assert_flags(case["sql"], rule, _settings(rule, case))
         if "findings" in case:

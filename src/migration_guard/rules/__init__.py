@@ -46,6 +46,7 @@ from migration_guard.rules.produced_elsewhere import (
     SuppressionWithoutReason,
     UnusedSuppression,
 )
+from migration_guard.rules.python_data_migration import PythonDataMigration
 from migration_guard.rules.reindex_not_concurrent import ReindexNotConcurrent
 from migration_guard.rules.rename_column import RenameColumn
 from migration_guard.rules.rename_table import RenameTable
@@ -59,11 +60,13 @@ from migration_guard.rules.stored_generated_column import StoredGeneratedColumn
 from migration_guard.rules.traced import TRACE_RULES
 from migration_guard.rules.transaction_nesting import TransactionNesting
 from migration_guard.rules.truncate_cascade import TruncateCascade
+from migration_guard.rules.unbounded_update import UnboundedUpdate
 from migration_guard.rules.uncommitted_transaction import UncommittedTransaction
 from migration_guard.rules.unique_without_index import UniqueWithoutIndex
 from migration_guard.rules.vacuum_full_or_cluster import VacuumFullOrCluster
 from migration_guard.rules.validate_same_transaction import ValidateSameTransaction
 from migration_guard.rules.volatile_default import VolatileDefault
+from migration_guard.rules.whole_table_copy import WholeTableCopy
 from migration_guard.rules.whole_table_update import WholeTableUpdate
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -122,6 +125,10 @@ ALL_RULES: tuple[Rule, ...] = (
     CharField(),
     PreferJsonb(),
     PreferRobustStmts(),
+    # Added in issue 20: data changes that hold the migration's transaction.
+    WholeTableCopy(),
+    UnboundedUpdate(),
+    PythonDataMigration(),
     # Produced outside the rule engine; listed for `rules` and configuration.
     RenderFailed(),
     SuppressionWithoutReason(),

@@ -56,6 +56,8 @@ class History:
     _constraints: dict[str, list[tuple[f.Name, f.Constraint]]] = field(default_factory=dict)
     # index name -> [(index, its plain columns)]
     _index_columns: dict[str, list[tuple[f.Name, tuple[str, ...]]]] = field(default_factory=dict)
+    # table name -> [(table, columns of its primary key or a unique constraint)]
+    _keys: dict[str, list[tuple[f.Name, str]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
 
@@ -97,6 +99,10 @@ class History:
                 return constraint
         return None
 
+    def key_columns(self, table: f.Name) -> set[str]:
+        """Single columns earlier migrations made ``table``'s primary key or unique."""
+        return {column for known, column in self._keys.get(table.name, []) if known.same_as(table)}
+
     def check_names(self, table: f.Name) -> set[str]:
         """The names of the check constraints earlier migrations left on ``table``."""
         return {c.name for c in self._checks if c.table.same_as(table)}
@@ -120,11 +126,15 @@ class History:
         if isinstance(fact, f.CreateTable):
             for column in fact.columns:
                 self._add_column(fact.table, column)
+                if column.primary_key or column.unique:
+                    self._add_key(fact.table, column.name)
             for constraint in fact.constraints:
                 self._add_check(fact.table, constraint)
                 self._add_constraint(fact.table, constraint)
         elif isinstance(fact, f.AddColumn):
             self._add_column(fact.table, fact.column)
+            if fact.column.primary_key or fact.column.unique:
+                self._add_key(fact.table, fact.column.name)
         elif isinstance(fact, f.CreateIndex) and fact.name is not None:
             index = f.Name(fact.name, fact.table.schema)
             self._indexes.setdefault(fact.name, []).append((index, fact.table))
@@ -169,7 +179,12 @@ class History:
     def _set_type(self, table: f.Name, column: str, type_: str) -> None:
         self._types.setdefault((table.name, column), []).append((table.schema, type_))
 
+    def _add_key(self, table: f.Name, column: str) -> None:
+        self._keys.setdefault(table.name, []).append((table, column))
+
     def _add_constraint(self, table: f.Name, constraint: f.Constraint) -> None:
+        if constraint.kind in ("primary-key", "unique") and len(constraint.columns) == 1:
+            self._add_key(table, constraint.columns[0])
         if constraint.name:
             self._constraints.setdefault(constraint.name, []).append((table, constraint))
 

@@ -82,6 +82,8 @@ class CreateTable:
     columns: tuple[Column, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     guarded: bool = False  # IF NOT EXISTS
+    # CREATE TABLE … AS SELECT: the tables the query reads (empty WITH NO DATA)
+    copied_from: tuple[Name, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,7 @@ class Delete:
 
     table: Name
     where: bool = True  # False: no WHERE, every row goes
+    pinned: tuple[str, ...] = ()  # columns the WHERE holds to literals (see Update.pinned)
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,8 @@ class Truncate:
 @dataclass(frozen=True)
 class Insert:
     table: Name
+    # the tables its SELECT reads (FROM and JOIN, subqueries too); empty for VALUES
+    sources: tuple[Name, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -249,6 +254,9 @@ class Update:
     table: Name
     where: bool = True  # False: no WHERE (and no FROM join), every row is rewritten
     columns: tuple[str, ...] = ()  # the SET targets as written, duplicates kept
+    # columns the WHERE holds to literals (c = 5, c IN (1, 2)) in AND-ed terms, when no
+    # OR and no FROM join widens it; empty when nothing is pinned
+    pinned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +322,14 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class NotPostgresql:
+    """A statement written for another database (MySQL's ``DROP PRIMARY KEY``, backtick
+    quotes): PostgreSQL refuses it, and it is not read further, so no rule misreads it."""
+
+    reason: str  # what gives it away, e.g. "DROP PRIMARY KEY"
+
+
+@dataclass(frozen=True)
 class Other:
     """A statement the rules do not look into; ``kind`` is its leading keywords, lower case."""
 
@@ -355,5 +371,6 @@ Fact = (
     | DetachPartition
     | RewritingMaintenance
     | DomainConstraint
+    | NotPostgresql
     | Other
 )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from migration_guard.sql import facts as f
 from migration_guard.sql.cursor import Cursor, identifier_of, render, split_top_level
+from migration_guard.sql.dialect import foreign_dialect
 from migration_guard.sql.statements import RawStatement
 from migration_guard.sql.tokens import Kind, Tok, significant
 
@@ -42,6 +43,9 @@ def read_statement(statement: RawStatement) -> tuple[f.Fact, ...]:
 
 
 def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
+    foreign = foreign_dialect(tokens)
+    if foreign is not None:
+        return (f.NotPostgresql(foreign),)
     cursor = Cursor(tokens)
     first = cursor.key()
     if first == "CREATE":
@@ -60,11 +64,29 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
     if first in _COMMANDS:
         return (_COMMANDS[first](cursor),)
     found = _data_changes(tokens)
-    if first == "INSERT" and cursor.accept("INSERT", "INTO"):
+    main = first
+    ctes: dict[str, list[Tok]] = {}
+    if first == "WITH":
+        ctes = _ctes(cursor)
+        main = cursor.key()
+        for body in ctes.values():
+            # what the CTEs change (their DELETEs are already found above)
+            found.extend(
+                fact for fact in read_tokens(body) if isinstance(fact, (f.Insert, f.Update))
+            )
+    if main == "INSERT" and cursor.accept("INSERT", "INTO"):
         table = cursor.name()
         if table is not None:
-            found.insert(0, f.Insert(table))
-    elif first == "UPDATE" and cursor.accept("UPDATE"):
+            sources: list[f.Name] = []
+            for source in _insert_sources(cursor):
+                if source.schema is None and source.name in ctes:
+                    # a CTE: the tables its body reads are what is copied
+                    body = ctes[source.name]
+                    sources.extend(t for t in _read_tables(body, 0) if t.name not in ctes)
+                else:
+                    sources.append(source)
+            found.insert(0, f.Insert(table, tuple(dict.fromkeys(sources))))
+    elif main == "UPDATE" and cursor.accept("UPDATE"):
         cursor.accept("ONLY")
         table = cursor.name()
         if table is not None:
@@ -78,6 +100,24 @@ def read_tokens(tokens: Sequence[Tok]) -> tuple[f.Fact, ...]:
         if literals:
             found.append(f.StringLiterals(literals))
     return tuple(found)
+
+
+def _ctes(cursor: Cursor) -> dict[str, list[Tok]]:
+    """Moves past ``WITH [RECURSIVE] name [(cols)] AS [[NOT] MATERIALIZED] (…), …`` to the
+    statement the CTEs feed; each CTE's name and body tokens."""
+    cursor.accept("WITH")
+    cursor.accept("RECURSIVE")
+    found: dict[str, list[Tok]] = {}
+    while (name := cursor.identifier()) is not None:
+        cursor.group()
+        if not cursor.accept("AS"):
+            break
+        cursor.accept("NOT")
+        cursor.accept("MATERIALIZED")
+        found[name] = cursor.group()
+        if not cursor.accept(","):
+            break
+    return found
 
 
 _DATA_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "WITH"})
@@ -102,7 +142,138 @@ def _update(table: f.Name, cursor: Cursor) -> f.Update:
                 columns.append(column)
     # A FROM join limits the rows just as a WHERE does.
     limited = cursor.at("FROM") or cursor.at("WHERE")
-    return f.Update(table, where=limited, columns=tuple(columns))
+    pinned = _pinned(cursor.toks, cursor.i) if cursor.at("WHERE") else ()
+    return f.Update(table, where=limited, columns=tuple(columns), pinned=pinned)
+
+
+def _insert_sources(cursor: Cursor) -> tuple[f.Name, ...]:
+    """The tables ``INSERT INTO t [AS a] [(cols)] [OVERRIDING …] SELECT …`` reads; none
+    for ``VALUES`` (a scalar subquery in a VALUES row copies no rows) or ``DEFAULT VALUES``."""
+    if cursor.accept("AS"):
+        cursor.identifier()
+    cursor.group()
+    if cursor.accept("OVERRIDING"):
+        cursor.advance()
+        cursor.accept("VALUE")
+    if not (cursor.at("SELECT") or cursor.at("WITH") or cursor.at("TABLE") or cursor.at("(")):
+        return ()
+    if cursor.accept("TABLE"):  # INSERT INTO t TABLE s
+        source = cursor.name()
+        return (source,) if source is not None else ()
+    return _read_tables(cursor.toks, cursor.i)
+
+
+def _read_tables(tokens: Sequence[Tok], start: int) -> tuple[f.Name, ...]:
+    """The tables named after FROM or JOIN from ``start`` on; a function call is no table."""
+    found: list[f.Name] = []
+    cursor = Cursor(tokens)
+    cursor.i = start
+    while not cursor.done():
+        if cursor.advance().key not in ("FROM", "JOIN"):
+            continue
+        while cursor.accept("ONLY") or cursor.accept("LATERAL"):
+            pass
+        # FROM a [AS x], b [y]: every comma-joined table
+        while True:
+            name = cursor.name()
+            if name is None or cursor.at("("):
+                break
+            found.append(name)
+            _skip_alias(cursor)
+            if not cursor.accept(","):
+                break
+            while cursor.accept("ONLY") or cursor.accept("LATERAL"):
+                pass
+    return tuple(dict.fromkeys(found))
+
+
+def _skip_alias(cursor: Cursor) -> None:
+    """Steps over ``[AS] alias`` after a table name, if there."""
+    if cursor.accept("AS"):
+        cursor.identifier()
+        return
+    tok = cursor.peek()
+    if tok.kind in (Kind.WORD, Kind.QUOTED) and tok.key not in _AFTER_TABLE:
+        cursor.advance()
+
+
+_AFTER_TABLE = frozenset(
+    {
+        "WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ON", "USING",
+        "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "EXCEPT", "INTERSECT", "HAVING",
+        "WINDOW", "RETURNING", "FOR", "FETCH", "TABLESAMPLE", "DO",
+    }
+)  # fmt: skip
+_PIN_ENDS = frozenset({"RETURNING", "ORDER", "LIMIT", "GROUP", "HAVING", "UNION", "EXCEPT"})
+
+
+def _pinned(tokens: Sequence[Tok], start: int) -> tuple[str, ...]:
+    """Columns the WHERE at or after ``start`` holds to literals in its AND-ed terms
+    (``c = 5``, ``t.c = 'x'``, ``c IN (1, 2)``); nothing when an OR sits at its top level."""
+    cursor = Cursor(tokens)
+    cursor.i = start
+    if not cursor.accept("WHERE"):
+        return ()
+    terms: list[list[Tok]] = [[]]
+    depth = 0
+    while not cursor.done():
+        tok = cursor.advance()
+        if tok.kind is Kind.PUNCT and tok.text in ("(", "["):
+            depth += 1
+        elif tok.kind is Kind.PUNCT and tok.text in (")", "]"):
+            depth -= 1
+            if depth < 0:
+                break
+        elif depth == 0 and (tok.text == ";" or tok.key in _PIN_ENDS):
+            break
+        elif depth == 0 and tok.key == "OR":
+            return ()
+        elif depth == 0 and tok.key == "AND":
+            terms.append([])
+            continue
+        terms[-1].append(tok)
+    pinned = [column for term in terms if (column := _pinned_column(term)) is not None]
+    return tuple(dict.fromkeys(pinned))
+
+
+def _pinned_column(term: Sequence[Tok]) -> str | None:
+    """``c = literal``, ``literal = c`` or ``c IN (literals)``: the column ``c``."""
+    while len(term) >= 2 and term[0].text == "(" and term[-1].text == ")":
+        term = term[1:-1]
+    equals = [index for index, tok in enumerate(term) if tok.text == "="]
+    if len(equals) == 1:
+        left, right = term[: equals[0]], term[equals[0] + 1 :]
+        if _is_literal(right):
+            return _column_of(left)
+        return _column_of(right) if _is_literal(left) else None
+    for index, tok in enumerate(term):
+        if tok.key == "IN" and index and term[index + 1 : index + 2] and term[-1].text == ")":
+            values = split_top_level(term[index + 2 : -1])
+            if term[index + 1].text == "(" and values and all(map(_is_literal, values)):
+                return _column_of(term[:index])
+    return None
+
+
+def _is_literal(tokens: Sequence[Tok]) -> bool:
+    """One constant, maybe signed or cast (``5``, ``-1``, ``'x'::uuid``)."""
+    tokens = list(tokens)
+    if len(tokens) >= 3 and tokens[-2].text == "::":
+        tokens = tokens[:-2]
+    if len(tokens) == 2 and tokens[0].text in ("-", "+"):
+        tokens = tokens[1:]
+    return len(tokens) == 1 and (
+        tokens[0].kind in (Kind.STRING, Kind.NUMBER, Kind.DOLLAR)
+        or tokens[0].key in ("TRUE", "FALSE")
+    )
+
+
+def _column_of(tokens: Sequence[Tok]) -> str | None:
+    """``c`` or ``t.c`` (the column part)."""
+    if len(tokens) == 1:
+        return identifier_of(tokens[0])
+    if len(tokens) == 3 and tokens[1].text == ".":
+        return identifier_of(tokens[2])
+    return None
 
 
 def _has_where(tokens: Sequence[Tok], start: int) -> bool:
@@ -244,7 +415,16 @@ def _data_changes(tokens: Sequence[Tok]) -> list[f.Fact]:
                 cursor.accept("ONLY")
                 table = cursor.name()
                 if table is not None:
-                    found.append(f.Delete(table, where=_has_where(tokens, cursor.i)))
+                    where = _has_where(tokens, cursor.i)
+                    cursor.accept("AS")
+                    if cursor.peek().kind in (Kind.WORD, Kind.QUOTED) and cursor.key() not in (
+                        "WHERE",
+                        "USING",
+                        "RETURNING",
+                    ):
+                        cursor.advance()
+                    pinned = _pinned(tokens, cursor.i) if cursor.at("WHERE") else ()
+                    found.append(f.Delete(table, where=where, pinned=pinned))
             elif merge_target is not None and index and tokens[index - 1].key == "THEN":
                 found.append(f.Delete(merge_target))
                 merge_target = None  # one finding per MERGE, however many DELETE arms
@@ -364,7 +544,22 @@ def _create_table(cursor: Cursor) -> f.Fact:
             column = _column(Cursor(element))
             if column is not None:
                 columns.append(column)
-    return f.CreateTable(table, tuple(columns), tuple(constraints), guarded)
+    return f.CreateTable(table, tuple(columns), tuple(constraints), guarded, _copied(cursor))
+
+
+def _copied(cursor: Cursor) -> tuple[f.Name, ...]:
+    """``… AS SELECT …`` / ``AS TABLE s`` after CREATE TABLE's name: the tables it reads."""
+    rest = cursor.rest()
+    keys = [tok.key for tok in rest]
+    if "AS" not in keys or keys[-3:] == ["WITH", "NO", "DATA"]:
+        return ()
+    query = Cursor(rest)
+    query.i = keys.index("AS") + 1
+    query.accept("(")
+    if query.accept("TABLE"):
+        source = query.name()
+        return (source,) if source is not None else ()
+    return _read_tables(rest, query.i)
 
 
 def _create_type(cursor: Cursor) -> f.Fact:
