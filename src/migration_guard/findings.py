@@ -29,6 +29,9 @@ class Finding:
     judged_from: str | None = None
     """``"execution"``: the revision could not be rendered offline, so the rules judged the SQL
     it executed on a throwaway PostgreSQL (the JSON then carries ``judged_from``)."""
+    fix_context: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    """What ``fix`` needs to know that the statement does not say, never reported:
+    ``enum-recreated``'s labels of the type before the migration (None: unknown)."""
 
     def to_json(self) -> dict[str, object]:
         document: dict[str, object] = {

@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migration_guard.findings import Finding
 from migration_guard.fix.calls import OpCall, op_call, preferred_quote
-from migration_guard.fix.recipe import Counterpart, FixSettings, Rewrite
+from migration_guard.fix.recipe import Body, Counterpart, FixSettings, Rewrite
 from migration_guard.fix.registry import recipe_for
 from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
@@ -36,7 +36,8 @@ def fix_source(
     """``source`` with each finding that has a recipe fixed at its ``op.`` line.
 
     One statement gets one recipe (the first finding's on that line with a mechanical fix);
-    the others on that line stay unfixed and are reported as such."""
+    the others on that line stay unfixed and are reported as such. Recipes that rewrite
+    several statements of ``upgrade()`` together go first; a statement is claimed once."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
@@ -88,10 +89,53 @@ class _Upgrade(_InFunction):
         self.by_line = by_line
         self.fixed: list[Finding] = []
         self.counterparts: list[Counterpart] = []
+        # multi-statement recipes, planned on entering upgrade(): by id of the original node
+        self.replacing: dict[int, list[cst.BaseStatement]] = {}
+        self.removing: set[int] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        if self.function() == "upgrade" and isinstance(node.body, cst.IndentedBlock):
+            self._plan_body(tuple(node.body.body))
+
+    def _plan_body(self, statements: tuple[cst.BaseStatement, ...]) -> None:
+        """Let the recipes that rewrite several statements together claim theirs first."""
+        lines = [
+            self.get_metadata(PositionProvider, statement).start.line for statement in statements
+        ]
+        index_of = {line: index for index, line in enumerate(lines)}
+        claimed: set[int] = set()
+        for line, findings in sorted(self.by_line.items()):
+            if line not in index_of:
+                continue
+            for finding in findings:
+                recipe = recipe_for(finding.rule)
+                if recipe is None or recipe.rewrite_body is None:
+                    continue
+                body = Body(statements, index_of[line], self.op, self.quote)
+                planned = recipe.rewrite_body(body, _facts(finding.statement), finding.fix_context)
+                if planned is None or claimed & set(planned.replaced):
+                    continue
+                claimed.update(planned.replaced)
+                first, *rest = planned.replaced
+                self.replacing[id(statements[first])] = planned.statements
+                self.removing.update(id(statements[index]) for index in rest)
+                # the findings of the statements it removes go with them
+                for index in planned.replaced:
+                    self.fixed.extend(
+                        other
+                        for other in self.by_line.get(lines[index], ())
+                        if other not in self.fixed
+                    )
+                break
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        if id(original_node) in self.replacing:
+            return cst.FlattenSentinel(self.replacing[id(original_node)])
+        if id(original_node) in self.removing:
+            return cst.RemovalSentinel.REMOVE
         if self.function() != "upgrade":
             return updated_node
         line = self.get_metadata(PositionProvider, original_node).start.line
@@ -132,7 +176,7 @@ class _Downgrade(_InFunction):
 
 def _rewrite(found: OpCall, finding: Finding, settings: FixSettings) -> Rewrite | None:
     recipe = recipe_for(finding.rule)
-    if recipe is None:
+    if recipe is None or recipe.rewrite is None:
         return None
     return recipe.rewrite(found, _facts(finding.statement), settings)
 

@@ -1,4 +1,5 @@
-"""What a recipe is: a rewrite of one flagged ``op.`` statement, and of its twin in downgrade()."""
+"""What a recipe is: a rewrite of one flagged ``op.`` statement, and of its twin in downgrade();
+or, for a change spread over several statements, a rewrite of those statements together."""
 
 from __future__ import annotations
 
@@ -24,6 +25,31 @@ class Rewrite:
 
 
 @dataclass(frozen=True)
+class Body:
+    """``upgrade()``'s top-level statements, for a recipe that rewrites several of them."""
+
+    statements: tuple[cst.BaseStatement, ...]
+    flagged: int
+    """The index of the statement the finding points at."""
+    op: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class BodyRewrite:
+    """Statements of ``upgrade()`` replaced together: ``statements`` go where the first of
+    ``replaced`` (indexes into :attr:`Body.statements`, ascending) was, the others go."""
+
+    replaced: tuple[int, ...]
+    statements: list[cst.BaseStatement]
+
+
+BodyRewriter = Callable[[Body, Sequence[f.Fact], "tuple[str, ...] | None"], BodyRewrite | None]
+"""A multi-statement recipe: the body, the flagged statement's facts, the finding's
+``fix_context``."""
+
+
+@dataclass(frozen=True)
 class FixSettings:
     """What a recipe takes from the config: the timeouts the timeout recipe sets."""
 
@@ -40,5 +66,6 @@ class Recipe:
     """A mechanical fix for the findings of ``rules``; ``doc`` is the module's docstring."""
 
     rules: tuple[str, ...]
-    rewrite: Callable[[OpCall, Sequence[f.Fact], FixSettings], Rewrite | None]
     doc: str
+    rewrite: Callable[[OpCall, Sequence[f.Fact], FixSettings], Rewrite | None] | None = None
+    rewrite_body: BodyRewriter | None = None

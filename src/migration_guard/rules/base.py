@@ -94,6 +94,8 @@ class Violation:
     statement: StatementFacts
     message: str
     help: str = ""  # empty: the rule's own help
+    fix_context: tuple[str, ...] | None = None
+    """What a fix needs that the statement does not say (see ``Finding.fix_context``)."""
 
 
 class MigrationFacts:
