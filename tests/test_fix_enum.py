@@ -4,11 +4,12 @@ What the fix does on PostgreSQL is proven in test_fix_recipes.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from migration_guard.findings import Finding
+from migration_guard.findings import Finding, FixContext
 from migration_guard.fix.apply import fix_source
 from tests.projects import add_revision, git, init_repo, make_project, run_cli
 from tests.rules.helpers import findings_of
@@ -75,8 +76,23 @@ def _block(*adds: str) -> str:
             'USING status::order_status")',
             _block("'void'", "'gone'"),
         ),
+        # names built in Python and a loop over the tables, as notifications-api writes it;
+        # the assignments render nothing and stay
+        (
+            'tmp_name = "tmp_" + "order_status"\n'
+            'new_type = sa.Enum("new", "paid", "sent", name="order_status")\n'
+            'op.execute("ALTER TYPE order_status RENAME TO {}".format(tmp_name))\n'
+            "new_type.create(op.get_bind())\n"
+            'for table in ["orders"]:\n'
+            '    op.execute(f"ALTER TABLE {table} ALTER COLUMN status TYPE order_status "\n'
+            '               "USING status::text::order_status")\n'
+            'op.execute("DROP TYPE " + tmp_name)',
+            '    tmp_name = "tmp_" + "order_status"\n'
+            '    new_type = sa.Enum("new", "paid", "sent", name="order_status")\n'
+            + _block("'sent'"),
+        ),
     ],
-    ids=["rename-create-convert-drop", "create-convert-drop-rename", "text-drop-create"],
+    ids=["rename-create-convert-drop", "create-convert-drop-rename", "text-drop-create", "python"],
 )
 def test_each_shape_of_the_swap_becomes_add_value(tmp_path: Path, upgrade: str, block: str) -> None:
     path = _project(
@@ -135,13 +151,19 @@ def test_labels_the_history_does_not_state_are_not_guessed(tmp_path: Path) -> No
     assert "would fix 0 finding(s)" in result.stdout
 
 
-def test_a_computed_statement_inside_the_swap_stops_the_fix() -> None:
+def test_a_statement_naming_the_temporary_type_inside_the_swap_stops_the_fix() -> None:
     source = (
         "from alembic import op\n\n\ndef upgrade():\n"
         '    op.execute("ALTER TYPE s RENAME TO s_old")\n'
         "    op.execute(\"CREATE TYPE s AS ENUM ('a', 'b')\")\n"
-        '    op.execute(build_conversion("s_old"))\n'
+        '    op.execute(copy_from("s_old"))\n'
         '    op.execute("DROP TYPE s_old")\n'
+    )
+    rendered = (
+        (5, "ALTER TYPE s RENAME TO s_old"),
+        (6, "CREATE TYPE s AS ENUM ('a', 'b')"),
+        (7, "INSERT INTO archive SELECT 'x'::s_old"),
+        (8, "DROP TYPE s_old"),
     )
     finding = Finding(
         "enum-recreated",
@@ -151,13 +173,17 @@ def test_a_computed_statement_inside_the_swap_stops_the_fix() -> None:
         "r2.py",
         6,
         "CREATE TYPE s AS ENUM ('a', 'b');",
-        fix_context=("a",),
+        fix_context=FixContext(("a",), rendered),
     )
     assert fix_source(source, [finding]).source == source
-    without = source.replace('    op.execute(build_conversion("s_old"))\n', "")
-    fixed = fix_source(without, [finding])
-    assert fixed.fixed == [finding]
-    assert "ADD VALUE IF NOT EXISTS 'b'\"" in fixed.source
+    without = source.replace('    op.execute(copy_from("s_old"))\n', "")
+    context = FixContext(("a",), (rendered[0], rendered[1], (7, rendered[3][1])))
+    fixed = fix_source(without, [dataclasses.replace(finding, fix_context=context)])
+    assert fixed.changed
+    assert fixed.source.endswith(
+        "    with op.get_context().autocommit_block():\n"
+        "        op.execute(\"ALTER TYPE s ADD VALUE IF NOT EXISTS 'b'\")\n"
+    )
 
 
 def test_the_rule_knows_the_labels_as_earlier_statements_left_them() -> None:
@@ -172,9 +198,10 @@ def test_the_rule_knows_the_labels_as_earlier_statements_left_them() -> None:
         "CREATE TYPE s AS ENUM ('a', 'b', 'c', 'dd', 'e', 'f');\n"
     )
     (found,) = findings_of(sql, "enum-recreated")
-    assert found.fix_context == ("a", "b", "c", "dd", "e")
+    assert found.fix_context is not None
+    assert found.fix_context.labels == ("a", "b", "c", "dd", "e")
     (unknown,) = findings_of("DROP TYPE t;\nCREATE TYPE t AS ENUM ('a');\n", "enum-recreated")
-    assert unknown.fix_context is None
+    assert unknown.fix_context is not None and unknown.fix_context.labels is None
 
 
 def test_rules_shows_the_fix_with_its_before_and_after(tmp_path: Path) -> None:

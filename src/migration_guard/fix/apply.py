@@ -100,9 +100,9 @@ class _Upgrade(_InFunction):
 
     def _plan_body(self, statements: tuple[cst.BaseStatement, ...]) -> None:
         """Let the recipes that rewrite several statements together claim theirs first."""
-        lines = [
-            self.get_metadata(PositionProvider, statement).start.line for statement in statements
-        ]
+        positions = [self.get_metadata(PositionProvider, statement) for statement in statements]
+        spans = tuple((position.start.line, position.end.line) for position in positions)
+        lines = [start for start, _end in spans]
         index_of = {line: index for index, line in enumerate(lines)}
         claimed: set[int] = set()
         for line, findings in sorted(self.by_line.items()):
@@ -112,7 +112,7 @@ class _Upgrade(_InFunction):
                 recipe = recipe_for(finding.rule)
                 if recipe is None or recipe.rewrite_body is None:
                     continue
-                body = Body(statements, index_of[line], self.op, self.quote)
+                body = Body(statements, spans, index_of[line], self.op, self.quote)
                 planned = recipe.rewrite_body(body, _facts(finding.statement), finding.fix_context)
                 if planned is None or claimed & set(planned.replaced):
                     continue
@@ -122,20 +122,29 @@ class _Upgrade(_InFunction):
                 self.removing.update(id(statements[index]) for index in rest)
                 # the findings of the statements it removes go with them
                 for index in planned.replaced:
+                    first_line, last_line = spans[index]
                     self.fixed.extend(
                         other
-                        for other in self.by_line.get(lines[index], ())
+                        for at, on_line in sorted(self.by_line.items())
+                        if first_line <= at <= last_line
+                        for other in on_line
                         if other not in self.fixed
                     )
                 break
 
-    def leave_SimpleStatementLine(
-        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
-    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+    def on_leave(
+        self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+    ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        # the statements a multi-statement recipe claimed, simple or compound (a for loop)
         if id(original_node) in self.replacing:
-            return cst.FlattenSentinel(self.replacing[id(original_node)])
+            return cst.FlattenSentinel(self.replacing[id(original_node)])  # type: ignore[arg-type]
         if id(original_node) in self.removing:
             return cst.RemovalSentinel.REMOVE
+        return super().on_leave(original_node, updated_node)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         if self.function() != "upgrade":
             return updated_node
         line = self.get_metadata(PositionProvider, original_node).start.line

@@ -29,14 +29,16 @@ EXISTS`` makes the block safe to run again when the migration failed after it co
 type ends with the same labels in the same order, and the columns, defaults and indexes the
 swap rebuilt are as they were, so the catalog is the one the original migration leaves.
 
-The shapes read: the rename-create-convert-drop swap, drop-and-create (columns converted to
-text before the drop and back after), and create-a-new-type-convert-drop-rename; each step an
-``op.execute`` of literal SQL, an ``op.alter_column(…, type_=sa.Enum(…, name=…))``, or
-``sa.Enum(…).create(op.get_bind())`` / ``.drop(…)``, at the top of ``upgrade()``. No fix when
-a label was removed or renamed (PostgreSQL cannot drop a label: the swap is the way, suppress
-the rule with the reason), when the labels the type had are not known from the history, when a
-``USING`` does more than cast, when the old type is dropped with CASCADE, or when something
-between the steps is computed at run time or names the temporary type.
+The swap is read from the SQL Alembic rendered for each top-level statement of ``upgrade()``
+(so names built in Python, ``sa.Enum(…).create(op.get_bind())`` and a ``for`` loop over the
+tables all count): the rename-create-convert-drop swap, drop-and-create (columns converted to
+text before the drop and back after), and create-a-new-type-convert-drop-rename. The labels
+the type had come from the history (earlier revisions, read or rendered). No fix when a label
+was removed, renamed or reordered (PostgreSQL cannot drop a label: the swap is the way;
+suppress the rule with the reason), when the history does not say the labels, when a
+``USING`` does more than cast, when the old type is dropped with CASCADE, when a statement of
+the swap also does something else or binds a name, or when a statement between its steps
+names the temporary type. Statements between the steps that render no SQL are kept.
 
 ``downgrade()`` is left as written. The fixed upgrade leaves the very catalog the original
 did, so a downgrade that undid the original undoes the fix the same way; and undoing an added
@@ -53,11 +55,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from migration_guard.findings import FixContext
 from migration_guard.fix.calls import (
-    OpCall,
     autocommit_block,
-    literal,
-    op_call,
     python_string,
     quoted,
     statement,
@@ -67,16 +67,6 @@ from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
 from migration_guard.sql.statements import split_statements
 
-_ALTER_KEPT = {
-    "type_",
-    "existing_type",
-    "existing_nullable",
-    "existing_server_default",
-    "existing_comment",
-    "postgresql_using",
-    "schema",
-}
-_ENUM_TYPES = {"Enum", "ENUM"}
 _PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 _RESERVED = frozenset(
     [
@@ -164,44 +154,50 @@ _RESERVED = frozenset(
 
 @dataclass(frozen=True)
 class _Step:
-    """One top-level statement of ``upgrade()``: its facts (None: not read) and SQL."""
+    """One top-level statement of ``upgrade()``: the facts and SQL Alembic rendered for it."""
 
-    facts: tuple[f.Fact, ...] | None
-    sql: str = ""
+    facts: tuple[f.Fact, ...]
+    sql: str
 
 
 def rewrite_body(
-    body: Body, facts: Sequence[f.Fact], before: tuple[str, ...] | None
+    body: Body, facts: Sequence[f.Fact], context: FixContext | None
 ) -> BodyRewrite | None:
-    if before is None or len(set(before)) != len(before):
+    if context is None or context.labels is None:
         return None
-    steps = [_read(statement, body.op) for statement in body.statements]
-    flagged = steps[body.flagged].facts
-    if not flagged or not _agrees(flagged, facts):
+    before = context.labels
+    if len(set(before)) != len(before):
+        return None
+    steps = _steps(body, context.statements)
+    if not _agrees(steps[body.flagged].facts, facts):
         return None
     dance = _dance(steps, body.flagged)
     if dance is None:
         return None
-    name, labels, replaced = dance
+    name, labels, replaced, names = dance
     if not _only_added(before, labels):
         return None
+    if not all(_removable(body.statements[i], steps[i], names) for i in replaced):
+        return None
     block = _add_values(body, name, before, labels)
-    first = body.statements[replaced[0]]
-    assert isinstance(first, cst.SimpleStatementLine)
-    return BodyRewrite(replaced, [autocommit_block(body.op, block, leading=first)])
+    return BodyRewrite(
+        replaced, [autocommit_block(body.op, block, leading=body.statements[replaced[0]])]
+    )
 
 
 def _agrees(read: Sequence[f.Fact], rendered: Sequence[f.Fact]) -> bool:
-    """The statement as read from the file says what Alembic rendered for it."""
+    """The statement found at the finding's line rendered the flagged SQL."""
     wanted = [fact for fact in rendered if isinstance(fact, (f.CreateEnum, f.RenameType))]
     return bool(wanted) and all(fact in read for fact in wanted)
 
 
-def _dance(
-    steps: list[_Step], flagged: int
-) -> tuple[f.Name, tuple[str, ...], tuple[int, ...]] | None:
-    """(the type, its new labels, the statements of the swap) when they read as one."""
-    facts = steps[flagged].facts or ()
+_Dance = tuple[f.Name, tuple[str, ...], tuple[int, ...], tuple[f.Name, ...]]
+"""The type, its new labels, the statements of the swap, and the type names it uses."""
+
+
+def _dance(steps: list[_Step], flagged: int) -> _Dance | None:
+    """The swap the flagged statement is part of, when its statements read as one."""
+    facts = steps[flagged].facts
     created = next((fact for fact in facts if isinstance(fact, f.CreateEnum)), None)
     renamed = next((fact for fact in facts if isinstance(fact, f.RenameType)), None)
     if created is not None:
@@ -209,7 +205,7 @@ def _dance(
         gone = _last(steps, flagged, lambda fact: _gone(fact, name))
         if gone is None:
             return None
-        gone_fact = next(fact for fact in steps[gone].facts or () if _gone(fact, name))
+        gone_fact = next(fact for fact in steps[gone].facts if _gone(fact, name))
         if isinstance(gone_fact, f.RenameType):  # rename, create, convert, drop the old one
             temporary = gone_fact.new_name
             return _swap(steps, name, labels, temporary, {gone, flagged}, drop_after=flagged)
@@ -224,7 +220,7 @@ def _dance(
         dropped = _last(steps, flagged, lambda fact: _dropped(fact, name))
         if made is None or dropped is None or dropped < made:
             return None
-        made_fact = next(fact for fact in steps[made].facts or () if isinstance(fact, f.CreateEnum))
+        made_fact = next(fact for fact in steps[made].facts if isinstance(fact, f.CreateEnum))
         return _swap(
             steps, name, made_fact.values, temporary, {made, dropped, flagged}, convert_to=True
         )
@@ -240,7 +236,7 @@ def _swap(
     *,
     drop_after: int | None = None,
     convert_to: bool = False,
-) -> tuple[f.Name, tuple[str, ...], tuple[int, ...]] | None:
+) -> _Dance | None:
     """The swap's column conversions (to ``name`` when the temporary type is the old one, to
     ``temporary`` when it is the new one) and, for the former, the drop of the temporary."""
     target = temporary if convert_to else name
@@ -261,18 +257,18 @@ def _swap(
             claimed.add(index)
     if not _untouched_between(steps, sorted(claimed), (temporary,)):
         return None
-    return name, labels, tuple(sorted(claimed))
+    return name, labels, tuple(sorted(claimed)), (name, temporary)
 
 
 def _drop_create(
     steps: list[_Step], name: f.Name, labels: tuple[str, ...], gone: int, created: int
-) -> tuple[f.Name, tuple[str, ...], tuple[int, ...]] | None:
+) -> _Dance | None:
     """Columns converted away from the type before its drop and back to it after its
     re-creation; only when every column converted away comes back."""
     away: dict[tuple[str, str], int] = {}
     back: dict[tuple[str, str], int] = {}
     for index, step in enumerate(steps):
-        for fact in step.facts or ():
+        for fact in step.facts:
             if not isinstance(fact, f.AlterColumnType):
                 continue
             key = (str(fact.table), fact.column)
@@ -284,18 +280,16 @@ def _drop_create(
     if set(away) != set(back):
         return None
     claimed = {gone, created, *away.values(), *back.values()}
-    if any(len(steps[index].facts or ()) != 1 for index in set(away.values()) | set(back.values())):
+    if any(len(steps[index].facts) != 1 for index in set(away.values()) | set(back.values())):
         return None
     if not _untouched_between(steps, sorted(claimed), (name,)):
         return None
-    return name, labels, tuple(sorted(claimed))
+    return name, labels, tuple(sorted(claimed)), (name,)
 
 
 def _converts(step: _Step, target: f.Name, names: tuple[f.Name, ...]) -> bool | None:
     """True: a plain conversion of a column to ``target``; False: unrelated to the swap;
-    None: a step the fix cannot judge (not read, or touching the types otherwise)."""
-    if step.facts is None:
-        return None
+    None: a step the fix cannot judge (it touches the types otherwise)."""
     conversions = [
         fact
         for fact in step.facts
@@ -310,13 +304,11 @@ def _converts(step: _Step, target: f.Name, names: tuple[f.Name, ...]) -> bool | 
 
 
 def _untouched_between(steps: list[_Step], claimed: list[int], names: tuple[f.Name, ...]) -> bool:
-    """Every statement between the swap's first and last is read and leaves its types alone."""
+    """Every statement between the swap's first and last leaves its types alone."""
     for index in range(claimed[0], claimed[-1] + 1):
         if index in claimed:
             continue
         step = steps[index]
-        if step.facts is None:
-            return False
         if any(_touches_type(fact, names) for fact in step.facts):
             return False
         if any(_mentions(step.sql, name) for name in names):
@@ -348,14 +340,14 @@ def _dropped(fact: f.Fact, name: f.Name) -> bool:
 
 def _last(steps: list[_Step], before: int, wanted: Callable[[f.Fact], bool]) -> int | None:
     for index in range(before - 1, -1, -1):
-        if any(wanted(fact) for fact in steps[index].facts or ()):
+        if any(wanted(fact) for fact in steps[index].facts):
             return index
     return None
 
 
 def _first(steps: list[_Step], after: int, wanted: Callable[[f.Fact], bool]) -> int | None:
     for index in range(after + 1, len(steps)):
-        if any(wanted(fact) for fact in steps[index].facts or ()):
+        if any(wanted(fact) for fact in steps[index].facts):
             return index
     return None
 
@@ -436,121 +428,52 @@ def _type_sql(name: f.Name) -> str:
     return quoted(name.schema, name.name)
 
 
-def _read(node: cst.BaseStatement, op: str) -> _Step:
-    """What one top-level statement of ``upgrade()`` does, as far as its literals tell."""
-    if not isinstance(node, cst.SimpleStatementLine):
-        return _Step(None)
-    found = op_call(node, op, "upgrade")
-    if found is not None:
-        if found.name == "execute":
-            return _sql_step(_execute_sql(found))
-        if found.name == "alter_column":
-            return _alter_column(found)
-        return _Step(None)
-    if len(node.body) != 1 or not isinstance(node.body[0], cst.Expr):
-        return _Step(None)
-    call = node.body[0].value
-    # sa.Enum(..., name="x").create(op.get_bind()) / .drop(op.get_bind())
-    if (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Attribute)
-        and call.func.attr.value in ("create", "drop")
-        and isinstance(call.func.value, cst.Call)
-    ):
-        enum = _enum(call.func.value, op)
-        if enum is None or any(arg.keyword is not None for arg in call.args):
-            return _Step(None)
-        if call.func.attr.value == "create":
-            return _Step((f.CreateEnum(enum[0], enum[1]),))
-        return _Step((f.DropType(enum[0]),))
-    return _Step(None)
+def _steps(body: Body, rendered: tuple[tuple[int, str], ...]) -> list[_Step]:
+    """Each top-level statement's rendered SQL (the ``op.`` calls on its lines) and facts."""
+    steps = []
+    for first, last in body.spans:
+        sql = [text for line, text in rendered if first <= line <= last]
+        joined = "\n".join(sql)
+        facts = tuple(
+            fact for text in sql for raw in split_statements(text) for fact in read_statement(raw)
+        )
+        steps.append(_Step(facts, joined))
+    return steps
 
 
-def _execute_sql(found: OpCall) -> str | None:
-    value = found.argument(0, "sqltext")
-    if value is None or len(found.call.args) != 1:
-        return None
-    if isinstance(value, cst.Call) and len(value.args) == 1 and value.args[0].keyword is None:
-        func = value.func
-        callee = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-        if callee != "text":
-            return None
-        value = value.args[0].value
-    return literal(value, found.op)
-
-
-def _sql_step(sql: str | None) -> _Step:
-    if sql is None:
-        return _Step(None)
-    raws = split_statements(sql)
-    facts = tuple(fact for raw in raws for fact in read_statement(raw))
-    if any(isinstance(fact, f.DropType) for fact in facts) and re.search(
-        r"\bcascade\b", sql, re.IGNORECASE
-    ):
-        return _Step(None)  # CASCADE drops the columns: the fix would keep them
-    return _Step(facts, sql)
-
-
-def _alter_column(found: OpCall) -> _Step:
-    if found.has_star() or not found.keywords() <= _ALTER_KEPT:
-        return _Step(None)
-    table, column = found.text(0, "table_name"), found.text(1, "column_name")
-    new_type = found.argument(None, "type_")
-    if table is None or column is None or new_type is None:
-        return _Step(None)
-    schema = found.text(None, "schema")
-    using = found.text(None, "postgresql_using")
-    if found.argument(None, "postgresql_using") is not None and using is None:
-        return _Step(None)
-    enum = _enum(new_type, found.op) if isinstance(new_type, cst.Call) else None
-    type_sql = quoted(enum[0].schema, enum[0].name) if enum is not None else _plain_type(new_type)
-    if type_sql is None:
-        return _Step(None)
-    fact = f.AlterColumnType(f.Name(table, schema), column, type_sql, using)
-    return _Step((fact,), "")
-
-
-def _plain_type(node: cst.BaseExpression) -> str | None:
-    """``sa.Text()`` / ``sa.String(…)`` as SQL: what a column is parked in while the type goes."""
-    target = node.func if isinstance(node, cst.Call) else node
-    name = target.attr.value if isinstance(target, cst.Attribute) else None
-    if isinstance(target, cst.Name):
-        name = target.value
-    return {"Text": "text", "TEXT": "text", "String": "varchar", "VARCHAR": "varchar"}.get(
-        name or ""
+def _removable(node: cst.BaseStatement, step: _Step, names: tuple[f.Name, ...]) -> bool:
+    """Only the swap's SQL, no name bound for later code, no CASCADE dropping columns."""
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)) or _binds(node):
+        return False
+    if re.search(r"\bcascade\b", step.sql, re.IGNORECASE):
+        return False
+    return all(
+        isinstance(fact, f.AlterColumnType) or _touches_type(fact, names) for fact in step.facts
     )
 
 
-def _enum(call: cst.Call, op: str) -> tuple[f.Name, tuple[str, ...]] | None:
-    """``sa.Enum("a", "b", name="x")`` / ``postgresql.ENUM(…)``: the type and its labels."""
-    func = call.func
-    callee = func.attr.value if isinstance(func, cst.Attribute) else None
-    if isinstance(func, cst.Name):
-        callee = func.value
-    if callee not in _ENUM_TYPES:
-        return None
-    labels: list[str] = []
-    name: str | None = None
-    schema: str | None = None
-    for arg in call.args:
-        if arg.star:
-            return None
-        value = literal(arg.value, op)
-        if arg.keyword is None:
-            if value is None:
-                return None
-            labels.append(value)
-        elif arg.keyword.value == "name":
-            name = value
-        elif arg.keyword.value == "schema":
-            schema = value
-            if value is None:
-                return None
-        elif arg.keyword.value not in ("create_type", "native_enum", "metadata"):
-            return None
-    if name is None:
-        return None
-    return f.Name(name, schema), tuple(labels)
+def _binds(node: cst.CSTNode) -> bool:
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            nonlocal found
+            found = True
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            nonlocal found
+            found = True
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            nonlocal found
+            found = True
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            nonlocal found
+            found = True
+
+    node.visit(_Find())
+    return found
 
 
 RECIPE = Recipe(rules=("enum-recreated",), rewrite_body=rewrite_body, doc=__doc__ or "")

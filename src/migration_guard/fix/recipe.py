@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migration_guard.config import Config
+from migration_guard.findings import FixContext
 from migration_guard.fix.calls import OpCall
 from migration_guard.sql import facts as f
 
@@ -29,6 +30,8 @@ class Body:
     """``upgrade()``'s top-level statements, for a recipe that rewrites several of them."""
 
     statements: tuple[cst.BaseStatement, ...]
+    spans: tuple[tuple[int, int], ...]
+    """Each statement's first and last line in the file."""
     flagged: int
     """The index of the statement the finding points at."""
     op: str
@@ -44,7 +47,7 @@ class BodyRewrite:
     statements: list[cst.BaseStatement]
 
 
-BodyRewriter = Callable[[Body, Sequence[f.Fact], "tuple[str, ...] | None"], BodyRewrite | None]
+BodyRewriter = Callable[[Body, Sequence[f.Fact], FixContext | None], BodyRewrite | None]
 """A multi-statement recipe: the body, the flagged statement's facts, the finding's
 ``fix_context``."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_guard.findings import FixContext
 from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
 from migration_guard.rules.history import enum_after
 from migration_guard.sql import facts as f
@@ -46,16 +47,21 @@ class EnumRecreated(Rule):
         gone: list[tuple[f.Name, tuple[str, ...] | None]] = []
         new_enums: list[f.Name] = []
         labels = _Labels(migration)
+        rendered = tuple(
+            (statement.line, statement.sql)
+            for statement in migration.statements
+            if statement.line is not None
+        )
         for statement in migration.statements:
             for fact in statement.facts:
                 if isinstance(fact, f.DropType):
                     gone.append((fact.type, labels.of(fact.type)))
                 elif isinstance(fact, f.CreateEnum):
-                    yield from self._reappears(statement, fact.type, gone)
+                    yield from self._reappears(statement, fact.type, gone, rendered)
                     new_enums.append(fact.type)
                 elif isinstance(fact, f.RenameType):
                     if any(name.same_as(fact.type) for name in new_enums):
-                        yield from self._reappears(statement, fact.new_name, gone)
+                        yield from self._reappears(statement, fact.new_name, gone, rendered)
                         new_enums.append(fact.new_name)
                     gone.append((fact.type, labels.of(fact.type)))
                 labels.record(fact)
@@ -65,6 +71,7 @@ class EnumRecreated(Rule):
         statement: StatementFacts,
         name: f.Name,
         gone: list[tuple[f.Name, tuple[str, ...] | None]],
+        rendered: tuple[tuple[int, str], ...],
     ) -> Iterator[Violation]:
         before = [values for previous, values in gone if previous.same_as(name)]
         if before:
@@ -72,7 +79,7 @@ class EnumRecreated(Rule):
                 statement,
                 f"Enum type `{name}` is dropped and re-created in this migration instead of "
                 "altered in place.",
-                fix_context=before[0],
+                fix_context=FixContext(before[0], rendered),
             )
 
 
