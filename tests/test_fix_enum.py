@@ -186,6 +186,34 @@ def test_a_statement_naming_the_temporary_type_inside_the_swap_stops_the_fix() -
     )
 
 
+def test_a_swap_statement_that_also_does_something_else_is_kept() -> None:
+    source = (
+        "from alembic import op\n\n\ndef upgrade():\n"
+        '    op.execute("ALTER TYPE s RENAME TO s_old; ALTER TABLE t ALTER COLUMN n TYPE bigint")\n'
+        "    op.execute(\"CREATE TYPE s AS ENUM ('a', 'b')\")\n"
+        '    op.execute("DROP TYPE s_old")\n'
+    )
+    rendered = (
+        (5, "ALTER TYPE s RENAME TO s_old"),
+        (5, "ALTER TABLE t ALTER COLUMN n TYPE bigint"),
+        (6, "CREATE TYPE s AS ENUM ('a', 'b')"),
+        (7, "DROP TYPE s_old"),
+    )
+    finding = Finding(
+        "enum-recreated",
+        "error",
+        "m",
+        "r2",
+        "r2.py",
+        6,
+        "CREATE TYPE s AS ENUM ('a', 'b');",
+        fix_context=FixContext(("a",), rendered),
+    )
+    assert not fix_source(source, [finding]).changed
+    alone = FixContext(("a",), (rendered[0], rendered[2], rendered[3]))
+    assert fix_source(source, [dataclasses.replace(finding, fix_context=alone)]).changed
+
+
 def test_the_rule_knows_the_labels_as_earlier_statements_left_them() -> None:
     """ADD VALUE BEFORE/AFTER and RENAME VALUE earlier in the run are followed in order."""
     sql = (

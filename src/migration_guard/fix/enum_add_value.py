@@ -447,8 +447,10 @@ def _removable(node: cst.BaseStatement, step: _Step, names: tuple[f.Name, ...]) 
         return False
     if re.search(r"\bcascade\b", step.sql, re.IGNORECASE):
         return False
+    # a conversion away from the type (drop-and-create) is a statement of its own
     return all(
-        isinstance(fact, f.AlterColumnType) or _touches_type(fact, names) for fact in step.facts
+        _touches_type(fact, names) or (isinstance(fact, f.AlterColumnType) and len(step.facts) == 1)
+        for fact in step.facts
     )
 
 
