@@ -416,3 +416,7 @@ def test_enum_labels_added_in_place_in_order(proof: Proof) -> None:
     traced = proof.traces["fixed"][REVISIONS["enum-added-values"]]
     added = [modes for sql, modes in _locks(traced, "orders") if "ADD VALUE" in sql]
     assert added == [set(), set()]
+    # the swap rewrote the table (and rebuilt its index); adding labels rewrites nothing
+    swapped = proof.traces["original"][REVISIONS["enum-added-values"]]
+    assert [s["rewrites"] for s in swapped["statements"] if s["rewrites"]] == [["orders"]]
+    assert [s["rewrites"] for s in traced["statements"] if s["rewrites"]] == []
