@@ -243,3 +243,44 @@ def test_rules_shows_the_fix_with_its_before_and_after(tmp_path: Path) -> None:
         "    with op.get_context().autocommit_block():\n"
         "        op.execute(\"ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded' AFTER 'paid'\")"
     ) in text
+
+
+def test_a_real_swap_with_names_built_in_python_is_fixed(tmp_path: Path) -> None:
+    """notifications-api's 0078 (copied whole): the type's name, the temporary name and the
+    ALTER built with ``format`` and ``+``, the new type an ``sa.Enum`` of a tuple; its parent
+    here states the eight labels it had."""
+    from tests.test_real_histories import load_bundle, write_files
+
+    make_project(tmp_path)
+    labels = (
+        "'created', 'sending', 'delivered', 'pending', 'failed', 'technical-failure', "
+        "'temporary-failure', 'permanent-failure'"
+    )
+    add_revision(
+        tmp_path,
+        "0077_add_intl_notification",
+        None,
+        upgrade=f'op.execute("CREATE TYPE notify_status_type AS ENUM ({labels})")\n'
+        + "\n".join(
+            f'op.execute("CREATE TABLE {table} (id int, status notify_status_type)")'
+            for table in ("notifications", "notification_history")
+        ),
+    )
+    write_files(load_bundle("notifications_api_enum.txt"), tmp_path)
+    init_repo(tmp_path)
+    path = tmp_path / "migrations" / "versions" / "0078_add_sent_notification_status.py"
+    original = path.read_text()
+    result = run_cli(tmp_path, "fix", "0078_sent_notification_status")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fixed 3 finding(s) in 1 file(s)" in result.stdout  # with 2 column-type-change
+    upgrade = (
+        "def upgrade():\n"
+        "    with op.get_context().autocommit_block():\n"
+        "        op.execute(\"ALTER TYPE notify_status_type ADD VALUE IF NOT EXISTS 'sent'\")\n"
+    )
+    before, _, after = original.partition("def upgrade():")
+    assert (
+        path.read_text()
+        == before + upgrade + "\n\ndef downgrade():" + after.split("\n\ndef downgrade():", 1)[1]
+    )
+    assert run_cli(tmp_path, "lint", "0078_sent_notification_status").returncode == 0
