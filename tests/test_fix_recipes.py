@@ -41,9 +41,21 @@ op.execute(
 )
 op.execute("INSERT INTO tags (label) SELECT 't' || g FROM generate_series(1, 100) g")
 op.execute("INSERT INTO notes (id, item_id) SELECT g, g FROM generate_series(1, 100) g")
+op.create_table(
+    "orders",
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.Enum("new", "paid", name="order_status")),
+)
+op.create_index("ix_orders_status", "orders", ["status"])
+op.execute(
+    "INSERT INTO orders (id, status) SELECT g, "
+    "(CASE WHEN g % 2 = 0 THEN 'new' ELSE 'paid' END)::order_status FROM generate_series(1, 200) g"
+)
 """
 
 PARENT_DOWN = """def downgrade():
+    op.drop_table("orders")
+    op.execute("DROP TYPE order_status")
     op.drop_table("notes")
     op.drop_table("tags")
     op.drop_table("items")
@@ -61,6 +73,10 @@ class Case:
     table: str = "items"
     instant: tuple[str, ...] = ()
     """Fixed statements that may still take ``lock``: catalog-only, they scan nothing."""
+    line: int = 14
+    """The flagged line (14: the first line of upgrade()'s body in add_revision's file)."""
+    also: tuple[tuple[str, int, str], ...] = ()
+    """Other findings of the original that the fix removes with the statements they are on."""
 
 
 CASES = {
@@ -122,6 +138,37 @@ CASES = {
         "ShareLock",
         table="tags",
     ),
+    # the rename-create-convert-drop swap of an enum whose labels were only added (one
+    # inserted, one appended); its downgrade is the swap back, the only way to drop a label
+    "enum-added-values": Case(
+        "enum-recreated",
+        """op.execute("ALTER TYPE order_status RENAME TO order_status_old")
+op.execute("CREATE TYPE order_status AS ENUM ('new', 'held', 'paid', 'refunded')")
+op.execute(
+    "ALTER TABLE orders ALTER COLUMN status TYPE order_status USING status::text::order_status"
+)
+op.execute("DROP TYPE order_status_old")""",
+        """op.execute("UPDATE orders SET status = 'new' WHERE status IN ('held', 'refunded')")
+op.execute("ALTER TYPE order_status RENAME TO order_status_old")
+op.execute("CREATE TYPE order_status AS ENUM ('new', 'paid')")
+op.execute(
+    "ALTER TABLE orders ALTER COLUMN status TYPE order_status USING status::text::order_status"
+)
+op.execute("DROP TYPE order_status_old")""",
+        "Enum type `order_status` is dropped and re-created in this migration instead of "
+        "altered in place.",
+        "AccessExclusiveLock",
+        table="orders",
+        line=15,
+        also=(
+            (
+                "column-type-change",
+                16,
+                "Column `orders.status` changes type to ORDER_STATUS, which may rewrite the "
+                "table under an exclusive lock.",
+            ),
+        ),
+    ),
     # autogenerate's unnamed foreign key, and the downgrade Alembic itself cannot run
     "unnamed-foreign-key": Case(
         "constraint-without-not-valid",
@@ -136,7 +183,6 @@ CASES = {
 }
 
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
-FLAGGED_LINE = 14  # the first line of upgrade()'s body in add_revision's file
 ORDER = list(CASES)  # the unnamed foreign key last: the original's downgrade cannot run
 REVISIONS = {name: f"r{index + 2}" for index, name in enumerate(ORDER)}
 
@@ -291,7 +337,8 @@ def proof(tmp_path_factory: pytest.TempPathFactory, server: str) -> Proof:
 
 
 def test_every_case_is_fixed_and_clean(proof: Proof) -> None:
-    assert f"fixed {len(CASES)} finding(s) in {len(CASES)} file(s)" in proof.fix_output
+    findings = sum(1 + len(case.also) for case in CASES.values())
+    assert f"fixed {findings} finding(s) in {len(CASES)} file(s)" in proof.fix_output
     assert proof.fixed_lint == []  # clean for the rule, and nothing new
 
 
@@ -312,7 +359,7 @@ def test_flagged_once_then_the_lock_is_gone(proof: Proof, name: str) -> None:
     flagged = [
         (f["rule"], f["line"], f["message"]) for f in proof.flagged if f["revision"] == revision
     ]
-    assert flagged == [(case.rule, FLAGGED_LINE, case.message)]
+    assert flagged == [(case.rule, case.line, case.message), *case.also]
     original = _locks(proof.traces["original"][revision], case.table)
     assert any(case.lock in modes for _sql, modes in original)
     fixed = _locks(proof.traces["fixed"][revision], case.table)
@@ -352,3 +399,24 @@ def test_set_not_null_fix_skips_the_scan(tmp_path: Path, server: str) -> None:
     proof = 'existing constraints on column "items.name" are sufficient to prove'
     assert proof in messages["fixed"]
     assert proof not in messages["original"]
+
+
+def test_enum_labels_added_in_place_in_order(proof: Proof) -> None:
+    """The fixed revision adds the labels in an autocommit block, the type ends with the
+    labels in the original's order, and the traced ADD VALUEs hold no lock on the table."""
+    source = proof.sources["enum-added-values"]
+    assert (
+        "    with op.get_context().autocommit_block():\n"
+        "        op.execute(\"ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'held' AFTER 'new'\")\n"
+        "        op.execute(\"ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'refunded'\")\n"
+    ) in source
+    assert "RENAME TO" not in source.split("def downgrade")[0]
+    labels = "CREATE TYPE public.order_status AS ENUM (\n    'new',\n    'held',\n    'paid',\n    'refunded'\n);"
+    assert labels in proof.schemas["fixed"]
+    traced = proof.traces["fixed"][REVISIONS["enum-added-values"]]
+    added = [modes for sql, modes in _locks(traced, "orders") if "ADD VALUE" in sql]
+    assert added == [set(), set()]
+    # the swap rewrote the table (and rebuilt its index); adding labels rewrites nothing
+    swapped = proof.traces["original"][REVISIONS["enum-added-values"]]
+    assert [s["rewrites"] for s in swapped["statements"] if s["rewrites"]] == [["orders"]]
+    assert [s["rewrites"] for s in traced["statements"] if s["rewrites"]] == []

@@ -10,6 +10,16 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
 
 @dataclass(frozen=True)
+class FixContext:
+    """What a multi-statement fix needs beyond the flagged statement (``enum-recreated``)."""
+
+    labels: tuple[str, ...] | None = None
+    """The enum's labels before the migration, in order (None: the history does not say)."""
+    statements: tuple[tuple[int, str], ...] = ()
+    """The migration's rendered statements as (line of the revision file, SQL)."""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule violation in one migration.
 
@@ -29,6 +39,8 @@ class Finding:
     judged_from: str | None = None
     """``"execution"``: the revision could not be rendered offline, so the rules judged the SQL
     it executed on a throwaway PostgreSQL (the JSON then carries ``judged_from``)."""
+    fix_context: FixContext | None = field(default=None, compare=False, repr=False)
+    """What ``fix`` needs to know that the statement does not say; never reported."""
 
     def to_json(self) -> dict[str, object]:
         document: dict[str, object] = {

@@ -204,11 +204,14 @@ def _locks_held_across(revision: str, path: str, statements: list[dict[str, Any]
     reported: set[str] = set()
     held_before: set[str] = set()
     for index, statement in enumerate(statements):
+        if not statement.get("in_transaction", True):
+            held_before = set()  # outside a transaction its locks ended with it (sampled)
+            continue
         exclusive = {lock["relation"] for lock in statement["locks"] if lock["mode"] == EXCLUSIVE}
         for relation in sorted(exclusive - held_before - reported):
             later = []
             for following in statements[index + 1 :]:
-                still = any(
+                still = following.get("in_transaction", True) and any(
                     lock["relation"] == relation and lock["mode"] == EXCLUSIVE
                     for lock in following["locks"]
                 )

@@ -50,3 +50,22 @@ def test_unreadable_file_gives_nothing(tmp_path: Path) -> None:
     path = tmp_path / "broken.py"
     path.write_text("def upgrade(:\n")
     assert upgrade_statements(path) == []
+
+
+def test_enum_columns_create_their_types_first(tmp_path: Path) -> None:
+    """Alembic creates a column's sa.Enum type with its table; ``create_type=False`` does not."""
+    path = tmp_path / "a1.py"
+    path.write_text(
+        "def upgrade():\n"
+        '    op.create_table("orders", sa.Column("status", sa.Enum("new", "it\'s", name="st")))\n'
+        '    op.add_column("orders", sa.Column("kind", postgresql.ENUM("a", name="k", schema="s")))\n'
+        '    op.add_column("orders", sa.Column("old", sa.Enum("x", name="o", create_type=False)))\n'
+        '    op.add_column("orders", sa.Column("py", sa.Enum(Kind, name="py")))\n'
+    )
+    facts = [fact for statement in upgrade_statements(path) for fact in statement.facts]
+    enums = [fact for fact in facts if isinstance(fact, f.CreateEnum)]
+    assert enums == [
+        f.CreateEnum(f.Name("st"), ("new", "it's")),
+        f.CreateEnum(f.Name("k", "s"), ("a",)),
+    ]
+    assert isinstance(facts[1], f.CreateTable)

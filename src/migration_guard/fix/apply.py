@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migration_guard.findings import Finding
 from migration_guard.fix.calls import OpCall, op_call, preferred_quote
-from migration_guard.fix.recipe import Counterpart, FixSettings, Rewrite
+from migration_guard.fix.recipe import Body, Counterpart, FixSettings, Rewrite
 from migration_guard.fix.registry import recipe_for
 from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
@@ -36,7 +36,8 @@ def fix_source(
     """``source`` with each finding that has a recipe fixed at its ``op.`` line.
 
     One statement gets one recipe (the first finding's on that line with a mechanical fix);
-    the others on that line stay unfixed and are reported as such."""
+    the others on that line stay unfixed and are reported as such. Recipes that rewrite
+    several statements of ``upgrade()`` together go first; a statement is claimed once."""
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError:
@@ -88,6 +89,58 @@ class _Upgrade(_InFunction):
         self.by_line = by_line
         self.fixed: list[Finding] = []
         self.counterparts: list[Counterpart] = []
+        # multi-statement recipes, planned on entering upgrade(): by id of the original node
+        self.replacing: dict[int, list[cst.BaseStatement]] = {}
+        self.removing: set[int] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        if self.function() == "upgrade" and isinstance(node.body, cst.IndentedBlock):
+            self._plan_body(tuple(node.body.body))
+
+    def _plan_body(self, statements: tuple[cst.BaseStatement, ...]) -> None:
+        """Let the recipes that rewrite several statements together claim theirs first."""
+        positions = [self.get_metadata(PositionProvider, statement) for statement in statements]
+        spans = tuple((position.start.line, position.end.line) for position in positions)
+        lines = [start for start, _end in spans]
+        index_of = {line: index for index, line in enumerate(lines)}
+        claimed: set[int] = set()
+        for line, findings in sorted(self.by_line.items()):
+            if line not in index_of:
+                continue
+            for finding in findings:
+                recipe = recipe_for(finding.rule)
+                if recipe is None or recipe.rewrite_body is None:
+                    continue
+                body = Body(statements, spans, index_of[line], self.op, self.quote)
+                planned = recipe.rewrite_body(body, _facts(finding.statement), finding.fix_context)
+                if planned is None or claimed & set(planned.replaced):
+                    continue
+                claimed.update(planned.replaced)
+                first, *rest = planned.replaced
+                self.replacing[id(statements[first])] = planned.statements
+                self.removing.update(id(statements[index]) for index in rest)
+                # the findings of the statements it removes go with them
+                for index in planned.replaced:
+                    first_line, last_line = spans[index]
+                    self.fixed.extend(
+                        other
+                        for at, on_line in sorted(self.by_line.items())
+                        if first_line <= at <= last_line
+                        for other in on_line
+                        if other not in self.fixed
+                    )
+                break
+
+    def on_leave(
+        self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+    ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        # the statements a multi-statement recipe claimed, simple or compound (a for loop)
+        if id(original_node) in self.replacing:
+            return cst.FlattenSentinel(self.replacing[id(original_node)])  # type: ignore[arg-type]
+        if id(original_node) in self.removing:
+            return cst.RemovalSentinel.REMOVE
+        return super().on_leave(original_node, updated_node)
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -132,7 +185,7 @@ class _Downgrade(_InFunction):
 
 def _rewrite(found: OpCall, finding: Finding, settings: FixSettings) -> Rewrite | None:
     recipe = recipe_for(finding.rule)
-    if recipe is None:
+    if recipe is None or recipe.rewrite is None:
         return None
     return recipe.rewrite(found, _facts(finding.statement), settings)
 

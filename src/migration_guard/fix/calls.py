@@ -163,12 +163,12 @@ def execute(found: OpCall, sql: str) -> cst.SimpleStatementLine:
 
 
 def autocommit_block(
-    op: str, body: list[cst.BaseStatement], leading: cst.SimpleStatementLine | None = None
+    op: str, body: list[cst.BaseStatement], leading: cst.BaseStatement | None = None
 ) -> cst.With:
     """``with op.get_context().autocommit_block():`` around ``body``: Alembic commits the
     migration's transaction, runs ``body`` outside any transaction and begins a new one.
     ``leading``'s comments and blank lines above it move to the ``with`` line."""
-    leading_lines = leading.leading_lines if leading is not None else ()
+    leading_lines = getattr(leading, "leading_lines", ())
     return cst.With(
         items=[cst.WithItem(item=cst.parse_expression(f"{op}.get_context().autocommit_block()"))],
         body=cst.IndentedBlock(body=body),

@@ -1,4 +1,5 @@
-"""What a recipe is: a rewrite of one flagged ``op.`` statement, and of its twin in downgrade()."""
+"""What a recipe is: a rewrite of one flagged ``op.`` statement, and of its twin in downgrade();
+or, for a change spread over several statements, a rewrite of those statements together."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from migration_guard.config import Config
+from migration_guard.findings import FixContext
 from migration_guard.fix.calls import OpCall
 from migration_guard.sql import facts as f
 
@@ -21,6 +23,33 @@ class Rewrite:
 
     statements: list[cst.BaseStatement]
     counterparts: tuple[Counterpart, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Body:
+    """``upgrade()``'s top-level statements, for a recipe that rewrites several of them."""
+
+    statements: tuple[cst.BaseStatement, ...]
+    spans: tuple[tuple[int, int], ...]
+    """Each statement's first and last line in the file."""
+    flagged: int
+    """The index of the statement the finding points at."""
+    op: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class BodyRewrite:
+    """Statements of ``upgrade()`` replaced together: ``statements`` go where the first of
+    ``replaced`` (indexes into :attr:`Body.statements`, ascending) was, the others go."""
+
+    replaced: tuple[int, ...]
+    statements: list[cst.BaseStatement]
+
+
+BodyRewriter = Callable[[Body, Sequence[f.Fact], FixContext | None], BodyRewrite | None]
+"""A multi-statement recipe: the body, the flagged statement's facts, the finding's
+``fix_context``."""
 
 
 @dataclass(frozen=True)
@@ -40,5 +69,6 @@ class Recipe:
     """A mechanical fix for the findings of ``rules``; ``doc`` is the module's docstring."""
 
     rules: tuple[str, ...]
-    rewrite: Callable[[OpCall, Sequence[f.Fact], FixSettings], Rewrite | None]
     doc: str
+    rewrite: Callable[[OpCall, Sequence[f.Fact], FixSettings], Rewrite | None] | None = None
+    rewrite_body: BodyRewriter | None = None

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from migration_guard.fix import concurrent_index, not_valid, set_not_null, timeouts, using_index
+from migration_guard.fix import (
+    concurrent_index,
+    enum_add_value,
+    not_valid,
+    set_not_null,
+    timeouts,
+    using_index,
+)
 from migration_guard.fix.recipe import Recipe
 
 RECIPES: tuple[Recipe, ...] = (
@@ -12,6 +19,7 @@ RECIPES: tuple[Recipe, ...] = (
     using_index.RECIPE,
     timeouts.LOCK_RECIPE,
     timeouts.STATEMENT_RECIPE,
+    enum_add_value.RECIPE,
 )
 
 

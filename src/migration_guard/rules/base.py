@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from migration_guard.config import NEWEST_PG_VERSION
 from migration_guard.errors import ConfigError
-from migration_guard.findings import Severity
+from migration_guard.findings import FixContext, Severity
 from migration_guard.rules.history import History
 from migration_guard.sql import facts as f
 
@@ -94,6 +94,8 @@ class Violation:
     statement: StatementFacts
     message: str
     help: str = ""  # empty: the rule's own help
+    fix_context: FixContext | None = None
+    """What a fix needs that the statement does not say (see ``Finding.fix_context``)."""
 
 
 class MigrationFacts:

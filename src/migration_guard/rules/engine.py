@@ -243,6 +243,7 @@ def _finding(
         line=violation.statement.line or 1,
         statement=violation.statement.sql,
         help=violation.help or rule.help,
+        fix_context=violation.fix_context,
     )
 
 

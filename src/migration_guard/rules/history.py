@@ -60,6 +60,8 @@ class History:
     _keys: dict[str, list[tuple[f.Name, str]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
+    # enum type -> its labels in order; None: changed in a way the facts do not tell
+    _enums: list[tuple[f.Name, tuple[str, ...] | None]] = field(default_factory=list)
 
     def files_have_soft_delete_set(self) -> bool:
         """What ``soft_delete_pairs`` says, asked once; False without it."""
@@ -102,6 +104,13 @@ class History:
     def key_columns(self, table: f.Name) -> set[str]:
         """Single columns earlier migrations made ``table``'s primary key or unique."""
         return {column for known, column in self._keys.get(table.name, []) if known.same_as(table)}
+
+    def enum_values(self, type_: f.Name) -> tuple[str, ...] | None:
+        """The labels of enum ``type_`` in order as earlier migrations left it; None: unknown."""
+        for known, values in reversed(self._enums):
+            if known.same_as(type_):
+                return values
+        return None
 
     def check_names(self, table: f.Name) -> set[str]:
         """The names of the check constraints earlier migrations left on ``table``."""
@@ -162,11 +171,23 @@ class History:
             found = self.check(fact.table, fact.name)
             if found is not None:
                 self._checks.remove(found)
+        elif isinstance(fact, (f.CreateEnum, f.AddEnumValue, f.RenameEnumValue)):
+            self._enums.append((fact.type, enum_after(fact, self.enum_values(fact.type))))
+        elif isinstance(fact, f.RenameType):
+            values = self.enum_values(fact.type)
+            self._forget_enum(fact.type)
+            if values is not None:
+                self._enums.append((fact.new_name, values))
+        elif isinstance(fact, f.DropType):
+            self._forget_enum(fact.type)
         elif isinstance(fact, f.DropColumn):
             self._types.pop((fact.table.name, fact.column), None)
             for schema, present in self._columns.get(fact.table.name, []):
                 if f.Name(fact.table.name, schema).same_as(fact.table):
                     present.discard(fact.column)
+
+    def _forget_enum(self, type_: f.Name) -> None:
+        self._enums[:] = [pair for pair in self._enums if not pair[0].same_as(type_)]
 
     def _add_column(self, table: f.Name, column: f.Column) -> None:
         self._set_type(table, column.name, column.type)
@@ -194,3 +215,24 @@ class History:
         self._checks.append(
             CheckConstraint(table, constraint.name, constraint.expression, not constraint.not_valid)
         )
+
+
+def enum_after(
+    fact: f.CreateEnum | f.AddEnumValue | f.RenameEnumValue, values: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """An enum's labels after ``fact`` changed ``values`` (None: not known then or now)."""
+    if isinstance(fact, f.CreateEnum):
+        return fact.values
+    if values is None:
+        return None
+    if isinstance(fact, f.RenameEnumValue):
+        return tuple(fact.new_value if value == fact.value else value for value in values)
+    if fact.value in values:  # ADD VALUE IF NOT EXISTS of a label it has
+        return values
+    anchor = fact.before if fact.before is not None else fact.after
+    if anchor is None:
+        return (*values, fact.value)
+    if anchor not in values:
+        return None
+    at = values.index(anchor) + (0 if fact.before is not None else 1)
+    return (*values[:at], fact.value, *values[at:])

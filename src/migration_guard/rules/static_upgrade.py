@@ -99,12 +99,15 @@ def _call_sql(call: ast.Call, batch_table: str | None) -> str | None:
     after_table = 1 if named else 0  # where the arguments after the table start
     if method == "create_table" and named:
         columns = [_column_sql(argument) for argument in call.args[1:]]
-        return f"CREATE TABLE {table} ({', '.join(c for c in columns if c)})"
+        types = "".join(_enum_sql(argument) for argument in call.args[1:])
+        return f"{types}CREATE TABLE {table} ({', '.join(c for c in columns if c)})"
     if method == "drop_table" and named:
         return f"DROP TABLE {table}"
     if method == "add_column":
-        column = _column_sql(call.args[after_table]) if len(call.args) > after_table else None
-        return f"ALTER TABLE {table} ADD COLUMN {column}" if column else None
+        added = call.args[after_table] if len(call.args) > after_table else None
+        column = _column_sql(added) if added is not None else None
+        types = _enum_sql(added) if added is not None else ""
+        return f"{types}ALTER TABLE {table} ADD COLUMN {column}" if column else None
     if method == "alter_column":
         altered = literal_argument(call, after_table, "column_name")
         new_type = _keyword(call, "type_")
@@ -145,6 +148,31 @@ def _column_sql(argument: ast.expr) -> str | None:
         return None
     type_sql = sql_type_of(argument.args[1]) if len(argument.args) > 1 else None
     return f"{_quote(name)} {type_sql or 'unknown_type'}"
+
+
+def _enum_sql(argument: ast.expr) -> str:
+    """``CREATE TYPE … AS ENUM (…);`` for a column of ``sa.Enum("a", "b", name="x")`` (or
+    ``postgresql.ENUM``), which Alembic creates with the table; empty for any other column."""
+    if not (isinstance(argument, ast.Call) and len(argument.args) > 1):
+        return ""
+    enum = argument.args[1]
+    if not isinstance(enum, ast.Call):
+        return ""
+    callee = enum.func.attr if isinstance(enum.func, ast.Attribute) else None
+    if isinstance(enum.func, ast.Name):
+        callee = enum.func.id
+    if callee not in ("Enum", "ENUM"):
+        return ""
+    labels = [literal_string(label) for label in enum.args]
+    name = _keyword(enum, "name")
+    schema = _keyword(enum, "schema")
+    create = _keyword(enum, "create_type")
+    if not isinstance(name, str) or not labels or any(label is None for label in labels):
+        return ""
+    if isinstance(create, ast.Constant) and create.value is False:
+        return ""
+    quoted_labels = ", ".join("'" + str(label).replace("'", "''") + "'" for label in labels)
+    return f"CREATE TYPE {_qualified(name, schema)} AS ENUM ({quoted_labels}); "
 
 
 def _argument_string(call: ast.Call, position: int, keyword: str) -> str | None:

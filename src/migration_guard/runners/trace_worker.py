@@ -31,6 +31,7 @@ from migration_guard.render.op_lines import OpLines
 from migration_guard.runners import trace_observe as observe
 from migration_guard.runners.child import job_main, one_line
 from migration_guard.runners.pinned import PINNED_URL_ENV
+from migration_guard.runners.trace_sampler import LockSampler, merged
 from migration_guard.runners.trace_watchdog import Watchdog
 
 
@@ -49,6 +50,8 @@ class _Recorder:
     pending_sql: str = ""
     started: float = 0.0
     watchdog: Watchdog | None = None
+    sampler: LockSampler | None = None
+    """Watching a statement run outside a transaction, whose locks are gone when it returns."""
 
     def __post_init__(self) -> None:
         # lint's mapping: the outermost line of the revision file (an op. call inside a helper
@@ -69,14 +72,24 @@ class _Recorder:
             self.pids[id(dbapi)] = observe.backend_pid(dbapi)
         if self.last is None:
             self.last = observe.snapshot(dbapi)
+        self.stop_sampling()
+        if getattr(dbapi, "autocommit", False):
+            self.sampler = LockSampler(self.observer, self.pids[id(dbapi)])
         self.started = time.perf_counter()
+
+    def stop_sampling(self) -> list[dict[str, str]]:
+        """The locks the sampler saw (none when no statement was sampled); it stops."""
+        sampler, self.sampler = self.sampler, None
+        return sampler.stop() if sampler is not None else []
 
     def after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         line = self.pending_line
         if not self.tracing or line is None:
             return
         elapsed = (time.perf_counter() - self.started) * 1000
+        sampled = self.stop_sampling()
         dbapi = conn.connection.dbapi_connection
+        held = observe.held_locks(self.observer, self.pids[id(dbapi)])
         now = observe.snapshot(dbapi)
         previous = self.last or now
         not_valid, validated = observe.constraint_changes(previous, now)
@@ -84,7 +97,7 @@ class _Recorder:
             {
                 "sql": statement.strip(),
                 "line": line,
-                "locks": observe.held_locks(self.observer, self.pids[id(dbapi)]),
+                "locks": merged(held, sampled) if sampled else held,
                 "rewrites": observe.rewritten(previous, now, self.existing),
                 "not_valid": not_valid,
                 "validated": validated,
@@ -194,6 +207,7 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dic
         return entry
     finally:
         recorder.tracing = False
+        recorder.stop_sampling()  # a statement that failed never reached after()
         entry["statements"] = recorder.statements
     try:
         _run_step(config, script, found, recorder, upgrade=False)

@@ -212,6 +212,8 @@ class DropType:
 class AddEnumValue:
     type: Name
     value: str
+    before: str | None = None  # BEFORE 'w': the label it goes in front of
+    after: str | None = None  # AFTER 'w'; neither: it goes last
 
 
 @dataclass(frozen=True)

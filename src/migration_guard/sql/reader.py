@@ -789,7 +789,17 @@ def _alter_type(cursor: Cursor) -> f.Fact:
         cursor.accept("IF", "NOT", "EXISTS")
         tok = cursor.advance()
         if tok.kind is Kind.STRING:
-            return f.AddEnumValue(name, _string_value(tok))
+            value = _string_value(tok)
+            for word in ("BEFORE", "AFTER"):
+                if cursor.accept(word):
+                    neighbour = cursor.advance()
+                    if neighbour.kind is not Kind.STRING:
+                        break
+                    label = _string_value(neighbour)
+                    if word == "BEFORE":
+                        return f.AddEnumValue(name, value, before=label)
+                    return f.AddEnumValue(name, value, after=label)
+            return f.AddEnumValue(name, value)
     elif cursor.accept("RENAME", "TO"):
         new_name = cursor.identifier()
         if new_name is not None:
