@@ -34,6 +34,7 @@ from migration_guard.rules.identifier_too_long import IdentifierTooLong
 from migration_guard.rules.index_not_concurrent import IndexNotConcurrent
 from migration_guard.rules.lock_table import LockTable
 from migration_guard.rules.not_null_without_default import NotNullWithoutDefault
+from migration_guard.rules.not_postgresql import NotPostgresql
 from migration_guard.rules.prefer_bigint import PreferBigint
 from migration_guard.rules.prefer_identity import PreferIdentity
 from migration_guard.rules.prefer_jsonb import PreferJsonb
@@ -129,6 +130,7 @@ ALL_RULES: tuple[Rule, ...] = (
     WholeTableCopy(),
     UnboundedUpdate(),
     PythonDataMigration(),
+    NotPostgresql(),
     # Produced outside the rule engine; listed for `rules` and configuration.
     RenderFailed(),
     SuppressionWithoutReason(),
