@@ -752,3 +752,13 @@ def test_revisions_after_a_leaky_downgrade_are_traced_on_seeded_tables(project: 
     assert failed["revision"] == "c3" and failed["line"] == line_of(path, "op.add_column")
     assert 'column "status" of relation "orders" contains null values' in failed["message"]
     assert entry(report, "b2")["seeded_tables"] == ["orders"] and code == 1
+
+
+def test_each_step_starts_a_new_session_though_its_connection_is_reused(project: Path) -> None:
+    # the engine env.py creates is reused from step to step (trace's speed): what a session
+    # keeps (a temporary table, a setting) must not reach the next step
+    session_state = 'op.execute("CREATE TEMP TABLE scratch (x int)")\nop.execute("SET ROLE NONE")'
+    write_revision(project, "b2", "a1", session_state, session_state)
+    code, report = trace(project, "b2")
+    assert (entry(report, "b2")["upgrade"], entry(report, "b2")["downgrade"]) == ("ok", "ok")
+    assert rules_of(report, "b2") == [] and code == 0

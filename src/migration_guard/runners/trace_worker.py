@@ -30,6 +30,7 @@ from typing import Any
 from migration_guard.render.op_lines import OpLines
 from migration_guard.runners import trace_observe as observe
 from migration_guard.runners.child import job_main, one_line
+from migration_guard.runners.engine_reuse import reuse_engines
 from migration_guard.runners.pinned import PINNED_URL_ENV
 from migration_guard.runners.trace_watchdog import Watchdog
 
@@ -110,6 +111,7 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     else:
         config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
     script = ScriptDirectory.from_config(config)
+    reuse_engines()
     url = os.environ[PINNED_URL_ENV]
     observer = observe.connect_observer(url)
     recorder = _Recorder(observer)
