@@ -394,17 +394,9 @@ def test_summary_has_a_mermaid_graph_with_escaped_ids_and_the_lock_table(
     assert "```mermaid" in text and 'n0["b2"]' in text and "n0 --> n1" in text
     assert "ShareLock orders" in text
     from migration_guard.report.trace_table import mermaid_graph
+    from migration_guard.trace_results import TraceEntry
 
-    hostile = mermaid_graph(
-        [
-            {
-                "revision": 'x"]; click n0 call evil()',
-                "upgrade": "ok",
-                "downgrade": "ok",
-                "_parents": [],
-            }
-        ]
-    )
+    hostile = mermaid_graph([TraceEntry('x"]; click n0 call evil()', "p.py", "ok", "ok")])
     assert '"]' not in hostile[2].removesuffix('"]') and "evil()" not in hostile[2]
 
 

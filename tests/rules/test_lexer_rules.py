@@ -28,7 +28,7 @@ def _all_fixture_sql() -> list[str]:
     for path in sorted(FIXTURES.glob("*.yaml")):
         document = yaml.safe_load(path.read_text())
         for expected in ("flagged", "clean"):
-            texts.extend(case["sql"] for case in document.get(expected, []))
+            texts.extend(case["sql"] for case in document.get(expected, []) if "sql" in case)
     return texts
 
 

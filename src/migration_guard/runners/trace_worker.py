@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,6 +33,7 @@ from migration_guard.runners.child import job_main, one_line
 from migration_guard.runners.engine_reuse import reuse_engines
 from migration_guard.runners.pinned import PINNED_URL_ENV
 from migration_guard.runners.trace_watchdog import Watchdog
+from migration_guard.trace_results import ExecutedStatement, HeldLock, RevisionRun
 
 
 @dataclass
@@ -42,7 +43,7 @@ class _Recorder:
     observer: Any
     files: set[str] = field(default_factory=set)
     tracing: bool = False
-    statements: list[dict[str, Any]] = field(default_factory=list)
+    statements: list[ExecutedStatement] = field(default_factory=list)
     existing: set[str] = field(default_factory=set)
     pids: dict[int, int] = field(default_factory=dict)
     last: observe.Snapshot | None = None
@@ -81,17 +82,18 @@ class _Recorder:
         now = observe.snapshot(dbapi)
         previous = self.last or now
         not_valid, validated = observe.constraint_changes(previous, now)
+        locks = observe.held_locks(self.observer, self.pids[id(dbapi)])
         self.statements.append(
-            {
-                "sql": statement.strip(),
-                "line": line,
-                "locks": observe.held_locks(self.observer, self.pids[id(dbapi)]),
-                "rewrites": observe.rewritten(previous, now, self.existing),
-                "not_valid": not_valid,
-                "validated": validated,
-                "ms": round(elapsed, 2),
-                "in_transaction": not getattr(dbapi, "autocommit", False),
-            }
+            ExecutedStatement(
+                sql=statement.strip(),
+                line=line,
+                locks=tuple(HeldLock.from_json(lock) for lock in locks),
+                rewrites=tuple(observe.rewritten(previous, now, self.existing)),
+                not_valid=tuple(not_valid),
+                validated=tuple(validated),
+                ms=round(elapsed, 2),
+                in_transaction=not getattr(dbapi, "autocommit", False),
+            )
         )
         self.last = now
 
@@ -118,7 +120,7 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     recorder.op_lines.patch_batch_mode()
     event.listen(Engine, "before_cursor_execute", recorder.before)
     event.listen(Engine, "after_cursor_execute", recorder.after)
-    results: list[dict[str, Any]] = []
+    results: list[RevisionRun] = []
     seeded: list[str] = []
     unreachable = set(request.get("unreachable", ()))
     revisions: list[str] = request["revisions"]
@@ -128,8 +130,9 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
             try:  # the seed goes where the first traced revision starts, on a restart too
                 _bring_to_parents(command, config, observer, request.get("seed_at", ()))
             except Exception as error:
-                skipped = {"skipped": one_line(error), "unreachable": True}
-                return {"revisions": [{"revision": rev, **skipped} for rev in revisions]}
+                why = one_line(error)
+                runs = [RevisionRun(rev, skipped=why, unreachable=True) for rev in revisions]
+                return {"revisions": [run.to_json() for run in runs]}
             from migration_guard.runners.seed import SeedFailed, seed_database
 
             try:
@@ -142,24 +145,24 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
             blocked = _blocked_by(script, rev, unreachable)
             if blocked is not None:  # judged without touching the database
                 unreachable.add(rev)
-                results.append({"revision": rev, "skipped": f"{blocked} did not upgrade"})
+                results.append(RevisionRun(rev, skipped=f"{blocked} did not upgrade"))
                 continue
             try:
                 _bring_to_parents(command, config, observer, found._all_down_revisions)
             except Exception as error:  # the database may be half-way: the rest start afresh
                 unreachable.add(rev)
-                results.append({"revision": rev, "skipped": one_line(error), "unreachable": True})
+                results.append(RevisionRun(rev, skipped=one_line(error), unreachable=True))
                 break
-            entry = _trace_one(config, script, found, recorder)
-            results.append(entry)
-            if entry.get("unreachable"):
+            run = _trace_one(config, script, found, recorder)
+            results.append(run)
+            if run.unreachable:
                 unreachable.add(rev)
-            if entry["upgrade"] != "ok" or entry["downgrade"] != "ok":
+            if run.upgrade != "ok" or run.downgrade != "ok":
                 break  # not where the history says it is: the rest start from a fresh copy
     finally:
         recorder.watchdog.close()
         observer.close()
-    return {"revisions": results, "seeded_tables": seeded}
+    return {"revisions": [run.to_json() for run in results], "seeded_tables": seeded}
 
 
 def _blocked_by(script: Any, rev: str, unreachable: set[str]) -> str | None:
@@ -182,9 +185,8 @@ def _bring_to_parents(command: Any, config: Any, observer: Any, down: Any) -> No
         command.upgrade(config, parent)
 
 
-def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dict[str, Any]:
-    rev = found.revision
-    entry: dict[str, Any] = {"revision": rev, "upgrade": "ok", "downgrade": "skipped"}
+def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> RevisionRun:
+    run = RevisionRun(found.revision)
     before = observe.catalogue(recorder.observer)
     recorder.existing = observe.existing_tables(recorder.observer)
     recorder.statements, recorder.last, recorder.pids = [], None, {}
@@ -192,32 +194,38 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dic
     try:
         _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
-        entry.update(upgrade="failed", unreachable=True, **_failure(recorder, error))
-        return entry
+        failed = _failure(recorder, run, error)
+        return replace(failed, upgrade="failed", unreachable=True, statements=_taken(recorder))
     finally:
         recorder.tracing = False
-        entry["statements"] = recorder.statements
+    run = replace(run, statements=_taken(recorder))
     try:
         _run_step(config, script, found, recorder, upgrade=False)
     except Exception as error:
-        entry.update(downgrade="failed", **_failure(recorder, error))
-        return entry
+        return replace(_failure(recorder, run, error), downgrade="failed")
     after = observe.catalogue(recorder.observer)
     if after != before:
-        entry["downgrade"] = "not-reversible"
-        entry["left_behind"] = sorted(set(after) - set(before))
-        entry["missing"] = sorted(set(before) - set(after))
+        run = replace(
+            run,
+            downgrade="not-reversible",
+            left_behind=tuple(sorted(set(after) - set(before))),
+            missing=tuple(sorted(set(before) - set(after))),
+        )
     else:
-        entry["downgrade"] = "ok"
+        run = replace(run, downgrade="ok")
     try:
         _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
-        if entry["downgrade"] == "ok":
-            failure = _failure(recorder, error)
-            failure["error"] = "again after downgrade: " + failure["error"]
-            entry.update(upgrade="failed", **failure)
+        if run.downgrade == "ok":
+            failed = _failure(recorder, run, error)
+            return replace(failed, upgrade="failed", error="again after downgrade: " + failed.error)
         # else it failed on what the downgrade left behind: that is the finding already
-    return entry
+    return run
+
+
+def _taken(recorder: _Recorder) -> tuple[ExecutedStatement, ...]:
+    """The statements the upgrade executed (the recorder's list is reset per revision)."""
+    return tuple(recorder.statements)
 
 
 def _run_step(config: Any, script: Any, found: Any, recorder: _Recorder, *, upgrade: bool) -> None:
@@ -238,18 +246,20 @@ def _run_step(config: Any, script: Any, found: Any, recorder: _Recorder, *, upgr
             script.run_env()
 
 
-def _failure(recorder: _Recorder, error: BaseException) -> dict[str, Any]:
-    """The failed step's error and line; past ``trace_timeout``, which statement was cancelled."""
+def _failure(recorder: _Recorder, run: RevisionRun, error: BaseException) -> RevisionRun:
+    """``run`` with the failed step's error and line; past ``trace_timeout``, which statement
+    was cancelled."""
     line = _failed_line(recorder, error)
     watchdog = recorder.watchdog
     if watchdog is None or not watchdog.fired:
-        return {"error": _error_text(error), "line": line}
-    return {
-        "error": f"the statement ran longer than trace_timeout ({watchdog.seconds} s) "
+        return replace(run, error=_error_text(error), line=line)
+    return replace(
+        run,
+        error=f"the statement ran longer than trace_timeout ({watchdog.seconds} s) "
         f"and was cancelled: {recorder.pending_sql}",
-        "line": line,
-        "sql": recorder.pending_sql,
-    }
+        line=line,
+        sql=recorder.pending_sql,
+    )
 
 
 def _error_text(error: BaseException) -> str:
