@@ -50,3 +50,13 @@ def test_the_observed_rewrite_replaces_lints_guess_on_the_same_line() -> None:
     assert [f.rule for f in judge_traced(REWRITE)] == ["table-rewrite"]
     no_rewrite = {**REWRITE, "statements": [{**REWRITE["statements"][0], "rewrites": []}]}
     assert [f.rule for f in judge_traced(no_rewrite)] == []
+
+
+def test_a_run_crosses_the_process_boundary_unchanged() -> None:
+    from migration_guard.trace_results import RevisionRun
+
+    run = RevisionRun.from_json(
+        {**REWRITE, "downgrade": "not-reversible", "left_behind": ["x"], "line": 4, "error": "e"}
+    )
+    assert RevisionRun.from_json(run.to_json()) == run
+    assert run.statements[0].locks[0].mode == "AccessExclusiveLock" and run.left_behind == ("x",)
