@@ -754,3 +754,48 @@ def test_each_step_starts_a_new_session_though_its_connection_is_reused(project:
     code, report = trace(project, "b2")
     assert (entry(report, "b2")["upgrade"], entry(report, "b2")["downgrade"]) == ("ok", "ok")
     assert rules_of(report, "b2") == [] and code == 0
+
+
+ASYNC_ENV_PY = """
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def run(connection):
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def main():
+    url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+asyncpg")
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+
+
+asyncio.run(main())
+"""
+
+
+def test_an_async_env_py_is_traced_through_the_engine_reuse(project: Path) -> None:
+    # create_async_engine goes through trace's reusing create_engine (each asyncio.run has a
+    # loop of its own, so what works for a sync env.py must not break an async one)
+    pytest.importorskip("asyncpg")
+    (project / "migrations" / "env.py").write_text(ASYNC_ENV_PY)
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("x", sa.Text()))',
+        'op.drop_column("orders", "x")',
+    )
+    code, report = trace(project, "b2")
+    assert [(e["revision"], e["upgrade"], e["downgrade"]) for e in report["trace"]] == [
+        ("b2", "ok", "ok")
+    ]
+    assert code == 0
