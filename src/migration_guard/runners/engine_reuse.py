@@ -36,7 +36,9 @@ def reuse_engines() -> None:
     from sqlalchemy.engine import create as create_module
 
     original: Callable[..., Any] = create_module.create_engine
-    engines: dict[str, Any] = {}
+    # key -> (engine, the call's arguments): kept alive, so no later object takes the address
+    # an argument's repr shows
+    engines: dict[str, tuple[Any, tuple[Any, ...], dict[str, Any]]] = {}
 
     def create_engine(url: Any, *args: Any, **kwargs: Any) -> Any:
         key = _key(url, args, kwargs)
@@ -45,8 +47,8 @@ def reuse_engines() -> None:
         if key not in engines:
             engine = original(url, *args, **kwargs)
             sqlalchemy.event.listen(engine.pool, "checkin", _discard_session)
-            engines[key] = engine
-        return engines[key]
+            engines[key] = (engine, args, kwargs)
+        return engines[key][0]
 
     create_module.create_engine = create_engine
     sqlalchemy.engine.create_engine = create_engine
