@@ -5,10 +5,12 @@
 order, an optional seed and where it goes (the first traced revision's parents), the seconds
 each step may run (``trace_timeout``, see :mod:`migration_guard.runners.trace_watchdog`) and the
 revisions an earlier job could not upgrade; the database (at the seed's revisions, or empty) is
-the pinned URL. For each revision the result holds every statement its first upgrade executed
+the pinned URL. For each revision the result holds a
+:class:`~migration_guard.trace_results.RevisionRun`: every statement its first upgrade executed
 (SQL, the line of the revision file that issued it, locks held right after it, tables rewritten,
 constraints added NOT VALID or validated, milliseconds, whether a transaction was open), how
-upgrade and downgrade went, and the schema differences a downgrade left behind.
+upgrade and downgrade went, and the schema differences a downgrade left behind. The engines
+env.py creates are reused from step to step (:mod:`migration_guard.runners.engine_reuse`).
 
 The job stops after a revision that left the database other than the history says (an upgrade
 or downgrade that failed, a downgrade that did not restore the schema): the parent runs the
