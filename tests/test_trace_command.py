@@ -799,3 +799,36 @@ def test_an_async_env_py_is_traced_through_the_engine_reuse(project: Path) -> No
         ("b2", "ok", "ok")
     ]
     assert code == 0
+
+
+def test_downgrades_that_do_nothing_hide_no_later_revision(tmp_path: Path) -> None:
+    # `pass` downgrades leave the database as the upgrade made it: the job goes on from there
+    root = make_project(tmp_path / "app")
+    paths = {}
+    down = None
+    for revision, (upgrade, downgrade) in LINEAR.items():
+        if revision in ("r002", "r004"):
+            downgrade = "pass"
+        paths[revision] = write_revision(root, revision, down, upgrade, downgrade)
+        down = revision
+    code, report = trace(root, "--all")
+    assert [(e["revision"], e["upgrade"], e["downgrade"]) for e in report["trace"]] == [
+        (revision, "ok", "not-reversible" if revision in ("r002", "r004") else "ok")
+        for revision in LINEAR
+    ]
+    not_reversible = [
+        (f["revision"], f["line"])
+        for f in report["findings"]
+        if f["rule"] == "downgrade-not-reversible"
+    ]
+    assert not_reversible == [
+        ("r002", line_of(paths["r002"], "def downgrade")),
+        ("r004", line_of(paths["r004"], "def downgrade")),
+    ]
+    last = entry(report, "r006")["statements"]
+    assert [s["line"] for s in last] == [
+        line_of(paths["r006"], "op.add_column"),
+        line_of(paths["r006"], "op.create_index"),
+    ]
+    assert {"relation": "orders", "mode": "ShareLock"} in last[1]["locks"]
+    assert [f for f in report["findings"] if f["rule"] == "upgrade-failed"] == [] and code == 1

@@ -14,9 +14,10 @@ env.py creates are reused from step to step (:mod:`migration_guard.runners.engin
 
 The job stops after a revision that left the database other than the history says (an upgrade
 or downgrade that failed, a downgrade that did not restore the schema): the parent runs the
-rest on a fresh copy (:func:`migration_guard.runners.trace.traced_in_turns`), so every revision
-is judged from its parents' state. A revision built on one that could not be upgraded is
-skipped without touching the database.
+rest on a fresh copy (:func:`migration_guard.runners.trace.traced_in_turns`), so every
+revision is judged from its parents' state. A downgrade that ran no SQL at all (``pass``) left
+the database as the upgrade made it: stamped back to the revision, the job goes on. A revision
+built on one that could not be upgraded is skipped without touching the database.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class _Recorder:
     pending_sql: str = ""
     started: float = 0.0
     watchdog: Watchdog | None = None
+    issued: int = 0  # statements the revision file issued (counted for the downgrade)
 
     def __post_init__(self) -> None:
         # lint's mapping: the outermost line of the revision file (an op. call inside a helper
@@ -66,6 +68,8 @@ class _Recorder:
     def before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         self.pending_line = self.line_of(sys._getframe(1))
         self.pending_sql = statement.strip()
+        if self.pending_line is not None:
+            self.issued += 1
         if not self.tracing or self.pending_line is None:
             return
         dbapi = conn.connection.dbapi_connection
@@ -155,11 +159,11 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
                 unreachable.add(rev)
                 results.append(RevisionRun(rev, skipped=one_line(error), unreachable=True))
                 break
-            run = _trace_one(config, script, found, recorder)
+            run, at_revision = _trace_one(command, config, script, found, recorder)
             results.append(run)
             if run.unreachable:
                 unreachable.add(rev)
-            if run.upgrade != "ok" or run.downgrade != "ok":
+            if not at_revision:
                 break  # not where the history says it is: the rest start from a fresh copy
     finally:
         recorder.watchdog.close()
@@ -187,7 +191,11 @@ def _bring_to_parents(command: Any, config: Any, observer: Any, down: Any) -> No
         command.upgrade(config, parent)
 
 
-def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> RevisionRun:
+def _trace_one(
+    command: Any, config: Any, script: Any, found: Any, recorder: _Recorder
+) -> tuple[RevisionRun, bool]:
+    """The revision's run, and whether the database is now where the history puts it after
+    the revision (else the job stops and the rest start afresh)."""
     run = RevisionRun(found.revision)
     before = observe.catalogue(recorder.observer)
     recorder.existing = observe.existing_tables(recorder.observer)
@@ -197,14 +205,17 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> Rev
         _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
         failed = _failure(recorder, run, error)
-        return replace(failed, upgrade="failed", unreachable=True, statements=_taken(recorder))
+        return replace(
+            failed, upgrade="failed", unreachable=True, statements=_taken(recorder)
+        ), False
     finally:
         recorder.tracing = False
     run = replace(run, statements=_taken(recorder))
+    recorder.issued = 0
     try:
         _run_step(config, script, found, recorder, upgrade=False)
     except Exception as error:
-        return replace(_failure(recorder, run, error), downgrade="failed")
+        return replace(_failure(recorder, run, error), downgrade="failed"), False
     after = observe.catalogue(recorder.observer)
     if after != before:
         run = replace(
@@ -213,6 +224,11 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> Rev
             left_behind=tuple(sorted(set(after) - set(before))),
             missing=tuple(sorted(set(before) - set(after))),
         )
+        if recorder.issued == 0:
+            # a downgrade that ran no SQL (`pass`) left the database as the upgrade made it:
+            # back on the revision, the rest go on here instead of replaying from the start
+            command.stamp(config, found.revision)
+            return run, True
     else:
         run = replace(run, downgrade="ok")
     try:
@@ -220,9 +236,12 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> Rev
     except Exception as error:
         if run.downgrade == "ok":
             failed = _failure(recorder, run, error)
-            return replace(failed, upgrade="failed", error="again after downgrade: " + failed.error)
+            failed = replace(
+                failed, upgrade="failed", error="again after downgrade: " + failed.error
+            )
+            return failed, False
         # else it failed on what the downgrade left behind: that is the finding already
-    return run
+    return run, run.downgrade == "ok"
 
 
 def _taken(recorder: _Recorder) -> tuple[ExecutedStatement, ...]:
