@@ -47,3 +47,37 @@ def test_json_is_indented_by_two_and_ends_with_newline() -> None:
     out = render_report(SAMPLE, "json", color=False)
     assert out.endswith("}\n")
     assert out.splitlines()[1].startswith('  "heads"')
+
+
+def test_trace_entries_have_exactly_the_contracts_keys() -> None:
+    from migration_guard.trace_results import ExecutedStatement, HeldLock, TraceEntry
+
+    statement = ExecutedStatement(
+        "ALTER TABLE t ADD COLUMN c int",
+        9,
+        locks=(HeldLock("t", "AccessExclusiveLock"),),
+        rewrites=("t",),
+        not_valid=("t.ck",),
+        ms=1.5,
+    )
+    entry = TraceEntry("r1", "v/r1.py", "ok", "not-reversible", ("t",), (statement,), ("r0",))
+    (document,) = json.loads(render_report(Report("trace", trace=(entry,)), "json", color=False))[
+        "trace"
+    ]
+    assert document == {
+        "revision": "r1",
+        "path": "v/r1.py",
+        "upgrade": "ok",
+        "downgrade": "not-reversible",
+        "seeded_tables": ["t"],
+        "statements": [
+            {
+                "sql": "ALTER TABLE t ADD COLUMN c int",
+                "path": "v/r1.py",
+                "line": 9,
+                "locks": [{"relation": "t", "mode": "AccessExclusiveLock"}],
+                "rewrites": ["t"],
+                "ms": 1.5,
+            }
+        ],
+    }

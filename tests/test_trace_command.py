@@ -394,17 +394,9 @@ def test_summary_has_a_mermaid_graph_with_escaped_ids_and_the_lock_table(
     assert "```mermaid" in text and 'n0["b2"]' in text and "n0 --> n1" in text
     assert "ShareLock orders" in text
     from migration_guard.report.trace_table import mermaid_graph
+    from migration_guard.trace_results import TraceEntry
 
-    hostile = mermaid_graph(
-        [
-            {
-                "revision": 'x"]; click n0 call evil()',
-                "upgrade": "ok",
-                "downgrade": "ok",
-                "_parents": [],
-            }
-        ]
-    )
+    hostile = mermaid_graph([TraceEntry('x"]; click n0 call evil()', "p.py", "ok", "ok")])
     assert '"]' not in hostile[2].removesuffix('"]') and "evil()" not in hostile[2]
 
 
@@ -752,3 +744,91 @@ def test_revisions_after_a_leaky_downgrade_are_traced_on_seeded_tables(project: 
     assert failed["revision"] == "c3" and failed["line"] == line_of(path, "op.add_column")
     assert 'column "status" of relation "orders" contains null values' in failed["message"]
     assert entry(report, "b2")["seeded_tables"] == ["orders"] and code == 1
+
+
+def test_each_step_starts_a_new_session_though_its_connection_is_reused(project: Path) -> None:
+    # the engine env.py creates is reused from step to step (trace's speed): what a session
+    # keeps (a temporary table, a setting) must not reach the next step
+    session_state = 'op.execute("CREATE TEMP TABLE scratch (x int)")\nop.execute("SET ROLE NONE")'
+    write_revision(project, "b2", "a1", session_state, session_state)
+    code, report = trace(project, "b2")
+    assert (entry(report, "b2")["upgrade"], entry(report, "b2")["downgrade"]) == ("ok", "ok")
+    assert rules_of(report, "b2") == [] and code == 0
+
+
+ASYNC_ENV_PY = """
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def run(connection):
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def main():
+    url = make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql+asyncpg")
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+
+
+asyncio.run(main())
+"""
+
+
+def test_an_async_env_py_is_traced_through_the_engine_reuse(project: Path) -> None:
+    # create_async_engine goes through trace's reusing create_engine (each asyncio.run has a
+    # loop of its own, so what works for a sync env.py must not break an async one)
+    pytest.importorskip("asyncpg")
+    (project / "migrations" / "env.py").write_text(ASYNC_ENV_PY)
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("x", sa.Text()))',
+        'op.drop_column("orders", "x")',
+    )
+    code, report = trace(project, "b2")
+    assert [(e["revision"], e["upgrade"], e["downgrade"]) for e in report["trace"]] == [
+        ("b2", "ok", "ok")
+    ]
+    assert code == 0
+
+
+def test_downgrades_that_do_nothing_hide_no_later_revision(tmp_path: Path) -> None:
+    # `pass` downgrades leave the database as the upgrade made it: the job goes on from there
+    root = make_project(tmp_path / "app")
+    paths = {}
+    down = None
+    for revision, (upgrade, downgrade) in LINEAR.items():
+        if revision in ("r002", "r004"):
+            downgrade = "pass"
+        paths[revision] = write_revision(root, revision, down, upgrade, downgrade)
+        down = revision
+    code, report = trace(root, "--all")
+    assert [(e["revision"], e["upgrade"], e["downgrade"]) for e in report["trace"]] == [
+        (revision, "ok", "not-reversible" if revision in ("r002", "r004") else "ok")
+        for revision in LINEAR
+    ]
+    not_reversible = [
+        (f["revision"], f["line"])
+        for f in report["findings"]
+        if f["rule"] == "downgrade-not-reversible"
+    ]
+    assert not_reversible == [
+        ("r002", line_of(paths["r002"], "def downgrade")),
+        ("r004", line_of(paths["r004"], "def downgrade")),
+    ]
+    last = entry(report, "r006")["statements"]
+    assert [s["line"] for s in last] == [
+        line_of(paths["r006"], "op.add_column"),
+        line_of(paths["r006"], "op.create_index"),
+    ]
+    assert {"relation": "orders", "mode": "ShareLock"} in last[1]["locks"]
+    assert [f for f in report["findings"] if f["rule"] == "upgrade-failed"] == [] and code == 1

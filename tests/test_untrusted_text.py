@@ -21,6 +21,7 @@ from migration_guard.errors import one_line
 from migration_guard.findings import Finding, Problem, Report
 from migration_guard.report import github, json_report, render_summary, sarif, text
 from migration_guard.report.sarif import to_sarif
+from migration_guard.trace_results import ExecutedStatement, HeldLock, TraceEntry
 from tests.projects import make_project, run_cli
 
 HOSTILE_ID = "b2\n::add-mask::secret\n::error title=pwned::injected"
@@ -213,24 +214,23 @@ def hostile_reports(draw: st.DrawFn) -> Report:
         revisions=(revision,),
         path=path,
     )
-    trace = {
-        "revision": revision,
-        "path": path,
-        "upgrade": "ok",
-        "downgrade": "ok",
-        "seeded_tables": [name, other],
-        "statements": [
-            {
-                "sql": draw(hostile_text),
-                "path": path,
-                "line": 3,
-                "locks": [{"relation": name, "mode": "AccessExclusiveLock"}],
-                "rewrites": [other],
-                "ms": 1.0,
-            }
-        ],
-        "_parents": [parent],
-    }
+    trace = TraceEntry(
+        revision=revision,
+        path=path,
+        upgrade="ok",
+        downgrade="ok",
+        seeded_tables=(name, other),
+        statements=(
+            ExecutedStatement(
+                sql=draw(hostile_text),
+                line=3,
+                locks=(HeldLock(name, "AccessExclusiveLock"),),
+                rewrites=(other,),
+                ms=1.0,
+            ),
+        ),
+        parents=(parent,),
+    )
     return Report(
         "check",
         heads=(revision, parent),
@@ -261,24 +261,23 @@ BENIGN = Report(
     revisions=("a",),
     sql=(("a", "x"),),
     trace=(
-        {
-            "revision": "a",
-            "path": "p",
-            "upgrade": "ok",
-            "downgrade": "ok",
-            "seeded_tables": ["c", "t"],
-            "statements": [
-                {
-                    "sql": "x",
-                    "path": "p",
-                    "line": 3,
-                    "locks": [{"relation": "c", "mode": "AccessExclusiveLock"}],
-                    "rewrites": ["t"],
-                    "ms": 1.0,
-                }
-            ],
-            "_parents": ["b"],
-        },
+        TraceEntry(
+            revision="a",
+            path="p",
+            upgrade="ok",
+            downgrade="ok",
+            seeded_tables=("c", "t"),
+            statements=(
+                ExecutedStatement(
+                    sql="x",
+                    line=3,
+                    locks=(HeldLock("c", "AccessExclusiveLock"),),
+                    rewrites=("t",),
+                    ms=1.0,
+                ),
+            ),
+            parents=("b",),
+        ),
     ),
 )
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
+
+from migration_guard.trace_results import TraceEntry
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -114,8 +116,8 @@ class Report:
     revisions: tuple[str, ...] = ()
     sql: tuple[tuple[str, str], ...] = ()
     rules: tuple[RuleInfo, ...] = ()
-    trace: tuple[dict[str, Any], ...] = ()
-    """``trace``: one entry per traced revision (the contract's shape; ``_``-keys stay inside)."""
+    trace: tuple[TraceEntry, ...] = ()
+    """``trace``: one entry per traced revision."""
     fixes: tuple[tuple[str, str], ...] = ()
     """(path, unified diff) of the safe version ``migration-guard fix`` makes (job summary)."""
     incomplete: tuple[str, ...] = ()
@@ -145,8 +147,5 @@ class Report:
             document["findings"] = [finding.to_json() for finding in self.findings]
             document["revisions"] = list(self.revisions)
         if self.command == "trace" or self.trace:
-            document["trace"] = [
-                {key: value for key, value in entry.items() if not key.startswith("_")}
-                for entry in self.trace
-            ]
+            document["trace"] = [entry.to_json() for entry in self.trace]
         return document

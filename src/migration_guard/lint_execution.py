@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from migration_guard.errors import GuardError
 from migration_guard.findings import Finding
@@ -26,6 +26,7 @@ from migration_guard.findings import Finding
 if TYPE_CHECKING:
     from migration_guard.graph.model import RevisionGraph
     from migration_guard.project import Project
+    from migration_guard.trace_results import TraceEntry
 
 EXECUTION = "execution"
 SUFFIX = " (judged from execution: not renderable offline)"
@@ -73,19 +74,19 @@ def lint_from_execution(project: Project, graph: RevisionGraph, revisions: list[
             executed.failed[revision] = (f"its parent could not be reached: {why or reason}", None)
     for result in results:
         for entry in result.trace:
-            _judge(executed, entry, [f for f in result.findings if f.revision == entry["revision"]])
+            _judge(executed, entry, [f for f in result.findings if f.revision == entry.revision])
     for revision in revisions:
         if revision not in executed.findings and revision not in executed.failed:
             executed.failed[revision] = ("it was not run", None)
     return executed
 
 
-def _judge(executed: Executed, entry: dict[str, Any], findings: list[Finding]) -> None:
+def _judge(executed: Executed, entry: TraceEntry, findings: list[Finding]) -> None:
     """One traced revision: its lint findings and SQL, or why its upgrade failed."""
-    from migration_guard.rules.traced import TRACE_RULE_IDS
+    from migration_guard.rules import TRACE_RULE_IDS
 
-    revision = entry["revision"]
-    if entry["upgrade"] != "ok":
+    revision = entry.revision
+    if entry.upgrade != "ok":
         executed.failed[revision] = _upgrade_failure(findings)
         return
     executed.findings[revision] = [
@@ -94,7 +95,7 @@ def _judge(executed: Executed, entry: dict[str, Any], findings: list[Finding]) -
         if finding.rule not in TRACE_RULE_IDS or finding.rule in KEPT_TRACE_RULES
     ]
     executed.sql[revision] = "\n\n".join(
-        statement["sql"].rstrip().rstrip(";") + ";" for statement in entry["statements"]
+        statement.sql.rstrip().rstrip(";") + ";" for statement in entry.statements
     )
 
 

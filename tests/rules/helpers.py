@@ -1,6 +1,9 @@
-"""Lint SQL snippets the way `lint --sql` does and assert on one rule's findings."""
+"""Lint SQL snippets the way `lint --sql` does, or judge a traced revision the way `trace`
+does, and assert on one rule's findings."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from migration_guard.findings import Finding
 from migration_guard.rules.engine import (
@@ -41,3 +44,32 @@ def revision_findings(
     )
     found = lint_migrations([migration], settings or RuleSettings())
     return [finding for finding in found if finding.rule == rule]
+
+
+TRACED_SOURCE = '''"""step"""
+from alembic import op
+
+revision = "r1"
+down_revision = None
+
+
+def upgrade():
+    op.execute("ALTER TABLE orders ADD COLUMN status TEXT")
+
+
+def downgrade():
+    op.execute("ALTER TABLE orders DROP COLUMN status")
+'''
+"""The revision file of a traced case that brings none: ``def downgrade`` on line 12."""
+
+
+def judge_traced(
+    run: dict[str, Any], source: str | None = None, settings: RuleSettings | None = None
+) -> list[Finding]:
+    """Every rule on one revision as the trace child reported it (``RevisionRun``'s JSON)."""
+    from migration_guard.trace import judged_run
+    from migration_guard.trace_results import RevisionRun
+
+    return judged_run(
+        RevisionRun.from_json(run), "r1.py", source or TRACED_SOURCE, settings or RuleSettings()
+    )

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
+from migration_guard.findings import Finding
 from migration_guard.rules import ALL_RULES, documentation
 from migration_guard.rules.engine import RuleSettings
-from migration_guard.rules.traced import TRACE_RULE_IDS
-from tests.rules.helpers import assert_clean, assert_flags, revision_findings
+from tests.rules.helpers import assert_clean, assert_flags, judge_traced, revision_findings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADINGS = ("What it flags", "Why it hurts", "Do this instead")
@@ -48,6 +48,12 @@ def _settings(rule: str, case: dict[str, Any]) -> RuleSettings:
     return RuleSettings(enabled=frozenset({rule}), **values)
 
 
+def _traced(rule: str, case: dict[str, Any]) -> list[Finding]:
+    """A traced case: the rule's findings among every rule's on the reported run."""
+    found = judge_traced(case["trace"], case.get("source"), _settings(rule, case))
+    return [finding for finding in found if finding.rule == rule]
+
+
 @pytest.mark.parametrize(("rule", "expected", "case"), _cases())
 def test_fixture(rule: str, expected: str, case: dict[str, Any]) -> None:
     if "revision" in case:
@@ -57,7 +63,13 @@ def test_fixture(rule: str, expected: str, case: dict[str, Any]) -> None:
         assert [(finding.line, finding.message) for finding in found] == pinned
         assert bool(found) == (expected == "flagged")
         return
-    if expected == "flagged":
+    if "trace" in case:
+        found = _traced(rule, case)
+        assert bool(found) == (expected == "flagged"), [f.message for f in found]
+        if "findings" in case:
+            pinned = [(item["line"], item["message"]) for item in case["findings"]]
+            assert [(finding.line, finding.message) for finding in found] == pinned
+    elif expected == "flagged":
         found = assert_flags(case["sql"], rule, _settings(rule, case))
         if "findings" in case:
             # pinned: how many findings, on which lines, saying what
@@ -76,12 +88,10 @@ def test_rule_is_documented(rule: Any) -> None:
     assert rule.summary and rule.help and rule.severity in ("error", "warning")
 
 
-# trace's rules judge what PostgreSQL did, not SQL text: their flagged and clean cases are real
-# revisions in tests/test_trace_command.py
+# trace's rules judge what PostgreSQL did: their cases are the trace child's reports (and real
+# revisions on a real server in tests/test_trace_command.py)
 @pytest.mark.parametrize(
-    "rule",
-    [rule for rule in ALL_RULES if rule.id != "render-failed" and rule.id not in TRACE_RULE_IDS],
-    ids=lambda rule: rule.id,
+    "rule", [rule for rule in ALL_RULES if rule.id != "render-failed"], ids=lambda rule: rule.id
 )
 def test_rule_has_fixtures(rule: Any) -> None:
     path = FIXTURES / f"{rule.id}.yaml"

@@ -29,6 +29,7 @@ from migration_guard.lint import (
 )
 from migration_guard.project import Project, open_project
 from migration_guard.render.offline import OfflineRenderer
+from migration_guard.trace_results import TraceEntry
 
 
 def run(invocation: Invocation) -> int:
@@ -112,7 +113,7 @@ def graph_and_lint(
             result = lint_revisions(project, graph, revisions, renderer, fail_closed=fail_closed)
         except GuardError as error:
             stopped.append(_stage("lint", error))
-    traced: tuple[dict[str, object], ...] = ()
+    traced: tuple[TraceEntry, ...] = ()
     if renderable and trace and revisions:
         from migration_guard.progress import progress
         from migration_guard.trace import trace_revisions

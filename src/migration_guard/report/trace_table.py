@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+
+from migration_guard.report.markdown import cell, markdown_code, markdown_text
+from migration_guard.trace_results import ExecutedStatement, TraceEntry
 
 SQL_WIDTH = 60
 _SPACING = re.compile(r"[\t\n\r\x0b\x0c]")
@@ -18,42 +20,41 @@ def plain(text: str) -> str:
     return terminal_line(" ".join(_SPACING.sub(" ", text).split()))
 
 
-def _locks(statement: dict[str, Any]) -> str:
-    return ", ".join(f"{lock['mode']} {lock['relation']}" for lock in statement["locks"]) or "-"
+def _locks(statement: ExecutedStatement) -> str:
+    return ", ".join(f"{lock.mode} {lock.relation}" for lock in statement.locks) or "-"
 
 
-def _notes(fact: dict[str, Any]) -> str:
-    notes = [f"NOT VALID {name}" for name in fact.get("not_valid", [])]
-    notes += [f"validated {name}" for name in fact.get("validated", [])]
+def _notes(statement: ExecutedStatement) -> str:
+    notes = [f"NOT VALID {name}" for name in statement.not_valid]
+    notes += [f"validated {name}" for name in statement.validated]
     return ", ".join(notes)
 
 
-def _rows(entry: dict[str, Any]) -> Iterable[tuple[str, str, str, str, str]]:
-    facts = entry.get("_facts") or entry["statements"]
-    for statement, fact in zip(entry["statements"], facts, strict=False):
-        sql = plain(statement["sql"])
+def _rows(entry: TraceEntry) -> Iterable[tuple[str, str, str, str, str]]:
+    for statement in entry.statements:
+        sql = plain(statement.sql)
         if len(sql) > SQL_WIDTH:
             sql = sql[: SQL_WIDTH - 1] + "…"
-        notes = _notes(fact)
+        notes = _notes(statement)
         yield (
-            str(statement["line"]),
+            str(statement.line),
             plain(_locks(statement)),
-            plain(", ".join(statement["rewrites"])) or "-",
-            f"{statement['ms']:.1f}",
+            plain(", ".join(statement.rewrites)) or "-",
+            f"{statement.ms:.1f}",
             sql + (f"  [{plain(notes)}]" if notes else ""),
         )
 
 
-def text_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
+def text_tables(entries: Iterable[TraceEntry]) -> list[str]:
     """Per revision: a heading with how upgrade and downgrade went, then one row per statement."""
     lines: list[str] = []
     for entry in entries:
         lines.append(
-            f"trace {plain(entry['revision'])} ({plain(entry['path'])}): upgrade {entry['upgrade']}, "
-            f"downgrade {entry['downgrade']}"
+            f"trace {plain(entry.revision)} ({plain(entry.path)}): upgrade {entry.upgrade}, "
+            f"downgrade {entry.downgrade}"
         )
-        if entry["seeded_tables"]:
-            lines.append("  seeded: " + plain(", ".join(entry["seeded_tables"])))
+        if entry.seeded_tables:
+            lines.append("  seeded: " + plain(", ".join(entry.seeded_tables)))
         rows = [("line", "locks held", "rewrites", "ms", "statement"), *_rows(entry)]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
@@ -64,19 +65,17 @@ def text_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def markdown_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
-    """The job summary's lock table: one per traced revision (escaped by ``report.summary``)."""
-    from migration_guard.report.summary import cell, markdown_code, markdown_text
-
+def markdown_tables(entries: Iterable[TraceEntry]) -> list[str]:
+    """The job summary's lock table: one per traced revision."""
     out: list[str] = []
     for entry in entries:
         out += [
-            f"#### {markdown_code(entry['revision'])}: upgrade {entry['upgrade']}, "
-            f"downgrade {entry['downgrade']}",
+            f"#### {markdown_code(entry.revision)}: upgrade {entry.upgrade}, "
+            f"downgrade {entry.downgrade}",
             "",
         ]
-        if entry["seeded_tables"]:
-            out += ["Seeded: " + markdown_text(", ".join(entry["seeded_tables"])), ""]
+        if entry.seeded_tables:
+            out += ["Seeded: " + markdown_text(", ".join(entry.seeded_tables)), ""]
         out += [
             "| Line | Locks held | Rewrites | ms | Statement |",
             "| --- | --- | --- | --- | --- |",
@@ -91,7 +90,7 @@ def markdown_tables(entries: Iterable[dict[str, Any]]) -> list[str]:
     return out
 
 
-def mermaid_graph(entries: Iterable[dict[str, Any]]) -> list[str]:
+def mermaid_graph(entries: Iterable[TraceEntry]) -> list[str]:
     """A mermaid flowchart of the traced revisions over their parents; ids never reach the
     diagram as syntax (each node is ``nN["escaped id"]``)."""
     entries = list(entries)
@@ -106,12 +105,12 @@ def mermaid_graph(entries: Iterable[dict[str, Any]]) -> list[str]:
 
     lines = ["```mermaid", "flowchart BT"]
     for entry in entries:
-        revision = entry["revision"]
-        failed = entry["upgrade"] == "failed" or entry["downgrade"] in ("failed", "not-reversible")
+        revision = entry.revision
+        failed = entry.upgrade == "failed" or entry.downgrade in ("failed", "not-reversible")
         lines.append(
             f'  {node(revision)}["{_mermaid_text(revision)}"]' + (":::failed" if failed else "")
         )
-        for parent in entry.get("_parents", ()):
+        for parent in entry.parents:
             lines.append(f'  {node(parent)}["{_mermaid_text(parent)}"]')
             lines.append(f"  {nodes[revision]} --> {nodes[parent]}")
     lines += ["  classDef failed stroke:#d00,stroke-width:2px", "```", ""]

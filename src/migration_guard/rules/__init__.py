@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+from migration_guard.rules.access_exclusive_lock import AccessExclusiveLockHeld
 from migration_guard.rules.audit_log_delete import AuditLogDelete
 from migration_guard.rules.auto_increment_column import AutoIncrementColumn
 from migration_guard.rules.base import Rule
@@ -15,6 +16,8 @@ from migration_guard.rules.constraint_without_not_valid import ConstraintWithout
 from migration_guard.rules.default_rewrite_before_pg11 import DefaultRewriteBeforePg11
 from migration_guard.rules.detach_partition_not_concurrent import DetachPartitionNotConcurrent
 from migration_guard.rules.domain_check_constraint import DomainCheckConstraint
+from migration_guard.rules.downgrade_failed import DowngradeFailed
+from migration_guard.rules.downgrade_not_reversible import DowngradeNotReversible
 from migration_guard.rules.drop_column import DropColumn
 from migration_guard.rules.drop_constraint import DropConstraint
 from migration_guard.rules.drop_database import DropDatabase
@@ -58,12 +61,13 @@ from migration_guard.rules.set_not_null import SetNotNull
 from migration_guard.rules.soft_delete_pair import SoftDeletePair
 from migration_guard.rules.statements_after_access_exclusive import StatementsAfterAccessExclusive
 from migration_guard.rules.stored_generated_column import StoredGeneratedColumn
-from migration_guard.rules.traced import TRACE_RULES
+from migration_guard.rules.table_rewrite import TableRewrite
 from migration_guard.rules.transaction_nesting import TransactionNesting
 from migration_guard.rules.truncate_cascade import TruncateCascade
 from migration_guard.rules.unbounded_update import UnboundedUpdate
 from migration_guard.rules.uncommitted_transaction import UncommittedTransaction
 from migration_guard.rules.unique_without_index import UniqueWithoutIndex
+from migration_guard.rules.upgrade_failed import UpgradeFailed
 from migration_guard.rules.vacuum_full_or_cluster import VacuumFullOrCluster
 from migration_guard.rules.validate_same_transaction import ValidateSameTransaction
 from migration_guard.rules.volatile_default import VolatileDefault
@@ -135,11 +139,16 @@ ALL_RULES: tuple[Rule, ...] = (
     RenderFailed(),
     SuppressionWithoutReason(),
     UnusedSuppression(),
-    # Produced by `trace` from what PostgreSQL did.
-    *TRACE_RULES,
+    # Judged by `trace` from what PostgreSQL did (silent in lint, which runs nothing).
+    UpgradeFailed(),
+    DowngradeFailed(),
+    DowngradeNotReversible(),
+    TableRewrite(),
+    AccessExclusiveLockHeld(),
 )
 
 RULE_IDS: frozenset[str] = frozenset(rule.id for rule in ALL_RULES)
+TRACE_RULE_IDS: frozenset[str] = frozenset(rule.id for rule in ALL_RULES if rule.traced)
 _BY_ID = {rule.id: rule for rule in ALL_RULES}
 
 

@@ -14,6 +14,7 @@ from migration_guard.sql import facts as f
 
 if TYPE_CHECKING:
     from migration_guard.config import Config
+    from migration_guard.trace_results import RevisionRun
 
 FactT = TypeVar("FactT")
 
@@ -109,6 +110,7 @@ class MigrationFacts:
         ends_in_transaction: bool | None = None,
         history: History | None = None,
         source_text: str | None = None,
+        trace: RevisionRun | None = None,
     ) -> None:
         self.statements = statements
         self.settings = settings
@@ -119,6 +121,8 @@ class MigrationFacts:
         # True when the SQL that follows this migration (the next revision's block of the
         # same file) still runs in its transaction, so an open BEGIN is not left uncommitted.
         self.ends_in_transaction = ends_in_transaction
+        # what PostgreSQL did when ``trace`` ran the revision (None: not traced, as in lint)
+        self.trace = trace
         self._by_kind: dict[type, list[tuple[StatementFacts, f.Fact]]] | None = None
         # table name -> (schema, index of the creating statement)
         self._new_tables: dict[str, list[tuple[str | None, int]]] = {}
@@ -207,6 +211,8 @@ class Rule:
     help: ClassVar[str] = ""
     # Documentation-only entries describe findings produced outside the rule engine.
     produced_elsewhere: ClassVar[bool] = False
+    # Judged from a trace (``MigrationFacts.trace``): silent where nothing ran, as in lint.
+    traced: ClassVar[bool] = False
     # Opt-in rules run only when named in ``enable``.
     default_on: ClassVar[bool] = True
 

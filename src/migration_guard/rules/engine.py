@@ -13,11 +13,11 @@ from migration_guard.rules import ALL_RULES, RULE_IDS, get_rule
 from migration_guard.rules.base import MigrationFacts, RuleSettings, StatementFacts, Violation
 from migration_guard.rules.history import History
 from migration_guard.rules.suppressions import Suppression, find_suppressions
-from migration_guard.rules.traced import TRACE_RULE_IDS
 from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
 from migration_guard.sql.split import is_alembic_bookkeeping, split_revisions
 from migration_guard.sql.statements import RawStatement, split_statements
+from migration_guard.trace_results import RevisionRun
 
 __all__ = [
     "MigrationSource",
@@ -43,7 +43,8 @@ class MigrationSource:
     statement runs (None: unknown; then only BEGIN/COMMIT among the statements count).
     ``lines``: the lines of ``source_text`` that belong to this migration, when several
     migrations share one SQL file; suppressions outside them (and outside the file header)
-    are left to the other migrations.
+    are left to the other migrations. ``trace``: what PostgreSQL did when the revision ran
+    (``trace``'s facts, for the rules judged from a trace); None in lint.
     """
 
     revision: str | None
@@ -57,6 +58,7 @@ class MigrationSource:
     ends_in_transaction: bool | None = None
     # Statements already split by migrations_from_sql_text, so the file is lexed once.
     presplit: tuple[RawStatement, ...] | None = field(default=None, compare=False, repr=False)
+    trace: RevisionRun | None = None
 
 
 def lint_migration(
@@ -184,6 +186,7 @@ def _lint_one(migration: MigrationSource, settings: RuleSettings, history: Histo
         ends_in_transaction=migration.comment_style == "python" or migration.ends_in_transaction,
         history=history,
         source_text=migration.source_text if migration.comment_style == "python" else None,
+        trace=migration.trace,
     )
     violations: list[tuple[str, Violation]] = []
     for rule in ALL_RULES:
@@ -287,7 +290,7 @@ def _suppression_warnings(
             suppressed is not None and not settings.runs(suppressed)
         ):
             continue
-        if rule_id in TRACE_RULE_IDS:  # judged by `trace`, not by the SQL
+        if suppressed is not None and suppressed.traced:  # lint cannot tell; trace never did
             continue
         add(rule_id, "unused-suppression", _unused_message(rule_id))
     return warnings

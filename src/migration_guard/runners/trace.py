@@ -10,6 +10,7 @@ from typing import Any
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.project import Project
 from migration_guard.runners.child import JOB_TIMEOUT_SECONDS, run_job
+from migration_guard.trace_results import RevisionRun
 
 TRACE_JOB = "migration_guard.runners.trace_worker"
 
@@ -38,11 +39,9 @@ class TraceRequest:
     def rest(self, done: TraceOutcome) -> TraceRequest:
         """The revisions the job did not get to (it stops after one that left its database
         other than the history says), to trace on a fresh copy of the start."""
-        finished = {str(raw["revision"]) for raw in done.revisions}
+        finished = {run.revision for run in done.revisions}
         unreachable = {
-            str(raw["revision"])
-            for raw in done.revisions
-            if "skipped" in raw or raw.get("unreachable")
+            run.revision for run in done.revisions if run.skipped is not None or run.unreachable
         }
         return replace(
             self,
@@ -53,9 +52,9 @@ class TraceRequest:
 
 @dataclass(frozen=True)
 class TraceOutcome:
-    """The trace job's result: one entry per revision (see the worker) and the seeded tables."""
+    """The trace job's result: one run per revision and the seeded tables."""
 
-    revisions: tuple[dict[str, Any], ...]
+    revisions: tuple[RevisionRun, ...]
     seeded_tables: tuple[str, ...] = field(default=())
 
     def then(self, later: TraceOutcome) -> TraceOutcome:
@@ -102,7 +101,10 @@ def _outcome(result: dict[str, Any], request: TraceRequest) -> TraceOutcome:
         from migration_guard.errors import InputError, one_line
 
         raise InputError(f"{request.seed}: the seed SQL failed: {one_line(result['seed_failed'])}")
-    return TraceOutcome(tuple(result["revisions"]), tuple(result["seeded_tables"]))
+    return TraceOutcome(
+        tuple(RevisionRun.from_json(run) for run in result["revisions"]),
+        tuple(result.get("seeded_tables", ())),
+    )
 
 
 def job_timeout(request: TraceRequest) -> int:
@@ -137,10 +139,9 @@ def trace_local(
         def run(turn: TraceRequest) -> TraceOutcome:
             with templates.work_database(server.url, template) as url:
                 outcome = trace_in_database(settings, turn, url, database_url_env)
-                for raw in outcome.revisions:
-                    error = str(raw.get("error", ""))
-                    if raw.get("upgrade") == "failed" and unavailable_extension(error):
-                        raise EnvironmentProblem(error)
+                for run in outcome.revisions:
+                    if run.upgrade == "failed" and unavailable_extension(run.error):
+                        raise EnvironmentProblem(run.error)
                 if turn is request:
                     say_standins_used(server, url, say)
                 return outcome

@@ -5,16 +5,19 @@
 order, an optional seed and where it goes (the first traced revision's parents), the seconds
 each step may run (``trace_timeout``, see :mod:`migration_guard.runners.trace_watchdog`) and the
 revisions an earlier job could not upgrade; the database (at the seed's revisions, or empty) is
-the pinned URL. For each revision the result holds every statement its first upgrade executed
+the pinned URL. For each revision the result holds a
+:class:`~migration_guard.trace_results.RevisionRun`: every statement its first upgrade executed
 (SQL, the line of the revision file that issued it, locks held right after it, tables rewritten,
 constraints added NOT VALID or validated, milliseconds, whether a transaction was open), how
-upgrade and downgrade went, and the schema differences a downgrade left behind.
+upgrade and downgrade went, and the schema differences a downgrade left behind. The engines
+env.py creates are reused from step to step (:mod:`migration_guard.runners.engine_reuse`).
 
 The job stops after a revision that left the database other than the history says (an upgrade
 or downgrade that failed, a downgrade that did not restore the schema): the parent runs the
-rest on a fresh copy (:func:`migration_guard.runners.trace.traced_in_turns`), so every revision
-is judged from its parents' state. A revision built on one that could not be upgraded is
-skipped without touching the database.
+rest on a fresh copy (:func:`migration_guard.runners.trace.traced_in_turns`), so every
+revision is judged from its parents' state. A downgrade that ran no SQL at all (``pass``) left
+the database as the upgrade made it: stamped back to the revision, the job goes on. A revision
+built on one that could not be upgraded is skipped without touching the database.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -30,9 +33,11 @@ from typing import Any
 from migration_guard.render.op_lines import OpLines
 from migration_guard.runners import trace_observe as observe
 from migration_guard.runners.child import job_main, one_line
+from migration_guard.runners.engine_reuse import reuse_engines
 from migration_guard.runners.pinned import PINNED_URL_ENV
 from migration_guard.runners.trace_sampler import LockSampler, merged
 from migration_guard.runners.trace_watchdog import Watchdog
+from migration_guard.trace_results import ExecutedStatement, HeldLock, RevisionRun
 
 
 @dataclass
@@ -42,7 +47,7 @@ class _Recorder:
     observer: Any
     files: set[str] = field(default_factory=set)
     tracing: bool = False
-    statements: list[dict[str, Any]] = field(default_factory=list)
+    statements: list[ExecutedStatement] = field(default_factory=list)
     existing: set[str] = field(default_factory=set)
     pids: dict[int, int] = field(default_factory=dict)
     last: observe.Snapshot | None = None
@@ -52,6 +57,7 @@ class _Recorder:
     watchdog: Watchdog | None = None
     sampler: LockSampler | None = None
     """Watching a statement run outside a transaction, whose locks are gone when it returns."""
+    issued: int = 0  # statements the revision file issued (counted for the downgrade)
 
     def __post_init__(self) -> None:
         # lint's mapping: the outermost line of the revision file (an op. call inside a helper
@@ -65,6 +71,8 @@ class _Recorder:
     def before(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         self.pending_line = self.line_of(sys._getframe(1))
         self.pending_sql = statement.strip()
+        if self.pending_line is not None:
+            self.issued += 1
         if not self.tracing or self.pending_line is None:
             return
         dbapi = conn.connection.dbapi_connection
@@ -93,17 +101,18 @@ class _Recorder:
         now = observe.snapshot(dbapi)
         previous = self.last or now
         not_valid, validated = observe.constraint_changes(previous, now)
+        locks = merged(held, sampled) if sampled else held
         self.statements.append(
-            {
-                "sql": statement.strip(),
-                "line": line,
-                "locks": merged(held, sampled) if sampled else held,
-                "rewrites": observe.rewritten(previous, now, self.existing),
-                "not_valid": not_valid,
-                "validated": validated,
-                "ms": round(elapsed, 2),
-                "in_transaction": not getattr(dbapi, "autocommit", False),
-            }
+            ExecutedStatement(
+                sql=statement.strip(),
+                line=line,
+                locks=tuple(HeldLock.from_json(lock) for lock in locks),
+                rewrites=tuple(observe.rewritten(previous, now, self.existing)),
+                not_valid=tuple(not_valid),
+                validated=tuple(validated),
+                ms=round(elapsed, 2),
+                in_transaction=not getattr(dbapi, "autocommit", False),
+            )
         )
         self.last = now
 
@@ -123,13 +132,14 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     else:
         config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
     script = ScriptDirectory.from_config(config)
+    reuse_engines()
     url = os.environ[PINNED_URL_ENV]
     observer = observe.connect_observer(url)
     recorder = _Recorder(observer)
     recorder.op_lines.patch_batch_mode()
     event.listen(Engine, "before_cursor_execute", recorder.before)
     event.listen(Engine, "after_cursor_execute", recorder.after)
-    results: list[dict[str, Any]] = []
+    results: list[RevisionRun] = []
     seeded: list[str] = []
     unreachable = set(request.get("unreachable", ()))
     revisions: list[str] = request["revisions"]
@@ -139,8 +149,9 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
             try:  # the seed goes where the first traced revision starts, on a restart too
                 _bring_to_parents(command, config, observer, request.get("seed_at", ()))
             except Exception as error:
-                skipped = {"skipped": one_line(error), "unreachable": True}
-                return {"revisions": [{"revision": rev, **skipped} for rev in revisions]}
+                why = one_line(error)
+                runs = [RevisionRun(rev, skipped=why, unreachable=True) for rev in revisions]
+                return {"revisions": [run.to_json() for run in runs]}
             from migration_guard.runners.seed import SeedFailed, seed_database
 
             try:
@@ -153,24 +164,24 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
             blocked = _blocked_by(script, rev, unreachable)
             if blocked is not None:  # judged without touching the database
                 unreachable.add(rev)
-                results.append({"revision": rev, "skipped": f"{blocked} did not upgrade"})
+                results.append(RevisionRun(rev, skipped=f"{blocked} did not upgrade"))
                 continue
             try:
                 _bring_to_parents(command, config, observer, found._all_down_revisions)
             except Exception as error:  # the database may be half-way: the rest start afresh
                 unreachable.add(rev)
-                results.append({"revision": rev, "skipped": one_line(error), "unreachable": True})
+                results.append(RevisionRun(rev, skipped=one_line(error), unreachable=True))
                 break
-            entry = _trace_one(config, script, found, recorder)
-            results.append(entry)
-            if entry.get("unreachable"):
+            run, at_revision = _trace_one(command, config, script, found, recorder)
+            results.append(run)
+            if run.unreachable:
                 unreachable.add(rev)
-            if entry["upgrade"] != "ok" or entry["downgrade"] != "ok":
+            if not at_revision:
                 break  # not where the history says it is: the rest start from a fresh copy
     finally:
         recorder.watchdog.close()
         observer.close()
-    return {"revisions": results, "seeded_tables": seeded}
+    return {"revisions": [run.to_json() for run in results], "seeded_tables": seeded}
 
 
 def _blocked_by(script: Any, rev: str, unreachable: set[str]) -> str | None:
@@ -193,9 +204,12 @@ def _bring_to_parents(command: Any, config: Any, observer: Any, down: Any) -> No
         command.upgrade(config, parent)
 
 
-def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dict[str, Any]:
-    rev = found.revision
-    entry: dict[str, Any] = {"revision": rev, "upgrade": "ok", "downgrade": "skipped"}
+def _trace_one(
+    command: Any, config: Any, script: Any, found: Any, recorder: _Recorder
+) -> tuple[RevisionRun, bool]:
+    """The revision's run, and whether the database is now where the history puts it after
+    the revision (else the job stops and the rest start afresh)."""
+    run = RevisionRun(found.revision)
     before = observe.catalogue(recorder.observer)
     recorder.existing = observe.existing_tables(recorder.observer)
     recorder.statements, recorder.last, recorder.pids = [], None, {}
@@ -203,33 +217,50 @@ def _trace_one(config: Any, script: Any, found: Any, recorder: _Recorder) -> dic
     try:
         _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
-        entry.update(upgrade="failed", unreachable=True, **_failure(recorder, error))
-        return entry
+        failed = _failure(recorder, run, error)
+        return replace(
+            failed, upgrade="failed", unreachable=True, statements=_taken(recorder)
+        ), False
     finally:
         recorder.tracing = False
         recorder.stop_sampling()  # a statement that failed never reached after()
-        entry["statements"] = recorder.statements
+    run = replace(run, statements=_taken(recorder))
+    recorder.issued = 0
     try:
         _run_step(config, script, found, recorder, upgrade=False)
     except Exception as error:
-        entry.update(downgrade="failed", **_failure(recorder, error))
-        return entry
+        return replace(_failure(recorder, run, error), downgrade="failed"), False
     after = observe.catalogue(recorder.observer)
     if after != before:
-        entry["downgrade"] = "not-reversible"
-        entry["left_behind"] = sorted(set(after) - set(before))
-        entry["missing"] = sorted(set(before) - set(after))
+        run = replace(
+            run,
+            downgrade="not-reversible",
+            left_behind=tuple(sorted(set(after) - set(before))),
+            missing=tuple(sorted(set(before) - set(after))),
+        )
+        if recorder.issued == 0:
+            # a downgrade that ran no SQL (`pass`) left the database as the upgrade made it:
+            # back on the revision, the rest go on here instead of replaying from the start
+            command.stamp(config, found.revision)
+            return run, True
     else:
-        entry["downgrade"] = "ok"
+        run = replace(run, downgrade="ok")
     try:
         _run_step(config, script, found, recorder, upgrade=True)
     except Exception as error:
-        if entry["downgrade"] == "ok":
-            failure = _failure(recorder, error)
-            failure["error"] = "again after downgrade: " + failure["error"]
-            entry.update(upgrade="failed", **failure)
+        if run.downgrade == "ok":
+            failed = _failure(recorder, run, error)
+            failed = replace(
+                failed, upgrade="failed", error="again after downgrade: " + failed.error
+            )
+            return failed, False
         # else it failed on what the downgrade left behind: that is the finding already
-    return entry
+    return run, run.downgrade == "ok"
+
+
+def _taken(recorder: _Recorder) -> tuple[ExecutedStatement, ...]:
+    """The statements the upgrade executed (the recorder's list is reset per revision)."""
+    return tuple(recorder.statements)
 
 
 def _run_step(config: Any, script: Any, found: Any, recorder: _Recorder, *, upgrade: bool) -> None:
@@ -250,18 +281,20 @@ def _run_step(config: Any, script: Any, found: Any, recorder: _Recorder, *, upgr
             script.run_env()
 
 
-def _failure(recorder: _Recorder, error: BaseException) -> dict[str, Any]:
-    """The failed step's error and line; past ``trace_timeout``, which statement was cancelled."""
+def _failure(recorder: _Recorder, run: RevisionRun, error: BaseException) -> RevisionRun:
+    """``run`` with the failed step's error and line; past ``trace_timeout``, which statement
+    was cancelled."""
     line = _failed_line(recorder, error)
     watchdog = recorder.watchdog
     if watchdog is None or not watchdog.fired:
-        return {"error": _error_text(error), "line": line}
-    return {
-        "error": f"the statement ran longer than trace_timeout ({watchdog.seconds} s) "
+        return replace(run, error=_error_text(error), line=line)
+    return replace(
+        run,
+        error=f"the statement ran longer than trace_timeout ({watchdog.seconds} s) "
         f"and was cancelled: {recorder.pending_sql}",
-        "line": line,
-        "sql": recorder.pending_sql,
-    }
+        line=line,
+        sql=recorder.pending_sql,
+    )
 
 
 def _error_text(error: BaseException) -> str:
