@@ -56,6 +56,8 @@ class History:
     _constraints: dict[str, list[tuple[f.Name, f.Constraint]]] = field(default_factory=dict)
     # index name -> [(index, its plain columns)]
     _index_columns: dict[str, list[tuple[f.Name, tuple[str, ...]]]] = field(default_factory=dict)
+    # (table, column) -> [(schema, has a default)], the latest known
+    _defaults: dict[tuple[str, str], list[tuple[str | None, bool]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
 
@@ -70,6 +72,15 @@ class History:
         for schema, type_ in reversed(self._types.get((table.name, column), [])):
             if f.Name(table.name, schema).same_as(table):
                 return type_
+        return None
+
+    def has_default(self, table: f.Name, column: str) -> bool | None:
+        """Whether the column has a default as earlier migrations left it (from its
+        ``CREATE TABLE`` or ``ADD COLUMN``, then ``SET``/``DROP DEFAULT``); None when no
+        earlier migration is known to have created it."""
+        for schema, present in reversed(self._defaults.get((table.name, column), [])):
+            if f.Name(table.name, schema).same_as(table):
+                return present
         return None
 
     def has_table_with(self, columns: Iterable[str]) -> bool:
@@ -136,6 +147,15 @@ class History:
             columns[:] = [pair for pair in columns if not pair[0].same_as(fact.index)]
         elif isinstance(fact, f.AlterColumnType):
             self._set_type(fact.table, fact.column, fact.type)
+        elif isinstance(fact, f.SetDefault):
+            self._set_default(fact.table, fact.column, fact.default is not None)
+        elif isinstance(fact, f.RenameColumn):
+            # the default moves with the column; a name no longer known is no longer sure
+            moved = self.has_default(fact.table, fact.column)
+            self._defaults.pop((fact.table.name, fact.column), None)
+            self._defaults.pop((fact.table.name, fact.new_name), None)
+            if moved is not None:
+                self._set_default(fact.table, fact.new_name, moved)
         elif isinstance(fact, f.AddConstraint):
             self._add_check(fact.table, fact.constraint)
             self._add_constraint(fact.table, fact.constraint)
@@ -154,17 +174,23 @@ class History:
                 self._checks.remove(found)
         elif isinstance(fact, f.DropColumn):
             self._types.pop((fact.table.name, fact.column), None)
+            self._defaults.pop((fact.table.name, fact.column), None)
             for schema, present in self._columns.get(fact.table.name, []):
                 if f.Name(fact.table.name, schema).same_as(fact.table):
                     present.discard(fact.column)
 
     def _add_column(self, table: f.Name, column: f.Column) -> None:
         self._set_type(table, column.name, column.type)
+        serial = column.type.endswith("serial")  # a default of nextval(...)
+        self._set_default(table, column.name, column.default is not None or serial)
         for schema, present in self._columns.setdefault(table.name, []):
             if schema == table.schema:
                 present.add(column.name)
                 return
         self._columns[table.name].append((table.schema, {column.name}))
+
+    def _set_default(self, table: f.Name, column: str, present: bool) -> None:
+        self._defaults.setdefault((table.name, column), []).append((table.schema, present))
 
     def _set_type(self, table: f.Name, column: str, type_: str) -> None:
         self._types.setdefault((table.name, column), []).append((table.schema, type_))
