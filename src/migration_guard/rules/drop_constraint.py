@@ -32,7 +32,12 @@ class DropConstraint(Rule):
     migration that sets ``col`` NOT NULL (the usual way to avoid SET NOT NULL's scan: add
     the check NOT VALID, validate it, set NOT NULL, drop the check); the check is known from
     its ``ADD CONSTRAINT`` in an earlier migration, else its name must hold the column's and
-    ``not_null`` (``ck_users_email_not_null``).
+    ``not_null`` (``ck_users_email_not_null``). Nor a unique constraint on columns that hold
+    the whole primary key (``UNIQUE (service_id, organisation_id)`` beside ``PRIMARY KEY
+    (service_id)``: the key already keeps those rows out), both known from earlier migrations
+    (an unnamed one by the name PostgreSQL gives it, ``orders_code_key``). A constraint
+    re-created on the table under the name the same migration renames it to counts as added
+    back.
 
     Why it hurts
     ------------
@@ -54,6 +59,7 @@ class DropConstraint(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         re_added = [fact.table for _, fact in migration.each(f.AddConstraint)]
+        renamed = [(fact.table, fact.new_name) for _, fact in migration.each(f.RenameTable)]
         dropped_columns: dict[str, list[str]] = {}
         for _, dropped in migration.each(f.DropColumn):
             dropped_columns.setdefault(dropped.table.name, []).append(dropped.column)
@@ -72,7 +78,12 @@ class DropConstraint(Rule):
                 continue  # drop-table reports it
             if _replaced_by_not_null(fact, known, not_null):
                 continue
-            if any(table.same_as(fact.table) for table in re_added):
+            if _implied_by_primary_key(fact, known, migration.history.primary_key(fact.table)):
+                continue
+            names = [fact.table] + [
+                _renamed(new, fact.table) for old, new in renamed if old.same_as(fact.table)
+            ]
+            if any(table.same_as(name) for table in re_added for name in names):
                 continue
             if any(column in fact.name for column in dropped_columns.get(fact.table.name, ())):
                 continue  # its column goes too (drop-column reports that)
@@ -141,4 +152,21 @@ def _replaced_by_not_null(
     name = fact.name.lower()
     return any(
         column.lower() in name and ("not_null" in name or "notnull" in name) for column in columns
+    )
+
+
+def _renamed(new: f.Name, old: f.Name) -> f.Name:
+    """``ALTER TABLE old RENAME TO new`` keeps the table in its schema."""
+    return new if new.schema is not None else f.Name(new.name, old.schema)
+
+
+def _implied_by_primary_key(
+    fact: f.DropConstraint, known: f.Constraint | None, primary_key: tuple[str, ...]
+) -> bool:
+    """True when the dropped constraint is unique on columns holding the whole primary key."""
+    return (
+        bool(primary_key)
+        and known is not None
+        and known.kind == "unique"
+        and set(primary_key) <= set(known.columns)
     )

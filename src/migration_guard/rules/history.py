@@ -52,10 +52,13 @@ class History:
     _checks: list[CheckConstraint] = field(default_factory=list)
     # index name -> [(index, its table)]; an index lives in its table's schema
     _indexes: dict[str, list[tuple[f.Name, f.Name]]] = field(default_factory=dict)
-    # constraint name -> [(table, constraint)], named constraints only
+    # constraint name -> [(table, constraint)]; an unnamed unique or foreign key constraint under
+    # the name PostgreSQL gives it
     _constraints: dict[str, list[tuple[f.Name, f.Constraint]]] = field(default_factory=dict)
     # index name -> [(index, its plain columns)]
     _index_columns: dict[str, list[tuple[f.Name, tuple[str, ...]]]] = field(default_factory=dict)
+    # table name -> [(schema, primary key columns)], the latest known
+    _primary_keys: dict[str, list[tuple[str | None, tuple[str, ...]]]] = field(default_factory=dict)
     # (table, column) -> [(schema, has a default)], the latest known
     _defaults: dict[tuple[str, str], list[tuple[str | None, bool]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
@@ -82,6 +85,14 @@ class History:
             if f.Name(table.name, schema).same_as(table):
                 return present
         return None
+
+    def primary_key(self, table: f.Name) -> tuple[str, ...]:
+        """The columns of the primary key earlier migrations gave ``table``; empty when
+        unknown."""
+        for schema, columns in reversed(self._primary_keys.get(table.name, [])):
+            if f.Name(table.name, schema).same_as(table):
+                return columns
+        return ()
 
     def has_table_with(self, columns: Iterable[str]) -> bool:
         wanted = set(columns)
@@ -131,6 +142,8 @@ class History:
         if isinstance(fact, f.CreateTable):
             for column in fact.columns:
                 self._add_column(fact.table, column)
+                if column.primary_key:
+                    self._set_primary_key(fact.table, (column.name,))
             for constraint in fact.constraints:
                 self._add_check(fact.table, constraint)
                 self._add_constraint(fact.table, constraint)
@@ -195,9 +208,15 @@ class History:
     def _set_type(self, table: f.Name, column: str, type_: str) -> None:
         self._types.setdefault((table.name, column), []).append((table.schema, type_))
 
+    def _set_primary_key(self, table: f.Name, columns: tuple[str, ...]) -> None:
+        self._primary_keys.setdefault(table.name, []).append((table.schema, columns))
+
     def _add_constraint(self, table: f.Name, constraint: f.Constraint) -> None:
-        if constraint.name:
-            self._constraints.setdefault(constraint.name, []).append((table, constraint))
+        if constraint.kind == "primary-key" and constraint.columns:
+            self._set_primary_key(table, constraint.columns)
+        name = constraint.name or _default_name(table, constraint)
+        if name:
+            self._constraints.setdefault(name, []).append((table, constraint))
 
     def _add_check(self, table: f.Name, constraint: f.Constraint) -> None:
         if constraint.kind != "check" or not constraint.name or not constraint.expression:
@@ -205,3 +224,17 @@ class History:
         self._checks.append(
             CheckConstraint(table, constraint.name, constraint.expression, not constraint.not_valid)
         )
+
+
+_SUFFIX = {"unique": "key", "foreign-key": "fkey"}
+
+
+def _default_name(table: f.Name, constraint: f.Constraint) -> str | None:
+    """The name PostgreSQL gives an unnamed unique (``orders_code_key``) or foreign key
+    (``orders_user_id_fkey``) constraint; None for other kinds, or past 63 bytes (where
+    PostgreSQL shortens it its own way)."""
+    suffix = _SUFFIX.get(constraint.kind)
+    if suffix is None or not constraint.columns:
+        return None
+    name = "_".join((table.name, *constraint.columns, suffix))
+    return name if len(name.encode()) <= 63 else None
