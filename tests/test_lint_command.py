@@ -429,3 +429,59 @@ def test_set_not_null_after_python_code_says_only_what_the_sql_shows(tmp_path: P
             "in between, so the migration fails on a table with rows.",
         ),
     ]
+
+
+def test_an_earlier_revisions_commit_does_not_change_how_later_ones_are_judged(
+    tmp_path: Path,
+) -> None:
+    """b2's stray COMMIT ends the run's transaction only for a run starting before b2; c3 and d4
+    are judged as they run when deployed from their parents, the same in --all as alone."""
+    make_project(tmp_path)
+    add_revision(
+        tmp_path,
+        "a1",
+        None,
+        upgrade=(
+            "op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True),"
+            " sa.Column('code', sa.Text()))\n"
+            "op.create_index('ix_orders_code', 'orders', ['code'])"
+        ),
+    )
+    add_revision(
+        tmp_path,
+        "b2",
+        "a1",
+        upgrade=(
+            "op.execute('COMMIT')\n"
+            "op.create_index('ix_orders_id', 'orders', ['id'], postgresql_concurrently=True)"
+        ),
+    )
+    # the unique constraint already holds ACCESS EXCLUSIVE on orders: the drop waits for nothing
+    add_revision(
+        tmp_path,
+        "c3",
+        "b2",
+        upgrade=(
+            "op.create_unique_constraint('uq_orders_code', 'orders', ['code'])\n"
+            "op.drop_index('ix_orders_code', table_name='orders')"
+        ),
+    )
+    d4 = add_revision(
+        tmp_path,
+        "d4",
+        "c3",
+        upgrade=(
+            "op.add_column('orders', sa.Column('note', sa.Text(), nullable=True))\n"
+            "op.execute('COMMIT')\n"
+            "op.execute(\"UPDATE orders SET note = ''\")"
+        ),
+    )
+    for args in (("--all",), ("c3", "d4")):
+        _, document = lint_json(tmp_path, *args)
+        found = sorted(
+            (f["revision"], f["rule"], f["line"])
+            for f in document["findings"]
+            if f["revision"] in ("c3", "d4")
+            and f["rule"] in ("drop-index-not-concurrent", "commit-in-migration")
+        )
+        assert found == [("d4", "commit-in-migration", line_of(d4, "op.execute('COMMIT')"))], args

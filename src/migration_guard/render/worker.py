@@ -30,6 +30,12 @@ class _StatementCapture(StringIO):
 
     Each write is attributed to the revision whose ``-- Running upgrade`` marker came last and to
     the line of that revision's file that produced it (see :mod:`migration_guard.render.op_lines`).
+
+    Each revision is judged as it runs when upgraded from its parent: inside the transaction the
+    run opened for the first revision, if it opened one. A stray ``COMMIT`` of an earlier
+    revision (``op.execute("COMMIT")``) ends that transaction only for the rest of a run that
+    starts before it; a deploy from a later parent runs the revision in its transaction, so
+    ``lint --all`` and ``lint REV`` say the same about it.
     """
 
     def __init__(self, files: dict[str, str], emit: Callable[[dict[str, Any]], None]) -> None:
@@ -38,6 +44,7 @@ class _StatementCapture(StringIO):
         self.emit = emit
         self.current: str | None = None
         self.in_transaction = False
+        self.run_in_transaction: bool | None = None  # at the first revision's marker
         self.statements: list[dict[str, Any]] = []
         self.op_lines = OpLines(self._in_current_revision)
 
@@ -65,6 +72,10 @@ class _StatementCapture(StringIO):
             self.finish()
             self.current = stripped.rsplit("->", 1)[-1].strip()
             # the migration starts inside the transaction Alembic opened for it (or for the run)
+            if self.run_in_transaction is None:
+                self.run_in_transaction = self.in_transaction
+            elif self.run_in_transaction and not self.in_transaction:
+                self.in_transaction = True  # only an earlier revision's own COMMIT closed it
             self.statements = [{"sql": _BEGIN, "line": None}] if self.in_transaction else []
             return len(text)
         if stripped and self.current is not None:

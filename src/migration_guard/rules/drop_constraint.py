@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from migration_guard.rules.base import MigrationFacts, Rule, Violation
@@ -27,7 +28,16 @@ class DropConstraint(Rule):
     ``…_key``), and a foreign key whose referenced table the same migration drops
     (``drop-table`` reports that; the referenced table is known from the constraint's
     definition in an earlier migration, else from SQLAlchemy's naming convention
-    ``fk_orders_coupon_id_coupons``).
+    ``fk_orders_coupon_id_coupons``). Nor a ``CHECK (col IS NOT NULL)`` dropped by a
+    migration that sets ``col`` NOT NULL (the usual way to avoid SET NOT NULL's scan: add
+    the check NOT VALID, validate it, set NOT NULL, drop the check); the check is known from
+    its ``ADD CONSTRAINT`` in an earlier migration, else its name must hold the column's and
+    ``not_null`` (``ck_users_email_not_null``). Nor a unique constraint on columns that hold
+    the whole primary key (``UNIQUE (service_id, organisation_id)`` beside ``PRIMARY KEY
+    (service_id)``: the key already keeps those rows out), both known from earlier migrations
+    (an unnamed one by the name PostgreSQL gives it, ``orders_code_key``). A constraint
+    re-created on the table under the name the same migration renames it to counts as added
+    back.
 
     Why it hurts
     ------------
@@ -49,11 +59,13 @@ class DropConstraint(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         re_added = [fact.table for _, fact in migration.each(f.AddConstraint)]
+        renamed = [(fact.table, fact.new_name) for _, fact in migration.each(f.RenameTable)]
         dropped_columns: dict[str, list[str]] = {}
         for _, dropped in migration.each(f.DropColumn):
             dropped_columns.setdefault(dropped.table.name, []).append(dropped.column)
         unique_indexes = [fact for _, fact in migration.each(f.CreateIndex) if fact.unique]
         dropped_tables = [fact.table for _, fact in migration.each(f.DropTable)]
+        not_null = [(fact.table, fact.column) for _, fact in migration.each(f.SetNotNull)]
         for statement, fact in migration.each(f.DropConstraint):
             if migration.is_new_table(fact.table, statement.index):
                 continue
@@ -64,7 +76,14 @@ class DropConstraint(Rule):
                 continue
             if _references_dropped_table(fact, known, dropped_tables):
                 continue  # drop-table reports it
-            if any(table.same_as(fact.table) for table in re_added):
+            if _replaced_by_not_null(fact, known, not_null):
+                continue
+            if _implied_by_primary_key(fact, known, migration.history.primary_key(fact.table)):
+                continue
+            names = [fact.table] + [
+                _renamed(new, fact.table) for old, new in renamed if old.same_as(fact.table)
+            ]
+            if any(table.same_as(name) for table in re_added for name in names):
                 continue
             if any(column in fact.name for column in dropped_columns.get(fact.table.name, ())):
                 continue  # its column goes too (drop-column reports that)
@@ -113,4 +132,41 @@ def _references_dropped_table(
         )
     return fact.name.startswith("fk_") and any(
         fact.name.endswith(f"_{table.name}") for table in dropped
+    )
+
+
+_IS_NOT_NULL = re.compile(r'\(*\s*("[^"]+"|[a-z_][a-z0-9_$]*)\s+is\s+not\s+null\s*\)*')
+
+
+def _replaced_by_not_null(
+    fact: f.DropConstraint, known: f.Constraint | None, not_null: list[tuple[f.Name, str]]
+) -> bool:
+    """True when the dropped constraint is ``CHECK (col IS NOT NULL)`` and the migration sets
+    ``col`` NOT NULL on the same table: the column's own constraint keeps the guarantee."""
+    columns = [column for table, column in not_null if table.same_as(fact.table)]
+    if known is not None:
+        if known.kind != "check" or known.expression is None:
+            return False
+        match = _IS_NOT_NULL.fullmatch(known.expression)
+        return match is not None and match.group(1).strip('"') in columns
+    name = fact.name.lower()
+    return any(
+        column.lower() in name and ("not_null" in name or "notnull" in name) for column in columns
+    )
+
+
+def _renamed(new: f.Name, old: f.Name) -> f.Name:
+    """``ALTER TABLE old RENAME TO new`` keeps the table in its schema."""
+    return new if new.schema is not None else f.Name(new.name, old.schema)
+
+
+def _implied_by_primary_key(
+    fact: f.DropConstraint, known: f.Constraint | None, primary_key: tuple[str, ...]
+) -> bool:
+    """True when the dropped constraint is unique on columns holding the whole primary key."""
+    return (
+        bool(primary_key)
+        and known is not None
+        and known.kind == "unique"
+        and set(primary_key) <= set(known.columns)
     )

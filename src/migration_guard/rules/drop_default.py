@@ -16,8 +16,12 @@ class DropDefault(Rule):
     ``ALTER TABLE … ALTER COLUMN c DROP DEFAULT`` on a table this migration did not create
     (``op.alter_column(..., server_default=None)``). Not flagged when nothing can have relied
     on the default: a column this migration added (the usual add with a ``server_default``
-    to fill existing rows, then drop it), or a default this migration set earlier on that
-    column (set for a backfill, then dropped).
+    to fill existing rows, then drop it), a default this migration set earlier on that
+    column (set for a backfill, then dropped), or a column that has no default to lose: the
+    earlier migrations created it without one and never set one (``alter_column(...,
+    server_default=None)`` written out of habit). A column no earlier migration is known to
+    have created (made outside the history, or by a revision that could not be read) is
+    flagged.
 
     Why it hurts
     ------------
@@ -44,6 +48,8 @@ class DropDefault(Rule):
                 continue
             if migration.is_new_column(fact.table, fact.column, statement.index):
                 continue
+            if migration.history.has_default(fact.table, fact.column) is False:
+                continue  # it has none to lose
             if any(
                 index < statement.index and column == fact.column and table.same_as(fact.table)
                 for index, table, column in set_here

@@ -31,7 +31,8 @@ class DropIndexNotConcurrent(Rule):
     same migration drops (the index goes with the column, whose ``DROP COLUMN`` takes the
     same lock and is reported by ``drop-column``). The index's columns are known from its
     ``CREATE INDEX``; failing that, an index named after the table and the dropped column
-    (``ix_orders_code``, ``orders_code_idx``) counts as the column's.
+    (``ix_orders_code``, ``orders_code_idx``, ``ix_uq_orders_code``) counts as the
+    column's, and an index named after a table already locked counts as that table's.
 
     Why it hurts
     ------------
@@ -73,7 +74,9 @@ class DropIndexNotConcurrent(Rule):
                         continue
                     table = _table_of(migration, statement, fact.index)
                     if table is None:
-                        if any(_named_after(fact.index, dropped) for dropped in dropped_tables):
+                        if any(
+                            _named_after(fact.index, known) for known in dropped_tables + locked
+                        ):
                             continue
                     elif migration.is_new_table(table, statement.index) or any(
                         table.same_as(dropped) for dropped in dropped_tables + locked
@@ -100,9 +103,19 @@ def _named_after(index: f.Name, table: f.Name) -> bool:
     words = index.name.split("_")
     wanted = table.name.split("_")
     size = len(wanted)
-    if words[0] in _PREFIXES and words[1 : 1 + size] == wanted:
+    prefixes = _prefix_words(words)
+    if prefixes and words[prefixes : prefixes + size] == wanted:
         return True
     return words[:size] == wanted and len(words) > size and words[-1] in _SUFFIXES
+
+
+def _prefix_words(words: list[str]) -> int:
+    """How many leading words are SQLAlchemy prefixes: 1 for ``ix_docs_title``, 2 for
+    ``ix_uq_docs_title`` (a unique index named ``uq_…`` under the ``ix_`` convention)."""
+    count = 0
+    while count < min(2, len(words) - 1) and words[count] in _PREFIXES:
+        count += 1
+    return count
 
 
 def _on_dropped_column(
@@ -132,7 +145,8 @@ def _named_for_column(index: f.Name, table: f.Name, column: str) -> bool:
         return False
     stem = f"{table.name}_{column}"
     names = {f"{prefix}_{stem}" for prefix in _PREFIXES} | {f"{stem}_{s}" for s in _SUFFIXES}
-    return index.name in names
+    words = index.name.split("_")
+    return index.name in names or "_".join(words[_prefix_words(words) :]) == stem
 
 
 def _table_of(migration: MigrationFacts, statement: StatementFacts, index: f.Name) -> f.Name | None:

@@ -52,12 +52,17 @@ class History:
     _checks: list[CheckConstraint] = field(default_factory=list)
     # index name -> [(index, its table)]; an index lives in its table's schema
     _indexes: dict[str, list[tuple[f.Name, f.Name]]] = field(default_factory=dict)
-    # constraint name -> [(table, constraint)], named constraints only
+    # constraint name -> [(table, constraint)]; an unnamed unique or foreign key constraint under
+    # the name PostgreSQL gives it
     _constraints: dict[str, list[tuple[f.Name, f.Constraint]]] = field(default_factory=dict)
     # index name -> [(index, its plain columns)]
     _index_columns: dict[str, list[tuple[f.Name, tuple[str, ...]]]] = field(default_factory=dict)
     # table name -> [(table, columns of its primary key or a unique constraint)]
     _keys: dict[str, list[tuple[f.Name, str]]] = field(default_factory=dict)
+    # table name -> [(schema, primary key columns)], the latest known
+    _primary_keys: dict[str, list[tuple[str | None, tuple[str, ...]]]] = field(default_factory=dict)
+    # (table, column) -> [(schema, has a default)], the latest known
+    _defaults: dict[tuple[str, str], list[tuple[str | None, bool]]] = field(default_factory=dict)
     # functions earlier migrations created IMMUTABLE or STABLE
     declared_not_volatile: set[str] = field(default_factory=set)
     # enum type -> its labels in order; None: changed in a way the facts do not tell
@@ -75,6 +80,23 @@ class History:
             if f.Name(table.name, schema).same_as(table):
                 return type_
         return None
+
+    def has_default(self, table: f.Name, column: str) -> bool | None:
+        """Whether the column has a default as earlier migrations left it (from its
+        ``CREATE TABLE`` or ``ADD COLUMN``, then ``SET``/``DROP DEFAULT``); None when no
+        earlier migration is known to have created it."""
+        for schema, present in reversed(self._defaults.get((table.name, column), [])):
+            if f.Name(table.name, schema).same_as(table):
+                return present
+        return None
+
+    def primary_key(self, table: f.Name) -> tuple[str, ...]:
+        """The columns of the primary key earlier migrations gave ``table``; empty when
+        unknown."""
+        for schema, columns in reversed(self._primary_keys.get(table.name, [])):
+            if f.Name(table.name, schema).same_as(table):
+                return columns
+        return ()
 
     def has_table_with(self, columns: Iterable[str]) -> bool:
         wanted = set(columns)
@@ -137,6 +159,8 @@ class History:
                 self._add_column(fact.table, column)
                 if column.primary_key or column.unique:
                     self._add_key(fact.table, column.name)
+                if column.primary_key:
+                    self._set_primary_key(fact.table, (column.name,))
             for constraint in fact.constraints:
                 self._add_check(fact.table, constraint)
                 self._add_constraint(fact.table, constraint)
@@ -155,6 +179,15 @@ class History:
             columns[:] = [pair for pair in columns if not pair[0].same_as(fact.index)]
         elif isinstance(fact, f.AlterColumnType):
             self._set_type(fact.table, fact.column, fact.type)
+        elif isinstance(fact, f.SetDefault):
+            self._set_default(fact.table, fact.column, fact.default is not None)
+        elif isinstance(fact, f.RenameColumn):
+            # the default moves with the column; a name no longer known is no longer sure
+            moved = self.has_default(fact.table, fact.column)
+            self._defaults.pop((fact.table.name, fact.column), None)
+            self._defaults.pop((fact.table.name, fact.new_name), None)
+            if moved is not None:
+                self._set_default(fact.table, fact.new_name, moved)
         elif isinstance(fact, f.AddConstraint):
             self._add_check(fact.table, fact.constraint)
             self._add_constraint(fact.table, fact.constraint)
@@ -182,6 +215,7 @@ class History:
             self._forget_enum(fact.type)
         elif isinstance(fact, f.DropColumn):
             self._types.pop((fact.table.name, fact.column), None)
+            self._defaults.pop((fact.table.name, fact.column), None)
             for schema, present in self._columns.get(fact.table.name, []):
                 if f.Name(fact.table.name, schema).same_as(fact.table):
                     present.discard(fact.column)
@@ -191,11 +225,16 @@ class History:
 
     def _add_column(self, table: f.Name, column: f.Column) -> None:
         self._set_type(table, column.name, column.type)
+        serial = column.type.endswith("serial")  # a default of nextval(...)
+        self._set_default(table, column.name, column.default is not None or serial)
         for schema, present in self._columns.setdefault(table.name, []):
             if schema == table.schema:
                 present.add(column.name)
                 return
         self._columns[table.name].append((table.schema, {column.name}))
+
+    def _set_default(self, table: f.Name, column: str, present: bool) -> None:
+        self._defaults.setdefault((table.name, column), []).append((table.schema, present))
 
     def _set_type(self, table: f.Name, column: str, type_: str) -> None:
         self._types.setdefault((table.name, column), []).append((table.schema, type_))
@@ -203,11 +242,17 @@ class History:
     def _add_key(self, table: f.Name, column: str) -> None:
         self._keys.setdefault(table.name, []).append((table, column))
 
+    def _set_primary_key(self, table: f.Name, columns: tuple[str, ...]) -> None:
+        self._primary_keys.setdefault(table.name, []).append((table.schema, columns))
+
     def _add_constraint(self, table: f.Name, constraint: f.Constraint) -> None:
         if constraint.kind in ("primary-key", "unique") and len(constraint.columns) == 1:
             self._add_key(table, constraint.columns[0])
-        if constraint.name:
-            self._constraints.setdefault(constraint.name, []).append((table, constraint))
+        if constraint.kind == "primary-key" and constraint.columns:
+            self._set_primary_key(table, constraint.columns)
+        name = constraint.name or _default_name(table, constraint)
+        if name:
+            self._constraints.setdefault(name, []).append((table, constraint))
 
     def _add_check(self, table: f.Name, constraint: f.Constraint) -> None:
         if constraint.kind != "check" or not constraint.name or not constraint.expression:
@@ -236,3 +281,17 @@ def enum_after(
         return None
     at = values.index(anchor) + (0 if fact.before is not None else 1)
     return (*values[:at], fact.value, *values[at:])
+
+
+_SUFFIX = {"unique": "key", "foreign-key": "fkey"}
+
+
+def _default_name(table: f.Name, constraint: f.Constraint) -> str | None:
+    """The name PostgreSQL gives an unnamed unique (``orders_code_key``) or foreign key
+    (``orders_user_id_fkey``) constraint; None for other kinds, or past 63 bytes (where
+    PostgreSQL shortens it its own way)."""
+    suffix = _SUFFIX.get(constraint.kind)
+    if suffix is None or not constraint.columns:
+        return None
+    name = "_".join((table.name, *constraint.columns, suffix))
+    return name if len(name.encode()) <= 63 else None

@@ -14,11 +14,13 @@ class RenameColumn(Rule):
     What it flags
     -------------
     ``ALTER TABLE … RENAME COLUMN a TO b`` on a table this migration did not create. Not
-    flagged: a column this migration added earlier, as in a column swap (add ``name_new``,
-    copy, drop ``name``, rename ``name_new`` to ``name``): no running code knows the
-    column's first name, and the name it takes is the one running code already uses. The
-    drop of the old column is still reported by ``drop-column``, and renaming the old
-    column away (``name`` to ``name_old``) is still flagged here.
+    flagged, the two halves of a column swap (add ``name_new``, copy, rename ``name`` to
+    ``name_old``, rename ``name_new`` to ``name``): a column this migration added earlier
+    (no running code knows its first name, and the name it takes is one running code
+    already uses), and a column renamed away whose name a later statement of the same
+    migration gives back to the table (renaming another column to it, or adding one under
+    it): the name running code uses still exists when the migration commits. The drop of
+    the old column is still reported by ``drop-column``.
 
     Why it hurts
     ------------
@@ -43,9 +45,30 @@ class RenameColumn(Rule):
 
     def check(self, migration: MigrationFacts) -> Iterator[Violation]:
         for statement, fact in migration.each(f.RenameColumn):
-            if not migration.is_new_column(fact.table, fact.column, statement.index):
-                yield Violation(
-                    statement,
-                    f"Column `{fact.table}.{fact.column}` is renamed to `{fact.new_name}`; "
-                    "code still using the old name breaks.",
-                )
+            if migration.is_new_column(fact.table, fact.column, statement.index):
+                continue
+            if _name_given_back(migration, fact, statement.index):
+                continue  # swapped: the old name is back before the migration commits
+            yield Violation(
+                statement,
+                f"Column `{fact.table}.{fact.column}` is renamed to `{fact.new_name}`; "
+                "code still using the old name breaks.",
+            )
+
+
+def _name_given_back(migration: MigrationFacts, renamed: f.RenameColumn, after: int) -> bool:
+    """True when a statement after ``after`` gives ``renamed.table`` a column named
+    ``renamed.column`` again (renames another column to it, or adds one)."""
+    if any(
+        statement.index > after
+        and fact.table.same_as(renamed.table)
+        and fact.new_name == renamed.column
+        for statement, fact in migration.each(f.RenameColumn)
+    ):
+        return True
+    return any(
+        statement.index > after
+        and fact.table.same_as(renamed.table)
+        and fact.column.name == renamed.column
+        for statement, fact in migration.each(f.AddColumn)
+    )
