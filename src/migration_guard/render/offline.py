@@ -6,12 +6,13 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.render.stand_in import Identity
+from migration_guard.render.worker import RenderRequest
 from migration_guard.runners.pinned import child_environment
 from migration_guard.runners.process import Child
 
@@ -113,30 +114,6 @@ class OfflineRenderer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """What the render child is asked (:mod:`migration_guard.render.worker`)."""
-
-    ini_path: str
-    revisions: tuple[str, ...]
-    database_url_env: str
-    placeholder_url: str
-    identities: dict[str, Identity]
-
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "revisions": list(self.revisions)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RenderRequest:
-        return cls(
-            ini_path=str(data["ini_path"]),
-            revisions=tuple(data["revisions"]),
-            database_url_env=str(data["database_url_env"]),
-            placeholder_url=str(data["placeholder_url"]),
-            identities=dict(data.get("identities") or {}),
-        )
 
 
 def _results(
