@@ -5,8 +5,9 @@ compare and trace jobs) is ``python -m MODULE [--prepared]``, started ahead of i
 imports Alembic while we get ready, then handed that work as one JSON line on stdin. This module
 owns what they all share, so a fix lands once:
 
-* starting: in a process group of its own (:data:`PREPARED` children wait on stdin), killed by
-  the kernel if we die (:func:`~migration_guard.runners.lifeline.dies_with_us`);
+* starting: in a process group of its own, killed by the kernel if we die
+  (:func:`~migration_guard.runners.lifeline.dies_with_us`); a :data:`PREPARED` child waits for
+  its one line of work on stdin (:meth:`Child.send`);
 * stderr goes to a file, never a pipe nobody reads while we wait on another channel;
 * a time limit, past which the child's whole group is killed and the run ends with
   EnvironmentProblem naming what did not finish;
