@@ -1,7 +1,8 @@
 """The one child-process interface (runners/process.py) with real children: a time limit and an
 interrupt kill the child's whole process group, grandchildren included; a failed child is
-reported by its error, not its last line of stderr; SIGTERM ends a run as Ctrl-C does (exit 130,
-one line); a bug of ours exits 70 with one line, not the environment's 3."""
+reported by its error, not its last line of stderr (a child of ours, the downgrade render);
+SIGTERM ends a run as Ctrl-C does (exit 130, one line); a bug of ours exits 70 with one line,
+not the environment's 3."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from migration_guard.alembic_ini import read_alembic_settings
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.render.downgrade import PreparedDowngrade
 from migration_guard.runners.process import Child
 from tests.projects import ENV_PY, add_revision, make_project
 
@@ -158,3 +161,34 @@ def test_a_bug_of_ours_exits_70_with_one_line(tmp_path: Path) -> None:
     )
     assert "Traceback (most recent call last)" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1] == "KeyError: 'no-such-key'"
+
+
+REVISION_WITH_FAILING_DOWNGRADE = '''"""a1"""
+import sqlalchemy.exc
+from alembic import op
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade():
+    op.execute("SELECT 1")
+
+
+def downgrade():
+    cause = Exception("function no_such_function() does not exist")
+    raise sqlalchemy.exc.ProgrammingError("SELECT no_such_function()", {}, cause)
+'''
+
+
+def test_a_downgrade_that_cannot_render_is_said_by_its_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "app")
+    (root / "migrations" / "versions" / "a1.py").write_text(REVISION_WITH_FAILING_DOWNGRADE)
+    settings = read_alembic_settings(root / "alembic.ini")
+    with PreparedDowngrade(settings, "DATABASE_URL") as downgrade:
+        downgrade.start("a1", None)
+        said = downgrade.sql()
+    assert said == (
+        "(could not render the downgrade offline: ProgrammingError: (builtins.Exception) "
+        "function no_such_function() does not exist (a1.py:15))"
+    )
