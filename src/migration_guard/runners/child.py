@@ -7,7 +7,9 @@ and failure reasons) before its database exists: it imports Alembic and SQLAlche
 second) while the parent starts the server and copies the template, then gets a
 :class:`JobMessage` on stdin: its request, its environment pinned to the throwaway database
 (see :mod:`migration_guard.runners.pinned`) and where to write its result. Until then it is
-pinned to a closed port. :func:`run_job` is the same, handed its work at once.
+pinned to a closed port. :func:`run_job` is the same, handed its work at once. In a compose
+service (:mod:`migration_guard.runners.compose_jobs`) the job runs as
+``python -m MODULE REQUEST.json RESULT.json`` instead, its database retargeted there.
 
 The result is a JSON object; two keys are the protocol's own: ``fatal`` (an exception in the
 job, as one line: the parent raises EnvironmentProblem) and ``input_error`` (the project's
