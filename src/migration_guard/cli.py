@@ -377,12 +377,16 @@ def _main(argv: Sequence[str] | None) -> int:
     quick = quick_hook_exit(words)
     if quick is not None:
         return quick
-    renderer = _early_renderer(words)
-    try:
-        return _run(argv, renderer)
-    finally:
-        if renderer is not None:
-            renderer.close()
+    from migration_guard.interrupts import sigterm_interrupts
+
+    # for the whole run, the render child's cleanup included (SIGTERM is Ctrl-C: exit 130)
+    with sigterm_interrupts():
+        renderer = _early_renderer(words)
+        try:
+            return _run(argv, renderer)
+        finally:
+            if renderer is not None:
+                renderer.close()
 
 
 def _early_renderer(words: list[str]) -> OfflineRenderer | None:
@@ -425,6 +429,7 @@ _GLOBAL_VALUES = ("--project", "--format", "--summary-file", "--sarif-file")
 
 
 def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
+    from migration_guard import interrupts
     from migration_guard.commands import Invocation
     from migration_guard.errors import (
         ConfigError,
@@ -452,7 +457,6 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
             summary_file=arguments.summary_file,
             sarif_file=arguments.sarif_file,
         )
-        _sigterm_interrupts()
         _check_paths(invocation, ConfigError, UsageError)
         return _dispatch(invocation, renderer)
     except GuardError as error:
@@ -463,8 +467,8 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
         print(f"migration-guard: error: {one_line(str(error))}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("migration-guard: interrupted", file=sys.stderr)
-        return 130
+        print(interrupts.MESSAGE, file=sys.stderr)
+        return interrupts.INTERRUPTED
     except BrokenPipeError:
         raise  # main() ends the run quietly
     except Exception as error:  # the last line of defence: one line, never a traceback
@@ -472,10 +476,10 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
             raise
         print(
             f"migration-guard: internal error: {type(error).__name__}: {one_line(str(error))} "
-            "(set MIGRATION_GUARD_DEBUG=1 for the traceback)",
+            "(a bug of migration-guard: set MIGRATION_GUARD_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )
-        return exit_codes.ENVIRONMENT
+        return exit_codes.INTERNAL
 
 
 def _project_root(given: Path | None) -> Path:
@@ -546,19 +550,3 @@ def _wants_color() -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-
-
-def _sigterm_interrupts() -> None:
-    """SIGTERM ends a command like Ctrl-C: cleanup runs, exit 130 (only when unclaimed)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        return
-
-    def _interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _interrupt)

@@ -13,12 +13,15 @@ line, and the drift of the rest is still judged (the replay steps over it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from migration_guard.errors import InputError
 from migration_guard.findings import Problem
 from migration_guard.model_locations import locate, model_locations
 from migration_guard.tree_export import ExportedTree
+
+if TYPE_CHECKING:
+    from migration_guard.runners.drift_worker import ProjectFailure, UpgradeFailure
 
 CODE = "models-without-migration"
 UPGRADE_FAILED = "upgrade-failed"
@@ -38,19 +41,18 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
     from migration_guard.runners.drift import pending_operations
 
     result = pending_operations(tree, say)
-    if "failed" in result:
-        raise _failure(tree, result["failed"])
-    problems = [_upgrade_failed(tree, entry) for entry in result.get("upgrade_failed", ())]
+    if result.failed is not None:
+        raise _failure(tree, result.failed)
+    problems = [_upgrade_failed(tree, entry) for entry in result.upgrade_failed]
     skipped = [problem.revisions[0] for problem in problems]
-    operations: list[dict[str, Any]] = result["operations"]
     locations = model_locations(
         project.root, project.config.models, project.alembic.version_locations
     )
     ini = _ini_path(tree)
-    for operation in operations:
-        table, column = operation.get("table"), operation.get("column")
+    for operation in result.operations:
+        table, column = operation.table, operation.column
         path, line = locate(locations, table, column)
-        if path is None and str(operation.get("kind", "")).startswith("remove_"):
+        if path is None and operation.kind.startswith("remove_"):
             from migration_guard.drift_locations import created_in
 
             # no model holds it: the revision that built it
@@ -58,11 +60,11 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
         problems.append(
             Problem(
                 code=CODE,
-                message=str(operation["message"]),
+                message=operation.message,
                 revisions=graph.heads,
                 path=path or ini,
                 line=line if path else 1,
-                help=_drift_help(str(operation.get("kind", "")), skipped),
+                help=_drift_help(operation.kind, skipped),
             )
         )
     return tuple(problems)
@@ -89,10 +91,10 @@ def _drift_help(kind: str, skipped: list[str]) -> str:
     return advice
 
 
-def _upgrade_failed(tree: ExportedTree, entry: dict[str, Any]) -> Problem:
+def _upgrade_failed(tree: ExportedTree, entry: UpgradeFailure) -> Problem:
     """A revision whose upgrade failed during the replay, at its file and line."""
-    revision = str(entry["revision"])
-    error = str(entry.get("error") or "")
+    revision = entry.revision
+    error = entry.error
     help_text = (
         "fix the migration so it runs on a database built by the history alone (a fresh "
         "database, as in CI or a new environment)"
@@ -103,8 +105,8 @@ def _upgrade_failed(tree: ExportedTree, entry: dict[str, Any]) -> Problem:
         code=UPGRADE_FAILED,
         message=f"Upgrade of {revision} failed on a database built from the history: {error}",
         revisions=(revision,),
-        path=tree.real_path(entry["path"]) if entry.get("path") else _ini_path(tree),
-        line=entry.get("line") or 1,
+        path=tree.real_path(entry.path) if entry.path else _ini_path(tree),
+        line=entry.line or 1,
         help=help_text,
     )
 
@@ -132,19 +134,19 @@ def _ini_path(tree: ExportedTree) -> str:
     return tree.real_path(tree.project.config.alembic_ini_path)
 
 
-def _failure(tree: ExportedTree, failed: dict[str, Any]) -> Exception:
+def _failure(tree: ExportedTree, failed: ProjectFailure) -> Exception:
     """The project's code failed in the child: exit 2 naming its file and line in the
     repository (not the export), or exit 3 for the database."""
     from migration_guard.errors import EnvironmentProblem
 
-    what = f"{failed['type']}: {failed['message']}" if failed.get("message") else failed["type"]
-    if failed.get("environment"):
+    what = f"{failed.type}: {failed.message}" if failed.message else failed.type
+    if failed.environment:
         return EnvironmentProblem(f"the drift check failed on the throwaway database: {what}")
     where = "env.py or the models"
-    if failed.get("path"):
-        where = tree.real_path(failed["path"])
-        if failed.get("line"):
-            where += f":{failed['line']}"
+    if failed.path:
+        where = tree.real_path(failed.path)
+        if failed.line:
+            where += f":{failed.line}"
     module = missing_module(what)
     if module is not None:
         return InputError(

@@ -84,7 +84,9 @@ def _downgrade_sql_compose(compose: Compose, project: Project, revision: str) ->
         "run", "--rm", compose.service, "alembic", "downgrade", target, "--sql", check=False
     )
     if completed.returncode != 0:
-        return f"(could not render the downgrade offline: {_last_line(completed.stderr)})"
+        from migration_guard.runners.process import failure_reason
+
+        return f"(could not render the downgrade offline: {failure_reason(completed.stderr)})"
     return _block_sql(completed.stdout, revision)
 
 
@@ -128,8 +130,3 @@ def _remove(paths: list[Path]) -> None:
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"

@@ -23,6 +23,7 @@ def render_in_compose(project: Project, revisions: list[str]) -> list[RenderedRe
     rendered in a container of its own, so the one that cannot be rendered is named.
     """
     from migration_guard.runners.docker import open_compose
+    from migration_guard.runners.process import failure_reason
 
     compose = open_compose(project.config)
     if len(revisions) > 1:
@@ -43,13 +44,14 @@ def render_in_compose(project: Project, revisions: list[str]) -> list[RenderedRe
             "run", "--rm", compose.service, "alembic", "upgrade", target, "--sql", check=False
         )
         if completed.returncode != 0:
-            lines = [line.strip() for line in completed.stderr.splitlines() if line.strip()]
             name = PurePosixPath(file.path).name if file is not None else None
             results.append(
                 RenderedRevision(
                     revision,
                     (),
-                    lines[-1] if lines else "alembic failed",
+                    failure_reason(completed.stderr)
+                    if completed.stderr.strip()
+                    else "alembic failed",
                     error_line=_raising_line(completed.stderr, name) if name else None,
                 )
             )

@@ -15,11 +15,13 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from migration_guard.render.op_lines import OpLines
+from migration_guard.render.stand_in import Identity
 
 _BEGIN = "BEGIN;"
 _COMMIT = "COMMIT;"
@@ -88,26 +90,50 @@ class _StatementCapture(StringIO):
         return self.current is not None and self.revision_of_file.get(filename) == self.current
 
 
-def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:
+@dataclass(frozen=True)
+class RenderRequest:
+    """What the render child is asked by :class:`~migration_guard.render.offline.OfflineRenderer`."""
+
+    ini_path: str
+    revisions: tuple[str, ...]
+    database_url_env: str
+    placeholder_url: str
+    identities: dict[str, Identity]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "revisions": list(self.revisions)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RenderRequest:
+        return cls(
+            ini_path=str(data["ini_path"]),
+            revisions=tuple(data["revisions"]),
+            database_url_env=str(data["database_url_env"]),
+            placeholder_url=str(data["placeholder_url"]),
+            identities=dict(data.get("identities") or {}),
+        )
+
+
+def render(request: RenderRequest, emit: Callable[[dict[str, Any]], None]) -> None:
     """Render the requested revisions in order, emitting each one (or why it failed)."""
     from alembic.config import Config
     from alembic.runtime import migration
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import Script, ScriptDirectory
 
-    ini_path = Path(request["ini_path"])
+    ini_path = Path(request.ini_path)
     os.chdir(ini_path.parent)
     # as `python -m alembic` from the ini's folder, and as the autogenerate and drift children
     # (started there): env.py's `from app.models import …` finds the project's package even
     # when it is not installed in this environment (the template at tests/real_apps)
     if str(ini_path.parent) not in sys.path:
         sys.path.insert(0, str(ini_path.parent))
-    os.environ[request["database_url_env"]] = request["placeholder_url"]
+    os.environ[request.database_url_env] = request.placeholder_url
     # and an env.py that reads its URL elsewhere and connects anyway (an engine, connect_args,
     # a raw driver call) reaches only the closed port
     from migration_guard.runners.pinned import pin
 
-    pin(request["placeholder_url"])
+    pin(request.placeholder_url)
     # The version table's bookkeeping is not what we lint, and our steps do not follow
     # Alembic's head tracking (we render chosen revisions, not a range).
     setattr(migration.HeadMaintainer, "update_to_step", lambda self, step: None)  # noqa: B010
@@ -129,9 +155,9 @@ def render(request: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> N
         unimportable,
     )
 
-    load_revisions_as_needed(request.get("identities") or {})
+    load_revisions_as_needed(request.identities)
     revision_map = script.revision_map
-    wanted = list(request["revisions"])
+    wanted = list(request.revisions)
     scripts: dict[str, Script] = {}
     files = {}
     for rev in wanted:
@@ -219,7 +245,7 @@ def main(argv: list[str]) -> int:
     line = sys.stdin.readline()
     if not line.strip():
         return 0  # the parent needed nothing after all
-    request = json.loads(line)
+    request = RenderRequest.from_json(json.loads(line))
     with os.fdopen(int(descriptor), "w", encoding="utf-8") as channel:
 
         def emit(entry: dict[str, Any]) -> None:

@@ -2,9 +2,13 @@
 
 One interface, three commands (``new``, ``drift``/``check``, ``trace``):
 
+- :mod:`~migration_guard.runners.process`: every Python child of ours (these jobs, and the
+  offline render's children in :mod:`migration_guard.render`) is started, handed its work, timed
+  out, interrupted (its process group killed) and reported (its error, not its last line) there.
 - :mod:`~migration_guard.runners.child`: a job is a module with ``job(request) -> result`` run in
   a child process pinned to one throwaway database (``run_job``, or ``PreparedJob`` started ahead
-  of its database); :mod:`~migration_guard.runners.pinned` does the pinning.
+  of its database); :mod:`~migration_guard.runners.pinned` does the pinning. Requests and
+  results are dataclasses with ``to_json``/``from_json`` beside each job.
 - The local throwaway PostgreSQL: the :mod:`~migration_guard.runners.postgres` package (its
   ``binaries``, a ``server`` started and always stopped, run as ``accounts`` says under root,
   and the ``databases`` on it), :mod:`~migration_guard.runners.cluster` (the cached cluster),

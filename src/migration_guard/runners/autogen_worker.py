@@ -1,7 +1,7 @@
 """Runs in a child process: ``alembic revision --autogenerate`` with the project's own env.py.
 
-Run as a job of :mod:`migration_guard.runners.child` (``REQUEST.json RESULT.json``, or prepared
-ahead of its database) with the database URL in the environment. Records what autogenerate detected, in plain words,
+Run as a job of :mod:`migration_guard.runners.child` (prepared ahead of its database, the URL
+given with its :class:`AutogenRequest`), it answers an :class:`AutogenResult`. Records what autogenerate detected, in plain words,
 and leaves no file when it detected nothing.
 """
 
@@ -9,10 +9,57 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migration_guard.runners.child import is_read_only_refusal, project_frame
+from migration_guard.runners.child import FATAL, is_read_only_refusal, project_frame
+
+
+@dataclass(frozen=True)
+class AutogenRequest:
+    """What to autogenerate: with which alembic.ini, under which message; ``tree`` is the
+    folder the project runs from (an error in its code is named relative to it)."""
+
+    ini_path: str
+    message: str
+    tree: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ini_path": self.ini_path, "message": self.message, "tree": self.tree}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AutogenRequest:
+        return cls(str(data["ini_path"]), str(data["message"]), str(data.get("tree") or ""))
+
+
+@dataclass(frozen=True)
+class AutogenResult:
+    """What autogenerate did: its changes in plain words and the file it wrote (None: no
+    change), or ``read_only``: env.py writes and the read-only template refused it."""
+
+    changes: tuple[str, ...] = ()
+    path: str | None = None
+    revision: str | None = None
+    read_only: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": list(self.changes),
+            "path": self.path,
+            "revision": self.revision,
+            "read_only": self.read_only,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AutogenResult:
+        path, revision = data.get("path"), data.get("revision")
+        return cls(
+            tuple(str(change) for change in data.get("changes", ())),
+            str(path) if path else None,
+            str(revision) if revision else None,
+            bool(data.get("read_only")),
+        )
 
 
 def describe_diff(diff: Any) -> str:
@@ -72,13 +119,13 @@ def _value(value: Any) -> str:
     return str(text if text is not None else value)
 
 
-def generate(request: dict[str, Any]) -> dict[str, Any]:
+def generate(request: AutogenRequest) -> AutogenResult:
     from alembic import command
     from alembic.config import Config
 
     from migration_guard.runners.models_imported import refuse_empty_metadata
 
-    ini_path = Path(request["ini_path"])
+    ini_path = Path(request.ini_path)
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
     changes: list[str] = []
@@ -97,30 +144,31 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
 
     script = command.revision(
         config,
-        message=request["message"],
+        message=request.message,
         autogenerate=True,
-        rev_id=request.get("rev_id"),
         process_revision_directives=keep_only_changes,
     )
     if isinstance(script, list):
         script = script[0] if script else None
     if script is None:
-        return {"changes": [], "path": None, "revision": None}
-    return {"changes": changes, "path": script.path, "revision": script.revision}
+        return AutogenResult()
+    return AutogenResult(tuple(changes), script.path, script.revision)
 
 
-def job(request: dict[str, Any]) -> dict[str, Any]:
+def job(raw: dict[str, Any]) -> dict[str, Any]:
+    """Autogenerate (:class:`AutogenResult`); the protocol's ``input_error`` when env.py
+    imports no model, its ``fatal`` when the project's code raised."""
     from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
 
-    """Autogenerate; ``{"read_only": true}`` when env.py writes and the database refused."""
+    request = AutogenRequest.from_json(raw)
     try:
-        return generate(request)
+        return generate(request).to_json()
     except ModelsNotImported as error:
         return {INPUT_ERROR: str(error)}
     except Exception as error:
         if is_read_only_refusal(error):
-            return {"read_only": True}
-        tree = str(request.get("tree") or "")
+            return AutogenResult(read_only=True).to_json()
+        tree = request.tree
         path, line = project_frame(error, tree)
         if path is None:
             raise
@@ -129,7 +177,7 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
         text = str(error).strip().splitlines()[0] if str(error).strip() else ""
         if isinstance(error, SyntaxError):
             text = error.msg
-        return {"fatal": f"{type(error).__name__}: {text} ({shown}:{line})"}
+        return {FATAL: f"{type(error).__name__}: {text} ({shown}:{line})"}
 
 
 def main(argv: list[str]) -> int:

@@ -1,43 +1,71 @@
 """The one way a job runs against a throwaway database: a pinned child process.
 
-Every job (autogenerate, compare, trace) is a module with ``job(request) -> result`` (plain
-JSON data) run as ``python -m MODULE REQUEST.json RESULT.json``; :func:`run_job` starts it
-with every engine pinned to the throwaway database (see :mod:`migration_guard.runners.pinned`)
-and :func:`job_main` is the child's side: pin, read, run, write. An exception in the job comes
-back as ``{"fatal": one line}``; the parent turns it into an EnvironmentProblem.
+Every job (autogenerate, compare, trace) is a module with ``job(request) -> result`` (JSON
+data) whose ``main`` calls :func:`job_main`. :class:`PreparedJob` starts it (through
+:class:`~migration_guard.runners.process.Child`, which owns starting, time limits, interrupts
+and failure reasons) before its database exists: it imports Alembic and SQLAlchemy (half a
+second) while the parent starts the server and copies the template, then gets a
+:class:`JobMessage` on stdin: its request, its environment pinned to the throwaway database
+(see :mod:`migration_guard.runners.pinned`) and where to write its result. Until then it is
+pinned to a closed port. :func:`run_job` is the same, handed its work at once. In a compose
+service (:mod:`migration_guard.runners.compose_jobs`) the job runs as
+``python -m MODULE REQUEST.json RESULT.json`` instead, its database retargeted there.
 
-:class:`PreparedJob` starts the child before its database exists: it imports Alembic and
-SQLAlchemy (half a second) while the parent starts the server and copies the template, then
-gets its request, environment and URL on stdin. Until then it is pinned to a closed port.
+The result is a JSON object; two keys are the protocol's own: ``fatal`` (an exception in the
+job, as one line: the parent raises EnvironmentProblem) and ``input_error`` (the project's
+problem: InputError), read by :func:`read_result` for the local and the compose runs alike.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 import sys
 import traceback
 from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem, InputError
 from migration_guard.runners.leftovers import scratch_folder
-from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.models_imported import INPUT_ERROR
 from migration_guard.runners.pinned import child_environment, url_for_env_py
+from migration_guard.runners.process import (
+    CHILD_TIMEOUT_SECONDS,
+    PREPARED,
+    Child,
+    failure_reason,
+    in_project,
+)
 
-JOB_TIMEOUT_SECONDS = 1800
+JOB_TIMEOUT_SECONDS = CHILD_TIMEOUT_SECONDS
 DRIVERS = ("psycopg2", "psycopg")
 """The PostgreSQL drivers a prepared child imports ahead (whichever is installed)."""
-PREPARED = "--prepared"
 RETARGET_ENV = "MIGRATION_GUARD_RETARGET_DATABASE"
+FATAL = "fatal"
 # Port 1 on the loopback: nothing listens there, so a connection before the work arrives fails.
 _NOT_YET_URL = "postgresql://migration-guard@127.0.0.1:1/not-yet"
 
 Job = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class JobMessage:
+    """What a prepared job's child is handed on stdin."""
+
+    request: dict[str, Any]
+    env: dict[str, str]
+    """The child's whole environment, pinned (:func:`pinned_env`)."""
+    result: str
+    """The file the child writes its result to."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"request": self.request, "env": self.env, "result": self.result}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobMessage:
+        return cls(dict(data["request"]), dict(data["env"]), str(data["result"]))
 
 
 def run_job(
@@ -52,25 +80,8 @@ def run_job(
 ) -> dict[str, Any]:
     """Run ``module``'s job in a child pinned to ``url``; its result, or EnvironmentProblem
     (one taking longer than ``timeout`` seconds too)."""
-    with scratch_folder("migration-guard-job-") as scratch:
-        request_path = Path(scratch, "request.json")
-        result_path = Path(scratch, "result.json")
-        request_path.write_text(json.dumps(request), encoding="utf-8")
-        try:
-            completed = subprocess.run(
-                [sys.executable, "-m", module, str(request_path), str(result_path)],
-                cwd=cwd,
-                env=pinned_env(database_url_env, url),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                **dies_with_us(),
-            )
-        except subprocess.TimeoutExpired:
-            raise EnvironmentProblem(f"{what} did not finish within {timeout} s") from None
-        return _job_result(result_path, completed.stderr, what)
+    with PreparedJob(module, cwd=cwd, what=what) as job:
+        return job.run(request, database_url_env=database_url_env, url=url, timeout=timeout)
 
 
 class PreparedJob:
@@ -78,42 +89,33 @@ class PreparedJob:
 
     def __init__(self, module: str, *, cwd: Path, what: str) -> None:
         self._what = what
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", module, PREPARED],
+        self._child = Child(
+            module,
+            PREPARED,
+            what=what,
             cwd=cwd,
             env=pinned_env("MIGRATION_GUARD_NOT_YET", _NOT_YET_URL),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            **dies_with_us(),
         )
 
-    def run(self, request: dict[str, Any], *, database_url_env: str, url: str) -> dict[str, Any]:
-        """Run the job on ``url``; its result, or EnvironmentProblem (as :func:`run_job`)."""
+    def run(
+        self,
+        request: dict[str, Any],
+        *,
+        database_url_env: str,
+        url: str,
+        timeout: int = JOB_TIMEOUT_SECONDS,
+    ) -> dict[str, Any]:
+        """Run the job on ``url``; its result (see :func:`read_result`)."""
         with scratch_folder("migration-guard-job-") as scratch:
             result_path = Path(scratch, "result.json")
-            message = {
-                "request": request,
-                "env": pinned_env(database_url_env, url),
-                "result": str(result_path),
-            }
-            try:
-                _, stderr = self._process.communicate(
-                    json.dumps(message) + "\n", timeout=JOB_TIMEOUT_SECONDS
-                )
-            except subprocess.TimeoutExpired:
-                self.close()
-                raise EnvironmentProblem(
-                    f"{self._what} did not finish within {JOB_TIMEOUT_SECONDS} s"
-                ) from None
-            return _job_result(result_path, stderr or "", self._what)
+            env = pinned_env(database_url_env, url)
+            self._child.send(JobMessage(request, env, str(result_path)).to_json())
+            finished = self._child.finish(timeout)
+            return read_result(result_path, finished.stderr, self._what)
 
     def close(self) -> None:
         """Stop the child if it has not run (an error before :meth:`run`, or Ctrl-C)."""
-        if self._process.returncode is None:  # run() collected it already otherwise
-            self._process.kill()
-            self._process.communicate()
+        self._child.stop()
 
     def __enter__(self) -> PreparedJob:
         return self
@@ -153,10 +155,10 @@ def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
         line = sys.stdin.readline()
         if not line:  # the parent gave up before the database was ready
             return 0
-        message = json.loads(line)
+        message = JobMessage.from_json(json.loads(line))
         os.environ.clear()
-        os.environ.update(message["env"])
-        request, result_path = message["request"], message["result"]
+        os.environ.update(message.env)
+        request, result_path = message.request, message.result
     else:
         request_path, result_path = argv
         request = json.loads(Path(request_path).read_text(encoding="utf-8"))
@@ -165,7 +167,7 @@ def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
     try:
         result = job(request)
     except Exception as error:  # reported to the parent as one line
-        result = {"fatal": one_line(error)}
+        result = {FATAL: one_line(error)}
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     if argv == [PREPARED]:
         # The parent is waiting on this exit; tearing down SQLAlchemy's and the project's
@@ -219,21 +221,22 @@ def one_line(error: BaseException) -> str:
     """``Type: first line of the message (file:line)``, the line in the project's code."""
     where = ""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if _in_project(frame.filename):
+        if in_project(frame.filename):
             where = f" ({Path(frame.filename).name}:{frame.lineno})"
             break
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}{where}" if text else f"{type(error).__name__}{where}"
 
 
-def _job_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
+def read_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
     """What the job wrote to ``result_path``; EnvironmentProblem when it wrote nothing (its
-    stderr's last line says why) or reported a fatal error."""
+    stderr says why: :func:`~migration_guard.runners.process.failure_reason`) or reported a
+    fatal error, InputError when it reported the project's problem."""
     if not result_path.exists():
         raise EnvironmentProblem(f"{what} failed: {failure_reason(stderr)}")
     result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-    if "fatal" in result:
-        raise EnvironmentProblem(f"{what} failed: {result['fatal']}")
+    if FATAL in result:
+        raise EnvironmentProblem(f"{what} failed: {result[FATAL]}")
     if INPUT_ERROR in result:  # the project's problem, not the environment's
         raise InputError(str(result[INPUT_ERROR]))
     return result
@@ -249,49 +252,3 @@ def _import_available(modules: Iterable[str]) -> None:
             importlib.import_module(name)
         except ImportError:
             continue
-
-
-def failure_reason(stderr: str) -> str:
-    """Why a Python child failed, from its stderr: the exception line of its last traceback
-    (``ProgrammingError: (psycopg2.errors.UndefinedFunction) function f() does not exist``)
-    with the innermost frame in the project's code (``(0001_init.py:12)``), as :func:`one_line`
-    says it for a job's own error; the last line when there is no traceback. (The last line
-    of a SQLAlchemy error is only its "Background on this error at: …" link.)"""
-    lines = stderr.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
-    if not starts:
-        return _last_line(stderr)
-    where = ""
-    for line in lines[starts[-1] + 1 :]:
-        frame = _FRAME.match(line)
-        if frame is not None:
-            path = frame.group(1)
-            if _in_project(path):
-                where = f" ({Path(path).name}:{frame.group(2)})"
-            continue
-        if line.strip() and not line[0].isspace():
-            return _DOTTED_TYPE.sub(r"\1:", line.strip(), count=1) + where
-    return _last_line(stderr)
-
-
-_FRAME = re.compile(r'\s+File "([^"]+)", line (\d+)')
-
-
-def _in_project(path: str) -> bool:
-    """Not Python's own, an installed package's or ours (a project's ``app/alembic/versions``
-    is the project's)."""
-    import sysconfig
-
-    if path.startswith("<") or "site-packages" in path or "dist-packages" in path:
-        return False
-    ours = str(Path(__file__).resolve().parents[1])
-    stdlib = sysconfig.get_paths()["stdlib"]
-    return not path.startswith((ours + os.sep, stdlib + os.sep))
-
-
-_DOTTED_TYPE = re.compile(r"^[\w.]+\.(\w+):")
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"

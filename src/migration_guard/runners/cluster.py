@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.interrupts import sigterm_interrupts
 from migration_guard.runners import cache_folders as folders
 from migration_guard.runners import cluster_state
 from migration_guard.runners.postgres import databases as pg
@@ -33,7 +34,6 @@ from migration_guard.runners.postgres.server import (
     initdb,
     read_nofollow,
     server_env,
-    sigterm_as_exit,
     start_in,
 )
 from migration_guard.runners.templates import drop_leftovers
@@ -69,7 +69,7 @@ def cluster(say: Callable[[str], None] = print, postgres: str = "auto") -> Itera
     say(f"  throwaway {chosen.describe()}")
     account = server_account()
     private = folders.private_cache(account is not None)
-    with folders.locked(private / "postgres.lock"), sigterm_as_exit():
+    with folders.locked(private / "postgres.lock"), sigterm_interrupts():
         with folders.locked(private / folders.FOLDERS_LOCK):
             base = folders.server_base(private, account is not None)
             binaries = chosen.bin_dir

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import migration_guard
-from migration_guard.errors import ConfigError, EnvironmentProblem
-from migration_guard.runners.child import RETARGET_ENV
+from migration_guard.errors import ConfigError
+from migration_guard.runners.child import RETARGET_ENV, read_result
 from migration_guard.runners.docker import Compose, ensure_running, open_compose
 
 MOUNT = "/migration-guard"
@@ -61,16 +61,8 @@ class ComposeJobs:
         completed = self.compose.run(
             *self._run_options(), module, f"{JOB}/request.json", f"{JOB}/result.json", check=False
         )
-        if not result_path.exists():
-            lines = [line.strip() for line in completed.stderr.splitlines() if line.strip()]
-            raise EnvironmentProblem(
-                f"{what} in the compose {self.compose.service} service failed: "
-                f"{lines[-1] if lines else 'no output'}"
-            )
-        result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-        if "fatal" in result:
-            raise EnvironmentProblem(f"{what} failed in compose: {result['fatal']}")
-        return result
+        service = f"{what} in the compose {self.compose.service} service"
+        return read_result(result_path, completed.stderr or "", service)
 
     def recreate_database(self) -> None:
         """Drop the throwaway database and create it again, empty (a job starts afresh)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from migration_guard.config import Config
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.runners.process import last_line
 
 PROBE_TIMEOUT_SECONDS = 10
 RUN_TIMEOUT_SECONDS = 900
@@ -66,7 +67,7 @@ class Compose:
             ) from None
         if check and completed.returncode != 0:
             raise EnvironmentProblem(
-                f"`{shlex.join(command)}` failed: {_last_line(completed.stderr or completed.stdout)}"
+                f"`{shlex.join(command)}` failed: {last_line(completed.stderr or completed.stdout)}"
             )
         return completed
 
@@ -153,8 +154,3 @@ def autogenerate_in_compose(compose: Compose, message: str) -> tuple[str, tuple[
         match.group(1) for line in output.splitlines() if (match := _DETECTED.search(line))
     )
     return output, detected
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"

@@ -12,33 +12,54 @@ stepped over it), and a template built that way is not kept, so the next run rep
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from migration_guard.runners.drift_worker import (
+    DriftReply,
+    DriftRequest,
+    Operation,
+    ProjectFailure,
+    UpgradeFailure,
+)
 from migration_guard.tree_export import ExportedTree
+
+if TYPE_CHECKING:
+    from migration_guard.runners.compose_jobs import ComposeJobs
 
 WORKER = "migration_guard.runners.drift_worker"
 WHAT = "the drift check"
 
 
-class _ProjectCodeFailed(Exception):
-    """The project's code failed while the template was being built (its ``failed`` entry)."""
+@dataclass(frozen=True)
+class Drift:
+    """The pending operations, the revisions the replay stepped over (their upgrade failed), or
+    ``failed``: the project's code (or the database) failed, nothing was compared."""
 
-    def __init__(self, failed: dict[str, Any]) -> None:
-        super().__init__(failed.get("message", ""))
+    operations: tuple[Operation, ...] = ()
+    upgrade_failed: tuple[UpgradeFailure, ...] = ()
+    failed: ProjectFailure | None = None
+
+
+class _ProjectCodeFailed(Exception):
+    """The project's code failed while the template was being built."""
+
+    def __init__(self, failed: ProjectFailure) -> None:
+        super().__init__(failed.message)
         self.failed = failed
 
 
-def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
-    """``{"operations": [...]}``, or ``{"failed": {...}}`` when the project's code failed."""
+def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> Drift:
+    """What autogenerate would add to reach the tree's models (see :class:`Drift`)."""
     if tree.project.config.runner == "docker":
         return _compose_operations(tree, say)
     try:
         return _local_operations(tree, say)
     except _ProjectCodeFailed as failure:
-        return {"failed": failure.failed}
+        return Drift(failed=failure.failed)
 
 
-def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> Drift:
     from migration_guard.runners import templates
     from migration_guard.runners.child import PreparedJob, with_installed_driver
     from migration_guard.runners.cluster import cluster, say_standins_used
@@ -51,7 +72,7 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
         cluster(say, _postgres(tree)) as server,
     ):
         template = templates.TEMPLATE_PREFIX + templates.history_key(settings)[:24]
-        upgrade_failed: list[dict[str, Any]] = []
+        upgrade_failed: tuple[UpgradeFailure, ...] = ()
         if pg.database_exists(server.url, template):
             say("  template database found in the cache: history not replayed")
         else:
@@ -64,19 +85,21 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
             # Comparing only reads: on the template itself, made read-only for every session
             # (no copy to make and drop). An env.py that writes fails there; it gets a copy.
             templates.make_read_only(server.url, template)
-            result = compare.run(
-                _request(tree, "compare"),
-                database_url_env=tree.project.config.database_url_env,
-                url=with_installed_driver(pg.database_url(server.url, template)),
+            result = DriftReply.from_json(
+                compare.run(
+                    _request(tree, "compare").to_json(),
+                    database_url_env=tree.project.config.database_url_env,
+                    url=with_installed_driver(pg.database_url(server.url, template)),
+                )
             )
-            if result.get("failed", {}).get("read_only"):
+            if result.failed is not None and result.failed.read_only:
                 say("  env.py writes to the database: comparing on a copy of the template")
                 with templates.work_database(server.url, template) as work:
                     result = _run_worker(tree, work, "compare")
         finally:
             if upgrade_failed:  # not the history's schema: never reused
                 templates.drop_quietly(server.url, template)
-    return {**result, "upgrade_failed": upgrade_failed}
+    return Drift(result.operations, upgrade_failed, result.failed)
 
 
 def _postgres(tree: ExportedTree) -> str:
@@ -87,37 +110,44 @@ def _postgres(tree: ExportedTree) -> str:
     return replace(tree.project.config, root=tree.real_root).postgres_choice
 
 
-def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+def _compose_operations(tree: ExportedTree, say: Callable[[str], None]) -> Drift:
     """The pending operations, computed in the backend container on a throwaway database."""
     from migration_guard.runners.compose_jobs import compose_jobs
 
     settings = tree.project.alembic
-    upgrade_failed: list[dict[str, Any]] = []
+    upgrade_failed: list[UpgradeFailure] = []
     while True:  # a revision that fails: again on a new throwaway database, stepped over
         with compose_jobs(
             tree.project.config, tree.root, settings.working_dir, "drift", say
         ) as jobs:
-            request = {
-                "ini_path": jobs.relative(settings.ini_path),
-                "tree": jobs.relative(tree.root),
-                "skip": [entry["revision"] for entry in upgrade_failed],
-            }
-            result = jobs.run(WORKER, {**request, "action": "upgrade"}, WHAT)
-            entry = result.get("upgrade_failed")
-            if entry:
-                upgrade_failed.append({**entry, "path": jobs.host_path(entry.get("path"))})
+            request = DriftRequest(
+                jobs.relative(settings.ini_path),
+                jobs.relative(tree.root),
+                "upgrade",
+                tuple(entry.revision for entry in upgrade_failed),
+            )
+            result = DriftReply.from_json(jobs.run(WORKER, request.to_json(), WHAT))
+            entry = result.upgrade_failed
+            if entry is not None:
+                upgrade_failed.append(replace(entry, path=_host_path(jobs, entry.path)))
                 continue
-            if "failed" not in result:
-                result = jobs.run(WORKER, {**request, "action": "compare"}, WHAT)
-            if "failed" in result:
-                failed = result["failed"]
-                return {"failed": {**failed, "path": jobs.host_path(failed.get("path"))}}
-        return {**result, "upgrade_failed": upgrade_failed}
+            if result.failed is None:
+                compare = replace(request, action="compare")
+                result = DriftReply.from_json(jobs.run(WORKER, compare.to_json(), WHAT))
+            if result.failed is not None:
+                failed = replace(result.failed, path=_host_path(jobs, result.failed.path))
+                return Drift(failed=failed)
+        return Drift(result.operations, tuple(upgrade_failed))
+
+
+def _host_path(jobs: ComposeJobs, path: str | None) -> str | None:
+    shown = jobs.host_path(path)
+    return shown if isinstance(shown, str) else None
 
 
 def _build_template_skipping(
-    tree: ExportedTree, server_url: str, template: str, failed: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    tree: ExportedTree, server_url: str, template: str, failed: list[UpgradeFailure]
+) -> tuple[UpgradeFailure, ...]:
     """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete,
     the ``failed`` revisions stepped over; a new failure is appended and :class:`_Restart`
     raised (what a failed run leaves behind depends on env.py's transactions, so the next
@@ -125,14 +155,14 @@ def _build_template_skipping(
     from migration_guard.runners import templates
 
     with templates.building_template(server_url, template) as target:
-        skip = [entry["revision"] for entry in failed]
+        skip = tuple(entry.revision for entry in failed)
         result = _run_worker(tree, target, "upgrade", skip)
-        if result.get("upgrade_failed"):
+        if result.upgrade_failed is not None:
             # a CREATE EXTENSION this server cannot satisfy: the environment's, not a finding
-            _raise_if_extension_missing({"message": result["upgrade_failed"].get("error", "")})
-            failed.append(result["upgrade_failed"])
+            _raise_if_extension_missing(result.upgrade_failed.error)
+            failed.append(result.upgrade_failed)
             raise _Restart  # the half-built database is dropped
-    return failed
+    return tuple(failed)
 
 
 class _Restart(Exception):
@@ -141,47 +171,48 @@ class _Restart(Exception):
 
 def _replay(
     tree: ExportedTree, server_url: str, template: str, say: Callable[[str], None]
-) -> list[dict[str, Any]]:
+) -> tuple[UpgradeFailure, ...]:
     """:func:`_build_template_skipping` until it completes; each restart said."""
-    failed: list[dict[str, Any]] = []
+    failed: list[UpgradeFailure] = []
     while True:
         try:
             return _build_template_skipping(tree, server_url, template, failed)
         except _Restart:
-            say(f"  {failed[-1]['revision']} failed to upgrade: replaying again without it")
+            say(f"  {failed[-1].revision} failed to upgrade: replaying again without it")
 
 
 def _run_worker(
-    tree: ExportedTree, url: str, action: str, skip: list[str] | None = None
-) -> dict[str, Any]:
+    tree: ExportedTree, url: str, action: str, skip: tuple[str, ...] = ()
+) -> DriftReply:
     from migration_guard.runners.child import run_job, with_installed_driver
 
     settings = tree.project.alembic
-    result = run_job(
-        WORKER,
-        {**_request(tree, action), "skip": skip or []},
-        cwd=settings.working_dir,
-        database_url_env=tree.project.config.database_url_env,
-        url=with_installed_driver(url),
-        what=WHAT,
+    result = DriftReply.from_json(
+        run_job(
+            WORKER,
+            replace(_request(tree, action), skip=skip).to_json(),
+            cwd=settings.working_dir,
+            database_url_env=tree.project.config.database_url_env,
+            url=with_installed_driver(url),
+            what=WHAT,
+        )
     )
-    if "failed" in result:
-        _raise_if_extension_missing(result["failed"])
-        raise _ProjectCodeFailed(result["failed"])
+    if result.failed is not None:
+        _raise_if_extension_missing(result.failed.message)
+        raise _ProjectCodeFailed(result.failed)
     return result
 
 
-def _raise_if_extension_missing(failed: dict[str, Any]) -> None:
+def _raise_if_extension_missing(message: str) -> None:
     """A ``CREATE EXTENSION`` the server cannot satisfy is the environment's problem: the
     cluster turns it into the one line naming the server and the fix."""
     from migration_guard.errors import EnvironmentProblem
     from migration_guard.runners.postgres.extensions import unavailable_extension
 
-    message = str(failed.get("message", ""))
     if unavailable_extension(message):
         raise EnvironmentProblem(message)
 
 
-def _request(tree: ExportedTree, action: str) -> dict[str, Any]:
+def _request(tree: ExportedTree, action: str) -> DriftRequest:
     settings = tree.project.alembic
-    return {"ini_path": str(settings.ini_path), "tree": str(tree.root.resolve()), "action": action}
+    return DriftRequest(str(settings.ini_path), str(tree.root.resolve()), action)

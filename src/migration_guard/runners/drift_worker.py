@@ -1,11 +1,11 @@
 """Runs in a pinned child: what ``alembic check`` compares, as a list of pending operations.
 
-``python -m migration_guard.runners.drift_worker REQUEST.json RESULT.json`` (see
-:mod:`migration_guard.runners.child`), the database already at the tree's heads. The project's
+A job of :mod:`migration_guard.runners.child` (a :class:`DriftRequest` in, a
+:class:`DriftReply` out), the database already at the tree's heads. The project's
 own env.py runs (its ``target_metadata``, ``include_object``, ``compare_type``…) exactly as in
 ``alembic check``; no file is written. Autogenerate does not compare the values of PostgreSQL
 enum types, so those are compared here too. A failure in the project's code comes back as
-``{"failed": {...}}`` with the file and line, so the parent can name them in the repository.
+a :class:`ProjectFailure` with the file and line, so the parent can name them in the repository.
 
 A revision whose upgrade fails while the history is replayed (a migration broken on an empty
 database) does not stop the check: the job returns it (``upgrade_failed``: revision, file,
@@ -18,33 +18,138 @@ from __future__ import annotations
 import os
 import re
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from migration_guard.runners.child import is_read_only_refusal, project_frame
 
+
+@dataclass(frozen=True)
+class DriftRequest:
+    """``action`` ``upgrade``: bring the database to heads, the ``skip`` revisions stamped;
+    ``compare``: the pending operations. ``tree`` is the exported tree (the project's files)."""
+
+    ini_path: str
+    tree: str
+    action: str
+    skip: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "skip": list(self.skip)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DriftRequest:
+        return cls(
+            str(data["ini_path"]),
+            str(data.get("tree") or ""),
+            str(data.get("action") or "compare"),
+            tuple(str(rev) for rev in data.get("skip") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation autogenerate would add: its kind (``add_column``…), where, in words."""
+
+    kind: str
+    table: str | None
+    column: str | None
+    message: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Operation:
+        return cls(str(data["kind"]), data.get("table"), data.get("column"), str(data["message"]))
+
+
+@dataclass(frozen=True)
+class UpgradeFailure:
+    """A revision whose upgrade failed during the replay: its file, line and the error."""
+
+    revision: str
+    path: str | None
+    line: int | None
+    error: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UpgradeFailure:
+        return cls(str(data["revision"]), data.get("path"), data.get("line"), str(data["error"]))
+
+
+@dataclass(frozen=True)
+class ProjectFailure:
+    """The project's code (env.py, the models) or the database failed: the error in one line
+    and the innermost frame inside the tree; ``read_only``: env.py wrote to the template."""
+
+    type: str
+    message: str
+    path: str | None
+    line: int | None
+    environment: bool
+    read_only: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProjectFailure:
+        return cls(
+            str(data["type"]),
+            str(data.get("message") or ""),
+            data.get("path"),
+            data.get("line"),
+            bool(data.get("environment")),
+            bool(data.get("read_only")),
+        )
+
+
+@dataclass(frozen=True)
+class DriftReply:
+    """One job's answer: the pending operations, the replay's failed revision, or a failure."""
+
+    operations: tuple[Operation, ...] = ()
+    upgrade_failed: UpgradeFailure | None = None
+    failed: ProjectFailure | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "operations": [asdict(operation) for operation in self.operations],
+            "upgrade_failed": asdict(self.upgrade_failed) if self.upgrade_failed else None,
+            "failed": asdict(self.failed) if self.failed else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DriftReply:
+        upgrade_failed, failed = data.get("upgrade_failed"), data.get("failed")
+        return cls(
+            tuple(Operation.from_json(each) for each in data.get("operations") or ()),
+            UpgradeFailure.from_json(upgrade_failed) if upgrade_failed else None,
+            ProjectFailure.from_json(failed) if failed else None,
+        )
+
+
 _KEYWORDS = re.compile(r"\b(?:length|precision|scale)=")
 
 
-def job(request: dict[str, Any]) -> dict[str, Any]:
+def job(raw: dict[str, Any]) -> dict[str, Any]:
+    """A :class:`DriftRequest` answered by a :class:`DriftReply`; the protocol's
+    ``input_error`` when env.py imports no model."""
     from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
 
-    """``action`` ``upgrade``: ``alembic upgrade heads`` (a template being built); else compare."""
-    ini_path = Path(request["ini_path"])
+    request = DriftRequest.from_json(raw)
+    ini_path = Path(request.ini_path)
     try:
-        if request.get("action") == "upgrade":
-            failed = upgrade_heads(ini_path, list(request.get("skip") or ()))
-            return {"upgraded": failed is None, "upgrade_failed": failed}
-        return {"operations": pending_operations(ini_path)}
+        if request.action == "upgrade":
+            failed = upgrade_heads(ini_path, list(request.skip))
+            return DriftReply(upgrade_failed=failed).to_json()
+        operations = tuple(Operation.from_json(each) for each in pending_operations(ini_path))
+        return DriftReply(operations).to_json()
     except ModelsNotImported as error:
         return {INPUT_ERROR: str(error)}
     except Exception as error:  # the project's code failed: where, for the parent to map
-        tree = str(request.get("tree") or "")
         # a relative tree (the compose runner's) is relative to where the job started
-        return {"failed": _failure(error, os.path.abspath(tree) if tree else "")}
+        tree = os.path.abspath(request.tree) if request.tree else ""
+        return DriftReply(failed=_failure(error, tree)).to_json()
 
 
-def upgrade_heads(ini_path: Path, skip: list[str]) -> dict[str, Any] | None:
+def upgrade_heads(ini_path: Path, skip: list[str]) -> UpgradeFailure | None:
     """``alembic upgrade heads``, each revision in ``skip`` marked applied without running
     (``alembic stamp``) once its parents are; the first other revision that fails (its
     revision, file, line and error), else None. A failed run leaves the database in whatever
@@ -73,12 +178,7 @@ def upgrade_heads(ini_path: Path, skip: list[str]) -> dict[str, Any] | None:
         failing, line = _failing_revision(error, files)
         if failing is None or failing.revision in skip:
             raise  # env.py or the models, not a revision: the caller names it
-        return {
-            "revision": failing.revision,
-            "path": failing.path,
-            "line": line,
-            "error": _database_error(error),
-        }
+        return UpgradeFailure(failing.revision, failing.path, line, _database_error(error))
     return None
 
 
@@ -318,20 +418,20 @@ def _qualified(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema else name
 
 
-def _failure(error: BaseException, tree: str) -> dict[str, Any]:
+def _failure(error: BaseException, tree: str) -> ProjectFailure:
     """The error in one line and the innermost frame inside the exported tree."""
     path, line = project_frame(error, tree)
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     if isinstance(error, SyntaxError):
         text = error.msg
-    return {
-        "type": type(error).__name__,
-        "message": text,
-        "path": path,
-        "line": line,
-        "environment": _is_environment(error),
-        "read_only": is_read_only_refusal(error),
-    }
+    return ProjectFailure(
+        type(error).__name__,
+        text,
+        path,
+        line,
+        _is_environment(error),
+        is_read_only_refusal(error),
+    )
 
 
 def _is_environment(error: BaseException) -> bool:

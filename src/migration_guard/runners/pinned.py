@@ -32,7 +32,6 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 
 PINNED_URL_ENV = "MIGRATION_GUARD_PINNED_URL"
-PREPARED = "--prepared"
 
 # A path that cannot exist (a folder under a device), for libpq's system configuration folder.
 _NO_SUCH_FOLDER = os.path.join(os.devnull, "migration-guard")
@@ -232,6 +231,8 @@ def pin_from_environment() -> None:
 def main(argv: list[str]) -> int:
     """``alembic ARGS…`` pinned; with ``--prepared`` alone, Alembic is imported first and the
     arguments (a JSON list) are read from stdin, so a parent can start this before it knows them."""
+    from migration_guard.runners.process import PREPARED
+
     if argv == [PREPARED]:
         import json
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -21,9 +20,8 @@ from pathlib import Path
 
 from migration_guard.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
-from migration_guard.runners.child import failure_reason
-from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.postgres import databases as pg
+from migration_guard.runners.process import Child, failure_reason
 
 TEMPLATE_PREFIX = "mg_tpl_"
 BUILD_PREFIX = "mg_build_"
@@ -152,24 +150,20 @@ def run_alembic(
 ) -> None:
     """Run the project's Alembic (this Python's) from alembic.ini's folder against ``url``."""
     command = [
-        sys.executable,
-        "-m",
         "migration_guard.runners.pinned",
         "-c",
         str(settings.ini_path),
         *arguments,
     ]
-    completed = subprocess.run(
-        command,
+    what = f"`alembic {' '.join(arguments)}` on the private database"
+    with Child(
+        *command,
+        what=what,
         cwd=settings.working_dir,
         env=_child_env(database_url_env, url),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=ALEMBIC_TIMEOUT_SECONDS,
-        check=False,
-        **dies_with_us(),
-    )
+        capture_stdout=True,
+    ) as child:
+        completed = child.finish(ALEMBIC_TIMEOUT_SECONDS)
     if completed.returncode != 0:
         output = completed.stderr or completed.stdout
         raise EnvironmentProblem(

@@ -24,14 +24,13 @@ import signal
 import stat
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from migration_guard.errors import EnvironmentProblem
+from migration_guard.interrupts import sigterm_interrupts
 from migration_guard.runners.lifeline import dies_with_us
 from migration_guard.runners.postgres.accounts import (
     as_account,
@@ -40,6 +39,7 @@ from migration_guard.runners.postgres.accounts import (
     temp_parent,
 )
 from migration_guard.runners.postgres.binaries import find_binaries
+from migration_guard.runners.process import last_line
 
 SUPERUSER = "postgres"
 """The superuser created by ``initdb``; it connects without a password (trust auth), through
@@ -138,7 +138,7 @@ def running_postgres(
 
     ``tcp_port``: also listen on 127.0.0.1 at that port, for a test that stands in for a
     database reached over TCP (the user's, a compose service's); never for a job's server."""
-    with sigterm_as_exit():
+    with sigterm_interrupts():
         server = start_postgres(bin_dir, tcp_port=tcp_port)
         try:
             yield server
@@ -224,7 +224,7 @@ def initdb(binaries: Path, directory: Path, account: pwd.struct_passwd | None) -
     except OSError as error:
         raise EnvironmentProblem(f"cannot run {command[0]}{as_whom(account)}: {error}") from None
     if result.returncode != 0:
-        raise EnvironmentProblem(f"initdb failed: {_last_line(result.stderr or result.stdout)}")
+        raise EnvironmentProblem(f"initdb failed: {last_line(result.stderr or result.stdout)}")
 
 
 def start_server(
@@ -325,7 +325,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], data: Path, log_path: Pa
                 log = read_nofollow(log_path)
             except OSError as error:
                 log = str(error)
-            raise EnvironmentProblem(f"PostgreSQL did not start: {_last_line(log)}")
+            raise EnvironmentProblem(f"PostgreSQL did not start: {last_line(log)}")
         with contextlib.suppress(OSError):
             lines = read_nofollow(pid_file).splitlines()
             if len(lines) >= 8 and lines[7].strip() == "ready":
@@ -361,32 +361,3 @@ def _remove_tree(directory: Path) -> None:
         if not directory.exists():
             return
         time.sleep(0.1)
-
-
-@contextlib.contextmanager
-def sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit so ``finally`` blocks (our cleanup) run.
-
-    Only in the main thread and only when nobody else has claimed SIGTERM.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is not signal.SIG_DFL:
-        yield
-        return
-
-    def _exit(signum: int, frame: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _exit)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
