@@ -418,7 +418,7 @@ def test_new_and_the_hook_skip_a_compose_bomb_quickly(tmp_path: Path) -> None:
     (tmp_path / "big.yml").write_bytes(b"services: {}\n" + b"#" * (2 * 1024 * 1024) + b"\n")
     code = (
         "import sys; from pathlib import Path;"
-        "from migration_guard.commands.follow_ups import compose_services;"
+        "from migration_guard.new.follow_ups import compose_services;"
         "print([compose_services(Path(name)) for name in sys.argv[1:]])"
     )
     result = subprocess.run(

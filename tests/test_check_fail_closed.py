@@ -370,7 +370,7 @@ def test_a_stage_that_cannot_run_still_lets_every_output_be_written(tmp_path: Pa
 
 
 def test_the_module_named_is_the_one_that_decided() -> None:
-    from migration_guard.drift import missing_module
+    from migration_guard.drift.compare import missing_module
 
     both = (
         "it could not be rendered offline (ModuleNotFoundError: No module named 'psycopg') and "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.alembic_ini import read_alembic_settings
+from migration_guard.config.alembic_ini import read_alembic_settings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.render.downgrade import PreparedDowngrade
 from migration_guard.runners.process import Child

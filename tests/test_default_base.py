@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migration_guard.gitrepo import default_base
+from migration_guard.git.repo import default_base
 from tests.projects import git
 
 

@@ -159,7 +159,7 @@ def test_drift_runs_in_the_backend_container_on_a_throwaway_database(
         assert run[run.index("backend") + 1 :][:3] == [
             "python",
             "-m",
-            "migration_guard.runners.drift_worker",
+            "migration_guard.drift.worker",
         ]
     # the compose database itself was never opened for writing, nor upgraded
     assert query(compose_db, "SELECT to_regclass('alembic_version') IS NULL") == [(True,)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration_guard.runners.engine_reuse import _key
+from migration_guard.trace.engine_reuse import _key
 
 URL = "postgresql+psycopg2://app@db/app"
 

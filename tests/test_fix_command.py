@@ -207,7 +207,7 @@ def test_check_offers_the_fix_in_annotations_and_summary(tmp_path: Path) -> None
 
 def test_every_recipe_documents_before_and_after_and_names_real_rules() -> None:
     from migration_guard.fix.registry import RECIPES
-    from migration_guard.lint import rule_infos
+    from migration_guard.lint.pipeline import rule_infos
 
     known = {info.id for info in rule_infos()}
     for recipe in RECIPES:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migration_guard.commands.follow_ups import docker_follow_ups, local_follow_ups
-from migration_guard.project import open_project
+from migration_guard.new.follow_ups import docker_follow_ups, local_follow_ups
+from migration_guard.project.opened import open_project
 from migration_guard.runners.docker import Compose
 from tests.projects import make_project
 

@@ -95,7 +95,7 @@ def test_a_revision_file_name_that_is_not_utf8_is_judged(repo: Path) -> None:
 
 
 def test_a_model_file_name_that_is_not_utf8_is_shown_with_escapes(repo: Path) -> None:
-    from migration_guard.models_diff import changed_model_files
+    from migration_guard.project.models_diff import changed_model_files
 
     (repo / VERSIONS / "0007_add_language.py").write_text(LANGUAGE_REVISION)
     commit_all(repo, "in sync")

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from migration_guard.alembic_ini import read_alembic_settings
-from migration_guard.config import load_config
-from migration_guard.hookfast import _watched_folders, quick_hook_exit
+from migration_guard.config.alembic_ini import read_alembic_settings
+from migration_guard.config.pyproject import load_config
+from migration_guard.hook import _watched_folders, quick_hook_exit
 from tests.conftest import EXAMPLE
 
 
@@ -65,7 +65,7 @@ def test_fast_path_imports_no_argparse_and_no_sqlalchemy() -> None:
     )
     assert result.returncode == 0, result.stderr
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
-    assert "migration_guard.hookfast" in imported
+    assert "migration_guard.hook" in imported
     for heavy in (
         "argparse",
         "sqlalchemy",

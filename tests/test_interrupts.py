@@ -234,7 +234,7 @@ def test_ctrl_c_as_the_server_finishes_create_database_leaves_no_database(
     """The narrowest window a signal has: the server made the database and Python raises
     KeyboardInterrupt before create_database returns (what a real Ctrl-C did in CI). The real
     create runs; only the interrupt is injected, right after it."""
-    from migration_guard.alembic_ini import read_alembic_settings
+    from migration_guard.config.alembic_ini import read_alembic_settings
     from migration_guard.runners.cluster import cluster
     from migration_guard.runners.postgres import databases
     from migration_guard.runners.throwaway import database_at

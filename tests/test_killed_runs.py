@@ -101,7 +101,7 @@ def _workers(project: Path) -> set[int]:
             cwd = os.readlink(entry / "cwd")
         except OSError:
             continue
-        if b"migration_guard.runners.trace_worker" in command and cwd.startswith(str(project)):
+        if b"migration_guard.trace.worker" in command and cwd.startswith(str(project)):
             found.add(int(entry.name))
     return found
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import alembic
 import pytest
 
-from migration_guard.config import config_from_table
+from migration_guard.config.pyproject import config_from_table
 from migration_guard.errors import ConfigError, EnvironmentProblem
 from migration_guard.runners.cluster import cluster
 from migration_guard.runners.postgres import binaries

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.hookfast import quick_hook_exit
+from migration_guard.hook import quick_hook_exit
 from tests.projects import add_revision, init_repo, make_project
 
 DELETES_EVENTS = 'op.execute("DELETE FROM events")'

@@ -402,7 +402,7 @@ def test_summary_has_a_mermaid_graph_with_escaped_ids_and_the_lock_table(
 
 @pytest.mark.parametrize("value", ["1", "yes", 3])
 def test_trace_config_types_are_checked(tmp_path: Path, value: object) -> None:
-    from migration_guard.config import config_from_table
+    from migration_guard.config.pyproject import config_from_table
     from migration_guard.errors import ConfigError
 
     with pytest.raises(ConfigError, match="trace"):
@@ -649,7 +649,7 @@ def test_a_statement_running_past_trace_timeout_is_cancelled_and_the_rest_traced
 
 @pytest.mark.parametrize("value", [0, -5, "300", True, 1.5])
 def test_trace_timeout_must_be_a_positive_whole_number(tmp_path: Path, value: object) -> None:
-    from migration_guard.config import config_from_table
+    from migration_guard.config.pyproject import config_from_table
     from migration_guard.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"\[tool.migration-guard\] trace_timeout: expected"):

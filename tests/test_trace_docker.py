@@ -79,7 +79,7 @@ def test_trace_runs_in_the_backend_container_on_a_throwaway_database(
     assert len(psql) == 2 and psql[0].startswith('CREATE DATABASE "mg_trace_'), psql
     assert psql[1].startswith('DROP DATABASE IF EXISTS "mg_trace_'), psql
     (run,) = [call for call in calls if call[1:4] == ["run", "--rm", "-T"]]
-    assert run[run.index("-m") + 1] == "migration_guard.runners.trace_worker"
+    assert run[run.index("-m") + 1] == "migration_guard.trace.worker"
     assert query(compose_db, "SELECT to_regclass('alembic_version') IS NULL") == [(True,)]
     assert query(postgres_url, "SELECT 1 FROM pg_database WHERE datname LIKE 'mg_trace_%'") == []
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from migration_guard.runners.postgres.databases import create_database, drop_database
-from migration_guard.runners.seed import seed_database
-from migration_guard.runners.trace_observe import connect_observer, fetch
+from migration_guard.trace.observe import connect_observer, fetch
+from migration_guard.trace.seed import seed_database
 from tests.test_trace_command import entry, line_of, make_project, trace, write_revision
 
 pytestmark = pytest.mark.slow

@@ -16,9 +16,9 @@ from cmarkgfm.cmark import Options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migration_guard.commands.new_outcome import say
 from migration_guard.errors import one_line
 from migration_guard.findings import Finding, Problem, Report
+from migration_guard.new.outcome import say
 from migration_guard.report import github, json_report, render_summary, sarif, text
 from migration_guard.report.sarif import to_sarif
 from migration_guard.trace_results import ExecutedStatement, HeldLock, TraceEntry

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migration_guard.models_diff import ModelFileChange, derived_message, describe_change
+from migration_guard.project.models_diff import ModelFileChange, derived_message, describe_change
 from tests.projects import init_repo
 
 SQLMODEL = """
@@ -159,7 +159,7 @@ def test_new_table_call_and_derived_message() -> None:
 
 
 def test_revisions_inside_a_models_folder_are_never_models(tmp_path: Path) -> None:
-    from migration_guard.models_diff import changed_model_files
+    from migration_guard.project.models_diff import changed_model_files
 
     root = tmp_path / "repo"
     versions = root / "app" / "alembic" / "versions"

@@ -6,7 +6,7 @@ import os
 import sys
 
 from migration_guard import __version__, exit_codes
-from migration_guard.hookfast import quick_hook_exit
+from migration_guard.hook import quick_hook_exit
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (see below)
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ def _add_setup_commands(add_command: Callable[..., argparse.ArgumentParser]) -> 
     """The commands that set a repository up: init, git hooks."""
     import argparse
 
-    from migration_guard.githooks import STAGES
+    from migration_guard.hook.git_hooks import STAGES
 
     init = add_command(
         "init",
@@ -485,7 +485,7 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
 def _project_root(given: Path | None) -> Path:
     from pathlib import Path
 
-    from migration_guard.discovery import discover_project
+    from migration_guard.config.discovery import discover_project
 
     return given.resolve() if given is not None else Path(discover_project(os.getcwd()))
 

@@ -1,6 +1,6 @@
 """Trace's results as data: what the trace child saw per revision, and what the report shows.
 
-The child (:mod:`migration_guard.runners.trace_worker`) sends :class:`RevisionRun` across the
+The child (:mod:`migration_guard.trace.worker`) sends :class:`RevisionRun` across the
 process boundary (``to_json``/``from_json``); the trace rules read it as their facts; the report
 carries :class:`TraceEntry`, whose ``to_json`` is the contract's ``trace`` entry and nothing
 more, while the reporters also read what the contract leaves out (NOT VALID and validated

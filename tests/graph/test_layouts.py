@@ -228,7 +228,7 @@ def test_parse_cache_is_used_and_never_stale(tmp_path: Path, monkeypatch) -> Non
     import os
     import time
 
-    from migration_guard.alembic_ini import AlembicSettings
+    from migration_guard.config.alembic_ini import AlembicSettings
     from migration_guard.graph import load
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from migration_guard.findings import Finding
-from migration_guard.rules.engine import (
+from migration_guard.lint.engine import (
     MigrationSource,
     RuleSettings,
     lint_migrations,
@@ -67,7 +67,7 @@ def judge_traced(
     run: dict[str, Any], source: str | None = None, settings: RuleSettings | None = None
 ) -> list[Finding]:
     """Every rule on one revision as the trace child reported it (``RevisionRun``'s JSON)."""
-    from migration_guard.trace import judged_run
+    from migration_guard.trace.pipeline import judged_run
     from migration_guard.trace_results import RevisionRun
 
     return judged_run(

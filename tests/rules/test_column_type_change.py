@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from migration_guard.rules.engine import RuleSettings
+from migration_guard.lint.engine import RuleSettings
 from tests.rules.helpers import assert_clean, assert_flags
 
 RULE = "column-type-change"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from migration_guard.config import Config
+from migration_guard.config.pyproject import Config
 from migration_guard.errors import ConfigError
-from migration_guard.rules.engine import (
+from migration_guard.lint.engine import (
     MigrationSource,
     RuleSettings,
     SourceStatement,

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from migration_guard.findings import Finding
+from migration_guard.lint.engine import RuleSettings
 from migration_guard.rules import ALL_RULES, documentation
-from migration_guard.rules.engine import RuleSettings
 from tests.rules.helpers import assert_clean, assert_flags, judge_traced, revision_findings
 
 FIXTURES = Path(__file__).parent / "fixtures"

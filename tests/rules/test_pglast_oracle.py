@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from migration_guard.lint.engine import RuleSettings
 from migration_guard.rules import RULE_IDS
-from migration_guard.rules.engine import RuleSettings
 from migration_guard.sql import facts as f
 from migration_guard.sql.reader import read_statement
 from migration_guard.sql.statements import split_statements

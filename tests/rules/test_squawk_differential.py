@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from migration_guard.lint.engine import RuleSettings
 from migration_guard.rules import RULE_IDS
-from migration_guard.rules.engine import RuleSettings
 from tests.rules.helpers import lint_sql
 
 ROOT = Path(__file__).parents[2]

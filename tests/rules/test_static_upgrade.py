@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migration_guard.rules.static_upgrade import upgrade_statements
+from migration_guard.readers.static_upgrade import upgrade_statements
 from migration_guard.sql import facts as f
 
 REVISION = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from migration_guard.rules.engine import RuleSettings
+from migration_guard.lint.engine import RuleSettings
 from tests.rules.helpers import TRACED_SOURCE, judge_traced
 
 REWRITE = {

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import yaml
 
-from migration_guard.bounded_read import load_yaml, read_text
+from migration_guard.config.bounded_read import load_yaml, read_text
 from migration_guard.errors import InputError
 
 # Docker Compose's own order of preference.

@@ -106,7 +106,7 @@ def _relative(path: Path, top: Path) -> str:
 def _read_pyproject(folder: Path) -> dict[str, Any] | None:
     """The folder's pyproject.toml, read within bounded_read's limits (a device, a FIFO or an
     oversized file is refused in one line); None when there is none or it is not TOML."""
-    from migration_guard.bounded_read import read_text
+    from migration_guard.config.bounded_read import read_text
     from migration_guard.errors import ConfigError
 
     path = folder / "pyproject.toml"
@@ -146,7 +146,7 @@ def _install_in(folder: Path, top: Path) -> tuple[str, str, str, dict[str, Any] 
 
 
 def _python_version(folder: Path, top: Path, pyproject: dict[str, Any] | None) -> tuple[str, str]:
-    from migration_guard.bounded_read import read_text
+    from migration_guard.config.bounded_read import read_text
     from migration_guard.errors import ConfigError
 
     for candidate in _upwards(folder, top):

@@ -10,8 +10,8 @@ from typing import Any
 
 from migration_guard.adopt.compose import ComposeLayout, find_compose_file, read_compose
 from migration_guard.adopt.env_models import ModelsFound, environment_names, find_models
-from migration_guard.alembic_ini import AlembicSettings, read_alembic_settings
-from migration_guard.config import Config
+from migration_guard.config.alembic_ini import AlembicSettings, read_alembic_settings
+from migration_guard.config.pyproject import Config
 from migration_guard.errors import ConfigError
 
 _PRUNED = {"node_modules", "site-packages", "__pycache__", "venv", "env"}
@@ -146,7 +146,7 @@ def find_alembic_ini(root: Path) -> Path:
 def _raw_script_location(ini: Path) -> str:
     import configparser
 
-    from migration_guard.bounded_read import read_text
+    from migration_guard.config.bounded_read import read_text
     from migration_guard.errors import ConfigError
 
     parser = configparser.ConfigParser(interpolation=None)
@@ -170,7 +170,7 @@ def _search_roots(ini: Path, top: Path) -> list[Path]:
 
     here = ini.resolve().parent
     roots: list[Path] = []
-    from migration_guard.bounded_read import read_text
+    from migration_guard.config.bounded_read import read_text
     from migration_guard.errors import ConfigError
 
     parser = configparser.ConfigParser(interpolation=None)

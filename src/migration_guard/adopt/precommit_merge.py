@@ -10,7 +10,7 @@ import yaml
 
 from migration_guard.adopt.pyproject_table import FileChange
 from migration_guard.adopt.snippets import OUR_HOOK_IDS
-from migration_guard.bounded_read import load_yaml, read_text
+from migration_guard.config.bounded_read import load_yaml, read_text
 from migration_guard.errors import ConfigError
 
 _REPOS = re.compile(r"^repos[ \t]*:[ \t]*(?:#.*)?$")

@@ -89,7 +89,7 @@ def _plain(value: Any) -> Any:
 
 
 def _read(path: Path) -> str:
-    from migration_guard.bounded_read import read_text
+    from migration_guard.config.bounded_read import read_text
 
     return read_text(path, "pyproject.toml", ConfigError)
 

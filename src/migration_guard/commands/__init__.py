@@ -76,7 +76,7 @@ def _alembic_ini(project: Path) -> str | None:
     from migration_guard.errors import GuardError
 
     try:
-        from migration_guard.config import load_config
+        from migration_guard.config.pyproject import load_config
 
         ini = load_config(project).alembic_ini_path
         if ini.is_file():

@@ -17,17 +17,17 @@ from migration_guard.commands import Invocation
 from migration_guard.commands.heads import graph_exit_code, graph_problems
 from migration_guard.errors import GuardError, one_line
 from migration_guard.findings import Finding, Problem, Report
-from migration_guard.gitrepo import default_base
+from migration_guard.git.repo import default_base
 from migration_guard.graph.base import compare_with_base
 from migration_guard.graph.model import RevisionGraph
-from migration_guard.lint import (
+from migration_guard.lint.pipeline import (
     BLOCKING_PROBLEMS,
     LintResult,
     lint_revisions,
     local_renderer,
     rule_infos,
 )
-from migration_guard.project import Project, open_project
+from migration_guard.project.opened import Project, open_project
 from migration_guard.render.offline import OfflineRenderer
 from migration_guard.trace_results import TraceEntry
 
@@ -115,8 +115,8 @@ def graph_and_lint(
             stopped.append(_stage("lint", error))
     traced: tuple[TraceEntry, ...] = ()
     if renderable and trace and revisions:
-        from migration_guard.progress import progress
-        from migration_guard.trace import trace_revisions
+        from migration_guard.runners.progress import progress
+        from migration_guard.trace.pipeline import trace_revisions
 
         try:
             outcome = trace_revisions(
@@ -165,9 +165,9 @@ def _upgrade_failures(
     """The drift replay's ``upgrade-failed`` problems as findings (a migration that fails is a
     finding: ``severity``, ``disable`` and suppressions apply), minus a revision lint already
     reported it could not judge (the same failure, said once)."""
+    from migration_guard.lint.engine import RuleSettings
+    from migration_guard.lint.suppressions import find_suppressions
     from migration_guard.rules import get_rule
-    from migration_guard.rules.engine import RuleSettings
-    from migration_guard.rules.suppressions import find_suppressions
 
     failed = [problem for problem in problems if problem.code == "upgrade-failed"]
     if not failed:

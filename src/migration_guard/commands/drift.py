@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.config import Config, load_config
+from migration_guard.config.pyproject import Config, load_config
 from migration_guard.findings import Problem, Report
-from migration_guard.project import Project
+from migration_guard.project.opened import Project
 from migration_guard.runners.leftovers import scratch_folder
 
 if TYPE_CHECKING:
-    from migration_guard.tree_export import ExportedTree
+    from migration_guard.project.tree_export import ExportedTree
 
 
 def run(invocation: Invocation) -> int:
@@ -32,7 +32,7 @@ def run(invocation: Invocation) -> int:
 
 def tree_drift(project: Project | Config, *, staged: bool) -> tuple[Problem, ...]:
     """The drift problems of the index (``staged``) or of HEAD."""
-    from migration_guard.tree_export import export_project, require_head
+    from migration_guard.project.tree_export import export_project, require_head
 
     if not staged:
         require_head(project.root)
@@ -43,8 +43,8 @@ def tree_drift(project: Project | Config, *, staged: bool) -> tuple[Problem, ...
 
 def exported_drift(tree: ExportedTree) -> tuple[Problem, ...]:
     """The drift problems of a tree already exported from git."""
-    from migration_guard.drift import drift_problems
-    from migration_guard.progress import progress
+    from migration_guard.drift.compare import drift_problems
+    from migration_guard.runners.progress import progress
 
     progress(f"migration-guard: drift of {tree.what}")
     return drift_problems(tree, say=progress)

@@ -22,14 +22,14 @@ from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.lint import select_revisions
 from migration_guard.commands.rebase import write_atomically
-from migration_guard.diffs import unified_diff
 from migration_guard.errors import InputError
 from migration_guard.findings import Finding, Report
 from migration_guard.fix.apply import FileFix, fix_source
+from migration_guard.fix.diffs import unified_diff
 from migration_guard.fix.recipe import FixSettings
 from migration_guard.fix.registry import fixable_rules
-from migration_guard.lint import lint_revisions, local_renderer, rule_infos
-from migration_guard.project import open_project
+from migration_guard.lint.pipeline import lint_revisions, local_renderer, rule_infos
+from migration_guard.project.opened import open_project
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def fix_files(
 def refuse_split_staging(root: Path, path: Path) -> None:
     """A file whose index and work tree differ and whose index differs from HEAD holds two
     versions of the developer's work; rewriting the work tree would leave them to reconcile."""
-    from migration_guard.gitrepo import git
+    from migration_guard.git.repo import git
 
     try:
         status = git(

@@ -10,14 +10,14 @@ from migration_guard.commands import Invocation
 from migration_guard.errors import one_line
 from migration_guard.findings import Problem, Report
 from migration_guard.graph.model import RevisionGraph
-from migration_guard.project import Project, open_project
+from migration_guard.project.opened import Project, open_project
 
 if TYPE_CHECKING:
     from migration_guard.graph.base import BaseComparison
 
 
 def run(invocation: Invocation) -> int:
-    from migration_guard.reported import already_reported, record_reported, skipped_line
+    from migration_guard.hook.reported import already_reported, record_reported, skipped_line
 
     base = invocation.arguments.base
     by = None if base else already_reported(invocation.project, "heads")
@@ -47,7 +47,7 @@ def graph_problems(
 ) -> tuple[Problem, ...]:
     """The graph's problems; a merge is suggested as run in ``user_project`` (default:
     ``project``; the hook checks an export of the index but the user runs it in the work tree)."""
-    from migration_guard.alembic_command import merge_heads_command
+    from migration_guard.project.alembic_command import merge_heads_command
 
     problems = list(graph.problems)
     merge = merge_heads_command((user_project or project).alembic, graph.heads)

@@ -21,15 +21,15 @@ from migration_guard.errors import InputError
 
 if TYPE_CHECKING:
     from migration_guard.findings import Problem
-    from migration_guard.project import Project
-    from migration_guard.tree_export import ExportedTree
+    from migration_guard.project.opened import Project
+    from migration_guard.project.tree_export import ExportedTree
 
 MESSAGE_ENV = "MIGRATION_MESSAGE"
 
 
 def run(invocation: Invocation) -> int:
-    from migration_guard.alembic_ini import read_alembic_settings
-    from migration_guard.config import load_config
+    from migration_guard.config.alembic_ini import read_alembic_settings
+    from migration_guard.config.pyproject import load_config
 
     config = load_config(invocation.project)
     models = [(invocation.project / folder).resolve() for folder in config.models]
@@ -41,7 +41,7 @@ def run(invocation: Invocation) -> int:
     versions = [location.resolve() for location in settings.version_locations]
     if names and not any(_classify(_named(name), models, versions) for name in names):
         return _nothing_to_check(invocation)
-    from migration_guard.gitrepo import top_level
+    from migration_guard.git.repo import top_level
 
     top = top_level(invocation.project)
     staged = _staged(top)
@@ -55,9 +55,9 @@ def run(invocation: Invocation) -> int:
         if names and _has_head(top):
             return _on_demand(invocation, top)
         return _nothing_to_check(invocation)
-    from migration_guard.project import open_project
+    from migration_guard.project.opened import open_project
+    from migration_guard.project.tree_export import export_project
     from migration_guard.runners.leftovers import scratch_folder
-    from migration_guard.tree_export import export_project
 
     project = open_project(invocation.project)
     with scratch_folder("migration-guard-hook-") as scratch:
@@ -97,7 +97,7 @@ def _on_demand(invocation: Invocation, top: Path) -> int:
     """Files given and none of them staged: does the committed tree drift? Then generate."""
     from migration_guard.commands.check import committed_drift, graph_and_lint
     from migration_guard.commands.heads import graph_problems
-    from migration_guard.project import open_project
+    from migration_guard.project.opened import open_project
 
     project = open_project(invocation.project)
     graph = project.graph()
@@ -168,7 +168,7 @@ def _check_revisions(
         for path in staged_paths
         if path.is_relative_to(real_root)
     }
-    from migration_guard.reported import already_reported, record_reported, skipped_line
+    from migration_guard.hook.reported import already_reported, record_reported, skipped_line
 
     graph = exported.graph()
     heads_by = already_reported(project.root, "heads")
@@ -192,8 +192,8 @@ def _generate(
 ) -> int:
     """Staged model changes without a revision: generate one from the staged models."""
     from migration_guard.commands.new import generate
-    from migration_guard.models_diff import changed_model_files, derived_message
-    from migration_guard.runners.choice import choose_runner
+    from migration_guard.new.runner_choice import choose_runner
+    from migration_guard.project.models_diff import changed_model_files, derived_message
 
     runner, _why = choose_runner(project, project.config.runner)
     unstaged = _unstaged_models(top, project.config.models, invocation.project)
@@ -248,7 +248,7 @@ def _message_from(drift: tuple[Problem, ...]) -> str:
 
 
 def _has_head(top: Path) -> bool:
-    from migration_guard.gitrepo import git
+    from migration_guard.git.repo import git
 
     try:
         git(top, "rev-parse", "--verify", "-q", "HEAD")
@@ -281,7 +281,7 @@ def _under(path: Path, folders: list[Path]) -> bool:
 def _staged(top: Path) -> dict[Path, str]:
     """Staged paths with their status letter, compared with HEAD: absolute, as git names them
     (a link is judged where it is, not by where it points; names need not be UTF-8)."""
-    from migration_guard.gitrepo import fs_name, git, names
+    from migration_guard.git.repo import fs_name, git, names
 
     against = ["HEAD"] if _has_head(top) else []
     parts = names(git(top, "diff", "--cached", "--name-status", "-z", "--no-renames", *against))
@@ -292,7 +292,7 @@ def _staged(top: Path) -> dict[Path, str]:
 
 
 def _unstaged_models(top: Path, models: tuple[str, ...], root: Path) -> list[str]:
-    from migration_guard.gitrepo import git, names, shown
+    from migration_guard.git.repo import git, names, shown
 
     folders = [str((root / folder).resolve()) for folder in models]
     output = git(top, "--literal-pathspecs", "diff", "--name-only", "-z", "--", *folders)

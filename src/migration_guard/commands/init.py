@@ -74,7 +74,7 @@ def run(invocation: Invocation) -> int:
 def _plan_workflow(path: Path, text: str, *, force: bool) -> FileChange:
     if not path.exists():
         return FileChange(path, "written", text)
-    from migration_guard.bounded_read import read_text
+    from migration_guard.config.bounded_read import read_text
 
     old = read_text(path, "workflow file").replace("\r\n", "\n").replace("\r", "\n")
     if old == text:

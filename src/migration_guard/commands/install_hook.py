@@ -16,7 +16,7 @@ from pathlib import Path
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.errors import InputError
-from migration_guard.githooks import (
+from migration_guard.hook.git_hooks import (
     BACKUP_SUFFIX,
     EDITED_SUFFIX,
     HookPlace,

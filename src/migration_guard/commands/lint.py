@@ -10,14 +10,14 @@ from migration_guard.commands import Invocation
 from migration_guard.errors import InputError
 from migration_guard.findings import Report
 from migration_guard.graph.model import RevisionGraph
-from migration_guard.lint import (
+from migration_guard.lint.pipeline import (
     LintResult,
     lint_revisions,
     lint_sql_files,
     local_renderer,
     rule_infos,
 )
-from migration_guard.project import Project, open_project
+from migration_guard.project.opened import Project, open_project
 
 
 def run(invocation: Invocation) -> int:
@@ -27,7 +27,7 @@ def run(invocation: Invocation) -> int:
             raise InputError("give revisions or --sql files, not both")
         result = lint_sql_files(invocation.project, list(arguments.sql), None)
     else:
-        from migration_guard.reported import already_reported, record_reported, skipped_line
+        from migration_guard.hook.reported import already_reported, record_reported, skipped_line
 
         staged = bool(getattr(arguments, "staged", False))
         by = already_reported(invocation.project, "lint") if staged else None
@@ -112,7 +112,7 @@ def resolve_revision(graph: RevisionGraph, name: str) -> list[str]:
 
 def staged_revisions(project: Project, graph: RevisionGraph) -> list[str]:
     """Revisions whose files are added or modified in the git index."""
-    from migration_guard.gitrepo import fs_name, git, names, top_level
+    from migration_guard.git.repo import fs_name, git, names, top_level
 
     top = top_level(project.root)
     staged = names(git(top, "diff", "--cached", "--name-only", "--diff-filter=AM", "-z"))

@@ -9,7 +9,7 @@ runner generates into an overlay of the project and moves the finished file in a
 Each step has its module beside this one: ``new_changes`` (1), ``new_overlay`` (where the local
 runner generates), ``new_local`` / ``new_docker`` (2), ``new_show`` and ``new_lint`` (3-4),
 ``new_finish`` (moving the file in, 5); the runner is chosen by
-:mod:`migration_guard.runners.choice`.
+:mod:`migration_guard.new.runner_choice`.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from pathlib import Path
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.commands.new_changes import say_what_changed, staged_models
-from migration_guard.commands.new_document import NewRecord, emit, story_to_stderr
-from migration_guard.commands.new_outcome import Outcome, say
 from migration_guard.errors import GuardError, UsageError
-from migration_guard.lint import ensure_renderable
-from migration_guard.project import Project, open_project
-from migration_guard.runners.choice import choose_runner
+from migration_guard.lint.pipeline import ensure_renderable
+from migration_guard.new.changes import say_what_changed, staged_models
+from migration_guard.new.document import NewRecord, emit, story_to_stderr
+from migration_guard.new.outcome import Outcome, say
+from migration_guard.new.runner_choice import choose_runner
+from migration_guard.project.opened import Project, open_project
 from migration_guard.runners.leftovers import scratch_folder
 
 
@@ -87,7 +87,7 @@ def _generate(
     graph = project.graph()
     ensure_renderable(graph)
     if len(graph.heads) > 1:
-        from migration_guard.alembic_command import merge_heads_command
+        from migration_guard.project.alembic_command import merge_heads_command
 
         raise SeveralHeads(
             f"{len(graph.heads)} heads ({', '.join(graph.heads)}): a new revision needs one parent; "
@@ -102,11 +102,11 @@ def _generate(
         replace = staged_models(project, Path(scratch)) if staged else {}
         record.model_changes = say_what_changed(project, staged, replace)
         if chosen == "local":
-            from migration_guard.commands.new_local import generate_local
-            from migration_guard.commands.new_overlay import build_project_overlay
+            from migration_guard.new.local import generate_local
+            from migration_guard.new.overlay import build_project_overlay
 
             overlay = build_project_overlay(project, Path(scratch) / "tree", replace)
             return generate_local(project, overlay, description, record)
-        from migration_guard.commands.new_docker import generate_docker
+        from migration_guard.new.docker import generate_docker
 
         return generate_docker(project, graph, description, record)

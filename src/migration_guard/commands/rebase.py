@@ -9,13 +9,13 @@ from pathlib import Path
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.diffs import unified_diff
 from migration_guard.errors import InputError, one_line
-from migration_guard.gitrepo import default_base
+from migration_guard.fix.diffs import unified_diff
+from migration_guard.git.repo import default_base
 from migration_guard.graph.base import BaseComparison, compare_with_base
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.rewrite import point_down_revision
-from migration_guard.project import open_project
+from migration_guard.project.opened import open_project
 
 
 def run(invocation: Invocation) -> int:
@@ -104,7 +104,7 @@ def editable_path(root: Path, path: Path) -> Path:
     """The file to edit: a symlinked revision is edited at its target, inside the repository."""
     if not path.is_symlink():
         return path
-    from migration_guard.gitrepo import open_repo
+    from migration_guard.git.repo import open_repo
 
     top = Path(open_repo(root).working_tree_dir or ".").resolve()
     target = path.resolve()
@@ -142,7 +142,7 @@ def plan(
 
 def refuse_if_edited(root: Path, path: Path) -> None:
     """Never rewrite a file holding work git does not have: staged, unstaged or untracked edits."""
-    from migration_guard.gitrepo import open_repo
+    from migration_guard.git.repo import open_repo
 
     repo = open_repo(root)
     top = Path(repo.working_tree_dir or ".").resolve()

@@ -10,7 +10,7 @@ from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.errors import InputError
 from migration_guard.findings import RuleInfo
-from migration_guard.lint import rule_infos
+from migration_guard.lint.pipeline import rule_infos
 
 
 def run(invocation: Invocation) -> int:

@@ -6,10 +6,10 @@ from migration_guard import exit_codes
 from migration_guard.commands import Invocation
 from migration_guard.commands.lint import select_revisions
 from migration_guard.findings import Report
-from migration_guard.lint import rule_infos
-from migration_guard.progress import progress
-from migration_guard.project import open_project
-from migration_guard.trace import TraceResult, trace_revisions
+from migration_guard.lint.pipeline import rule_infos
+from migration_guard.project.opened import open_project
+from migration_guard.runners.progress import progress
+from migration_guard.trace.pipeline import TraceResult, trace_revisions
 
 
 def run(invocation: Invocation) -> int:

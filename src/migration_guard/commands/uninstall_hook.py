@@ -9,7 +9,7 @@ import sys
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.githooks import BACKUP_SUFFIX, STAGES, has_edits, hook_place, is_ours
+from migration_guard.hook.git_hooks import BACKUP_SUFFIX, STAGES, has_edits, hook_place, is_ours
 
 
 def run(invocation: Invocation) -> int:

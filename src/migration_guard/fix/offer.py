@@ -10,9 +10,9 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
-from migration_guard.diffs import unified_diff
 from migration_guard.findings import Finding
 from migration_guard.fix.apply import fix_source
+from migration_guard.fix.diffs import unified_diff
 from migration_guard.fix.recipe import FixSettings
 from migration_guard.fix.registry import fixable_rules
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from migration_guard.config import Config
+from migration_guard.config.pyproject import Config
 from migration_guard.findings import FixContext
 from migration_guard.fix.calls import OpCall
 from migration_guard.sql import facts as f

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.config.alembic_ini import AlembicSettings
 from migration_guard.findings import Problem
 from migration_guard.graph.cache import ParseCache
 from migration_guard.graph.load import graph_from_sources
@@ -44,7 +44,7 @@ def compare_with_base(
     graph: RevisionGraph, settings: AlembicSettings, project: Path, ref: str
 ) -> BaseComparison:
     """Read the base's revision files from git objects (no checkout) and compare."""
-    from migration_guard.gitrepo import merge_base, open_repo, repo_relative, resolve_ref
+    from migration_guard.git.repo import merge_base, open_repo, repo_relative, resolve_ref
 
     repo = open_repo(project)
     base_commit = resolve_ref(repo, ref)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.config.alembic_ini import AlembicSettings
 from migration_guard.findings import Problem
 from migration_guard.graph.cache import ParseCache
 from migration_guard.graph.model import RevisionGraph

@@ -121,7 +121,7 @@ def _blob_reader(blob: Blob) -> Callable[[], bytes]:
     # The stream is opened only when read: gitpython's cat-file pipe breaks when a stream is
     # opened and then left unread (as a cache hit would leave it).
     def read() -> bytes:
-        from migration_guard.bounded_read import check_size
+        from migration_guard.config.bounded_read import check_size
 
         check_size(str(blob.path), blob.size, "revision file")
         data: bytes = blob.data_stream.read()
@@ -132,7 +132,7 @@ def _blob_reader(blob: Blob) -> Callable[[], bytes]:
 
 def _file_reader(path: str) -> Callable[[], bytes]:
     def read() -> bytes:
-        from migration_guard.bounded_read import read_bytes
+        from migration_guard.config.bounded_read import read_bytes
 
         return read_bytes(path, "revision file")
 

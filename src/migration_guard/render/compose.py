@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from migration_guard.project import Project
+from migration_guard.project.opened import Project
 from migration_guard.render.offline import RenderedRevision, RenderedStatement
 
 

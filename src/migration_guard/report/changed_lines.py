@@ -32,7 +32,7 @@ class ChangedLines:
 def changed_lines(project_root: Path, base: str, paths: Iterable[str]) -> ChangedLines:
     """The lines of ``paths`` (relative to the repository root) changed since the merge-base of
     HEAD and ``base``; an unknown ref or a missing merge-base is an input error."""
-    from migration_guard.gitrepo import git, merge_base, open_repo, resolve_ref
+    from migration_guard.git.repo import git, merge_base, open_repo, resolve_ref
 
     repo = open_repo(project_root)
     ancestor = merge_base(repo, base, resolve_ref(repo, base))

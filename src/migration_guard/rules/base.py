@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from migration_guard.config import NEWEST_PG_VERSION
+from migration_guard.config.pyproject import NEWEST_PG_VERSION
 from migration_guard.errors import ConfigError
 from migration_guard.findings import FixContext, Severity
 from migration_guard.rules.history import History
 from migration_guard.sql import facts as f
 
 if TYPE_CHECKING:
-    from migration_guard.config import Config
+    from migration_guard.config.pyproject import Config
     from migration_guard.trace_results import RevisionRun
 
 FactT = TypeVar("FactT")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from migration_guard.readers.existing_types import existing_type_at
 from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
-from migration_guard.rules.existing_types import existing_type_at
 from migration_guard.rules.type_changes import ZERO_OFFSET_ZONES, rewrites
 from migration_guard.sql import facts as f
 

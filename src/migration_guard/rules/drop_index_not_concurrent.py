@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_guard.readers.revision_calls import calls_on_line, literal_argument, literal_string
 from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
 from migration_guard.rules.locks import ACCESS_EXCLUSIVE, table_locks
-from migration_guard.rules.revision_calls import calls_on_line, literal_argument, literal_string
 from migration_guard.sql import facts as f
 
 

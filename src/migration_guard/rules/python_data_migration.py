@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migration_guard.readers.python_data import PythonDataUse, python_data_uses
 from migration_guard.rules.base import MigrationFacts, Rule, StatementFacts, Violation
-from migration_guard.rules.python_data import PythonDataUse, python_data_uses
 
 
 class PythonDataMigration(Rule):

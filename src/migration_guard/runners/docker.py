@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from migration_guard.config import Config
+from migration_guard.config.pyproject import Config
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.process import last_line
 

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.config.alembic_ini import AlembicSettings
 from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.postgres import databases as pg
 from migration_guard.runners.process import Child, failure_reason

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 
-from migration_guard.alembic_ini import AlembicSettings
+from migration_guard.config.alembic_ini import AlembicSettings
 from migration_guard.runners import templates
 from migration_guard.runners.child import with_installed_driver
 from migration_guard.runners.cluster import cluster, say_standins_used

@@ -66,7 +66,7 @@ def choose_server(configured: str = "auto") -> Server:
     """The server the config's ``postgres`` value (or :data:`ENV`, which wins) names.
 
     A relative folder is taken from the current folder (the config's is made absolute by
-    :attr:`migration_guard.config.Config.postgres_choice`). A folder without the binaries is
+    :attr:`migration_guard.config.pyproject.Config.postgres_choice`). A folder without the binaries is
     the user's input error (exit 2)."""
     from_env = os.environ.get(ENV, "").strip()
     if from_env:

@@ -1,0 +1,65 @@
+"""Steps 3-4 of ``new``: show the new revision's functions and their SQL, then its lint."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from migration_guard.new.lint import lint_new_revision, say_findings
+from migration_guard.new.outcome import say
+from migration_guard.new.source import down_revision_of, function_source
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from migration_guard.findings import Finding
+    from migration_guard.new.document import NewRecord
+    from migration_guard.project.opened import Project
+    from migration_guard.render.offline import OfflineRenderer
+
+
+def show(
+    project: Project,
+    revision: str,
+    path: Path,
+    relative: Path,
+    downgrade: str | Callable[[], str],
+    record: NewRecord,
+    renderer: OfflineRenderer | None = None,
+) -> tuple[Finding, ...]:
+    """Steps 3-4: the new file's functions, their SQL and the lint findings. ``downgrade`` is
+    the rollback SQL, or what waits for it (rendered meanwhile)."""
+    source = path.read_text(encoding="utf-8", errors="replace")
+    parent = down_revision_of(source)
+    record.revision, record.down_revision = revision, parent
+    record.upgrade_source = function_source(source, "upgrade")
+    record.downgrade_source = function_source(source, "downgrade")
+    say(f"\n3. The new revision {revision} ({relative.as_posix()}), down_revision = {parent!r}:")
+    for name in ("upgrade", "downgrade"):
+        say(f"\n--- {name}() ---")
+        say(function_source(source, name) or f"(no {name}() function)")
+    sql, findings, note = lint_new_revision(project, revision, renderer)
+    downgrade_sql = downgrade() if callable(downgrade) else downgrade
+    record.upgrade_sql = without_transaction(sql)
+    record.downgrade_sql = without_transaction(downgrade_sql)
+    record.findings = findings
+    say("\n--- SQL on `alembic upgrade` (offline render) ---")
+    say(without_transaction(sql) or "(no statements)")
+    say("\n--- SQL on rollback (`alembic downgrade -1`, offline render) ---")
+    say(without_transaction(downgrade_sql) or "(no statements)")
+    say_findings(revision, findings, note)
+    if not note:
+        from migration_guard.new.fix import say_fix
+
+        say_fix(project, source, findings, relative, record)
+    return findings
+
+
+def without_transaction(sql: str) -> str:
+    """The SQL without Alembic's own BEGIN/COMMIT around it."""
+    kept = [
+        part
+        for part in sql.strip().split("\n\n")
+        if part.strip().upper() not in ("BEGIN;", "COMMIT;")
+    ]
+    return "\n\n".join(kept).strip()
