@@ -13,12 +13,15 @@ line, and the drift of the rest is still judged (the replay steps over it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migration_guard.errors import InputError
 from migration_guard.findings import Problem
 from migration_guard.model_locations import locate, model_locations
 from migration_guard.tree_export import ExportedTree
+
+if TYPE_CHECKING:
+    from migration_guard.runners.drift import GenerateAlong
 
 CODE = "models-without-migration"
 UPGRADE_FAILED = "upgrade-failed"
@@ -26,8 +29,11 @@ MISSING_MODULE = "No module named "
 BLOCKING = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
 
-def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[Problem, ...]:
-    """One problem per operation autogenerate would add to reach the tree's models."""
+def drift_problems(
+    tree: ExportedTree, *, say: Callable[[str], None], along: GenerateAlong | None = None
+) -> tuple[Problem, ...]:
+    """One problem per operation autogenerate would add to reach the tree's models (``along``:
+    and the revision for them, see :class:`~migration_guard.runners.drift.GenerateAlong`)."""
     project = tree.project
     graph = project.graph()
     blocking = [problem for problem in graph.problems if problem.code in BLOCKING]
@@ -37,7 +43,7 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
         )
     from migration_guard.runners.drift import pending_operations
 
-    result = pending_operations(tree, say)
+    result = pending_operations(tree, say, along)
     if "failed" in result:
         raise _failure(tree, result["failed"])
     problems = [_upgrade_failed(tree, entry) for entry in result.get("upgrade_failed", ())]

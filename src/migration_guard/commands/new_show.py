@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from migration_guard.commands.new_document import NewRecord
     from migration_guard.findings import Finding
     from migration_guard.project import Project
-    from migration_guard.render.offline import OfflineRenderer
+    from migration_guard.render.offline import Renderer
 
 
 def show(
@@ -25,7 +25,7 @@ def show(
     relative: Path,
     downgrade: str | Callable[[], str],
     record: NewRecord,
-    renderer: OfflineRenderer | None = None,
+    renderer: Renderer | None = None,
 ) -> tuple[Finding, ...]:
     """Steps 3-4: the new file's functions, their SQL and the lint findings. ``downgrade`` is
     the rollback SQL, or what waits for it (rendered meanwhile)."""

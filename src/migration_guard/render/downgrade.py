@@ -56,19 +56,12 @@ class PreparedDowngrade:
 
     def sql(self) -> str:
         """The downgrade's statements, or a one-line note of why they could not be rendered."""
-        from migration_guard.sql.split import split_revisions
-
         stdout, stderr = self._child.communicate()
         if self._child.returncode != 0:
             lines = [line.strip() for line in stderr.splitlines() if line.strip()]
             reason = lines[-1] if lines else "no output"
             return f"(could not render the downgrade offline: {reason})"
-        return "\n\n".join(
-            raw.text.strip()
-            for block in split_revisions(stdout)
-            if block.revision == self._revision
-            for raw in block.statements
-        )
+        return revision_statements(stdout, self._revision)
 
     def close(self) -> None:
         """Stop the child if it is still running (no revision after all, an error, Ctrl-C)."""
@@ -81,3 +74,15 @@ class PreparedDowngrade:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def revision_statements(output: str, revision: str | None) -> str:
+    """``revision``'s statements in Alembic's ``--sql`` output, without its bookkeeping."""
+    from migration_guard.sql.split import split_revisions
+
+    return "\n\n".join(
+        raw.text.strip()
+        for block in split_revisions(output)
+        if block.revision == revision
+        for raw in block.statements
+    )

@@ -2,13 +2,15 @@
 
 Run as a job of :mod:`migration_guard.runners.child` (``REQUEST.json RESULT.json``, or prepared
 ahead of its database) with the database URL in the environment. Records what autogenerate detected, in plain words,
-and leaves no file when it detected nothing.
+and leaves no file when it detected nothing. With ``render`` in the request, the new revision's
+upgrade and rollback SQL are rendered here too (:mod:`migration_guard.render.generated`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +78,26 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
     from alembic.config import Config
 
-    from migration_guard.runners.models_imported import refuse_empty_metadata
-
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
     changes: list[str] = []
+    script = command.revision(
+        config,
+        message=request["message"],
+        autogenerate=True,
+        rev_id=request.get("rev_id"),
+        process_revision_directives=changes_recorder(changes),
+    )
+    if isinstance(script, list):
+        script = script[0] if script else None
+    return generated(script, changes, request)
+
+
+def changes_recorder(changes: list[str]) -> Callable[[Any, Any, list[Any]], None]:
+    """The ``process_revision_directives`` hook: no revision when nothing changed, else each
+    change in plain words appended to ``changes`` (and empty metadata refused)."""
+    from migration_guard.runners.models_imported import refuse_empty_metadata
 
     def keep_only_changes(context: Any, revision: Any, directives: list[Any]) -> None:
         if not directives:
@@ -95,18 +111,24 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
             refuse_empty_metadata(context, diffs)
             changes.extend(describe_diff(diff) for diff in diffs)
 
-    script = command.revision(
-        config,
-        message=request["message"],
-        autogenerate=True,
-        rev_id=request.get("rev_id"),
-        process_revision_directives=keep_only_changes,
-    )
-    if isinstance(script, list):
-        script = script[0] if script else None
+    return keep_only_changes
+
+
+def generated(script: Any, changes: list[str], request: dict[str, Any]) -> dict[str, Any]:
+    """The job's result for the revision ``script`` Alembic wrote (None: nothing changed); with
+    ``render`` in the request, its SQL rendered here, where env.py and the models are imported
+    already (not in two more children)."""
     if script is None:
         return {"changes": [], "path": None, "revision": None}
-    return {"changes": changes, "path": script.path, "revision": script.revision}
+    result: dict[str, Any] = {"changes": changes, "path": script.path, "revision": script.revision}
+    parent = script.down_revision
+    if request.get("render") and (parent is None or isinstance(parent, str)):
+        from migration_guard.render.generated import render_generated
+
+        result["rendered"] = render_generated(
+            Path(request["ini_path"]), script.revision, parent, request["database_url_env"]
+        )
+    return result
 
 
 def job(request: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ stepped over it), and a template built that way is not kept, so the next run rep
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from migration_guard.tree_export import ExportedTree
@@ -28,17 +29,33 @@ class _ProjectCodeFailed(Exception):
         self.failed = failed
 
 
-def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+@dataclass
+class GenerateAlong:
+    """The hook's request to the local compare child: when it finds drift, autogenerate the
+    revision right away (``message``; ``render``: its SQL too), in the exported tree on the same
+    database. ``generated`` is the autogenerate child's result for it, or None (not asked,
+    no drift, or it failed there)."""
+
+    message: str
+    render: bool
+    generated: dict[str, Any] | None = None
+
+
+def pending_operations(
+    tree: ExportedTree, say: Callable[[str], None], along: GenerateAlong | None = None
+) -> dict[str, Any]:
     """``{"operations": [...]}``, or ``{"failed": {...}}`` when the project's code failed."""
     if tree.project.config.runner == "docker":
         return _compose_operations(tree, say)
     try:
-        return _local_operations(tree, say)
+        return _local_operations(tree, say, along)
     except _ProjectCodeFailed as failure:
         return {"failed": failure.failed}
 
 
-def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[str, Any]:
+def _local_operations(
+    tree: ExportedTree, say: Callable[[str], None], along: GenerateAlong | None
+) -> dict[str, Any]:
     from migration_guard.runners import templates
     from migration_guard.runners.child import PreparedJob, with_installed_driver
     from migration_guard.runners.cluster import cluster, say_standins_used
@@ -65,17 +82,19 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> dict[st
             # (no copy to make and drop). An env.py that writes fails there; it gets a copy.
             templates.make_read_only(server.url, template)
             result = compare.run(
-                _request(tree, "compare"),
+                _request(tree, "compare", along),
                 database_url_env=tree.project.config.database_url_env,
                 url=with_installed_driver(pg.database_url(server.url, template)),
             )
             if result.get("failed", {}).get("read_only"):
                 say("  env.py writes to the database: comparing on a copy of the template")
                 with templates.work_database(server.url, template) as work:
-                    result = _run_worker(tree, work, "compare")
+                    result = _run_worker(tree, work, "compare", along=along)
         finally:
             if upgrade_failed:  # not the history's schema: never reused
                 templates.drop_quietly(server.url, template)
+    if along is not None:
+        along.generated = result.pop("generated", None)
     return {**result, "upgrade_failed": upgrade_failed}
 
 
@@ -152,14 +171,18 @@ def _replay(
 
 
 def _run_worker(
-    tree: ExportedTree, url: str, action: str, skip: list[str] | None = None
+    tree: ExportedTree,
+    url: str,
+    action: str,
+    skip: list[str] | None = None,
+    along: GenerateAlong | None = None,
 ) -> dict[str, Any]:
     from migration_guard.runners.child import run_job, with_installed_driver
 
     settings = tree.project.alembic
     result = run_job(
         WORKER,
-        {**_request(tree, action), "skip": skip or []},
+        {**_request(tree, action, along), "skip": skip or []},
         cwd=settings.working_dir,
         database_url_env=tree.project.config.database_url_env,
         url=with_installed_driver(url),
@@ -182,6 +205,18 @@ def _raise_if_extension_missing(failed: dict[str, Any]) -> None:
         raise EnvironmentProblem(message)
 
 
-def _request(tree: ExportedTree, action: str) -> dict[str, Any]:
+def _request(tree: ExportedTree, action: str, along: GenerateAlong | None = None) -> dict[str, Any]:
     settings = tree.project.alembic
-    return {"ini_path": str(settings.ini_path), "tree": str(tree.root.resolve()), "action": action}
+    request: dict[str, Any] = {
+        "ini_path": str(settings.ini_path),
+        "tree": str(tree.root.resolve()),
+        "action": action,
+    }
+    if along is not None:
+        request["generate"] = {
+            "message": along.message,
+            "tree": request["tree"],
+            "render": along.render,
+            "database_url_env": tree.project.config.database_url_env,
+        }
+    return request
