@@ -111,8 +111,12 @@ def _generate_along(
         return None
     if not _work_tree_as_staged(top, project.root):
         return None
+    from migration_guard.commands.new_show import import_ahead
+
     # fix = "hook" rewrites the file before it is shown: rendered afterwards, as `new` does
-    return GenerateAlong(message=message, render=project.config.fix != "hook")
+    return GenerateAlong(
+        message=message, render=project.config.fix != "hook", meanwhile=import_ahead
+    )
 
 
 def _work_tree_as_staged(top: Path, root: Path) -> bool:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from migration_guard.commands.new_finish import move_in, say_follow_ups
 from migration_guard.commands.new_outcome import finished, no_change, say, say_detected
-from migration_guard.commands.new_show import show
+from migration_guard.commands.new_show import import_ahead, show
 from migration_guard.commands.new_source import down_revision_of
 from migration_guard.render.downgrade import PreparedDowngrade
 from migration_guard.render.generated import downgrade_sql
@@ -53,6 +53,7 @@ def generate_local(
                 tree=overlay.root,
                 postgres=project.config.postgres_choice,
                 render=render_here,
+                meanwhile=import_ahead,
             )
         if result.path is None or result.revision is None:
             return no_change()

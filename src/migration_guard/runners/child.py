@@ -89,8 +89,17 @@ class PreparedJob:
             **dies_with_us(),
         )
 
-    def run(self, request: dict[str, Any], *, database_url_env: str, url: str) -> dict[str, Any]:
-        """Run the job on ``url``; its result, or EnvironmentProblem (as :func:`run_job`)."""
+    def run(
+        self,
+        request: dict[str, Any],
+        *,
+        database_url_env: str,
+        url: str,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> dict[str, Any]:
+        """Run the job on ``url``; its result, or EnvironmentProblem (as :func:`run_job`).
+        ``meanwhile`` runs here while the child works (imports the caller needs next, on a
+        core that would only wait)."""
         with scratch_folder("migration-guard-job-") as scratch:
             result_path = Path(scratch, "result.json")
             message = {
@@ -98,10 +107,18 @@ class PreparedJob:
                 "env": pinned_env(database_url_env, url),
                 "result": str(result_path),
             }
+            text: str | None = json.dumps(message) + "\n"
+            if meanwhile is not None and self._process.stdin is not None:
+                try:
+                    self._process.stdin.write(text)
+                    self._process.stdin.flush()
+                    text = None
+                except OSError:  # the child died early: its stderr says why
+                    text = None
+                else:
+                    meanwhile()
             try:
-                _, stderr = self._process.communicate(
-                    json.dumps(message) + "\n", timeout=JOB_TIMEOUT_SECONDS
-                )
+                _, stderr = self._process.communicate(text, timeout=JOB_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 self.close()
                 raise EnvironmentProblem(

@@ -39,6 +39,8 @@ class GenerateAlong:
     message: str
     render: bool
     generated: dict[str, Any] | None = None
+    meanwhile: Callable[[], None] | None = None
+    """Runs in this process while the child compares and generates."""
 
 
 def pending_operations(
@@ -85,6 +87,7 @@ def _local_operations(
                 _request(tree, "compare", along),
                 database_url_env=tree.project.config.database_url_env,
                 url=with_installed_driver(pg.database_url(server.url, template)),
+                meanwhile=along.meanwhile if along is not None else None,
             )
             if result.get("failed", {}).get("read_only"):
                 say("  env.py writes to the database: comparing on a copy of the template")
