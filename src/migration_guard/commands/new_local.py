@@ -4,6 +4,7 @@ PostgreSQL at head, show and lint the file there, then move it into the user's t
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING
 
 from migration_guard.commands.new_finish import move_in, say_follow_ups
@@ -53,7 +54,7 @@ def generate_local(
                 tree=overlay.root,
                 postgres=project.config.postgres_choice,
                 render=render_here,
-                meanwhile=import_ahead,
+                meanwhile=functools.partial(import_ahead, fix_offer=True),
             )
         if result.path is None or result.revision is None:
             return no_change()
