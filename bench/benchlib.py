@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -112,16 +113,20 @@ def timed(
     *,
     before: Callable[[int], None] | None = None,
     warmup: bool = True,
+    cpu: list[float] | None = None,
 ) -> tuple[float, str]:
     """Median wall time of ``runs`` whole-process runs (a string runs through the shell), after
     one warm-up run unless ``warmup`` is off; both tools run as users run them, with bytecode
-    caching on. ``before(index)`` runs ahead of each run, untimed."""
+    caching on. ``before(index)`` runs ahead of each run, untimed. ``cpu`` gets each timed
+    run's CPU seconds (user + system, the run's processes and all they waited for): on a
+    shared machine, what the run costs whatever the others do."""
     env = environment() if env is None else env
     samples = []
     output = ""
     for index in range(runs + 1 if warmup else runs):
         if before is not None:
             before(index)
+        used = _children_cpu()
         start = time.perf_counter()
         completed = subprocess.run(
             command,
@@ -133,12 +138,19 @@ def timed(
             shell=isinstance(command, str),
         )
         samples.append(time.perf_counter() - start)
+        if cpu is not None and (index or not warmup):
+            cpu.append(_children_cpu() - used)
         output = completed.stdout
         if completed.returncode not in (0, 1):
             raise SystemExit(
                 f"{command} failed ({completed.returncode}): {completed.stderr.strip()}"
             )
     return statistics.median(samples[1:] if warmup else samples), output
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def environment(**extra: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from migration_guard.project.opened import Project
 from migration_guard.runners.leftovers import scratch_folder
 
 if TYPE_CHECKING:
+    from migration_guard.drift.job import GenerateAlong
     from migration_guard.project.tree_export import ExportedTree
 
 
@@ -41,10 +42,10 @@ def tree_drift(project: Project | Config, *, staged: bool) -> tuple[Problem, ...
         return exported_drift(tree)
 
 
-def exported_drift(tree: ExportedTree) -> tuple[Problem, ...]:
+def exported_drift(tree: ExportedTree, along: GenerateAlong | None = None) -> tuple[Problem, ...]:
     """The drift problems of a tree already exported from git."""
     from migration_guard.drift.compare import drift_problems
     from migration_guard.runners.progress import progress
 
     progress(f"migration-guard: drift of {tree.what}")
-    return drift_problems(tree, say=progress)
+    return drift_problems(tree, say=progress, along=along)

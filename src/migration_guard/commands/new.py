@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
@@ -27,6 +28,9 @@ from migration_guard.new.outcome import Outcome, say
 from migration_guard.new.runner_choice import choose_runner
 from migration_guard.project.opened import Project, open_project
 from migration_guard.runners.leftovers import scratch_folder
+
+if TYPE_CHECKING:
+    from migration_guard.new.autogen_local import GeneratedAhead
 
 
 class SeveralHeads(GuardError):
@@ -63,15 +67,17 @@ def generate(
     dry_run: bool,
     staged: bool = False,
     runner_from: str = "config",
+    ahead: GeneratedAhead | None = None,
 ) -> Outcome:
     """Run steps 1-5; with ``staged`` the models are taken from the git index (the hook).
-    ``runner_from`` says where ``runner`` came from: ``"--runner"`` or ``"config"``.
+    ``runner_from`` says where ``runner`` came from: ``"--runner"`` or ``"config"``. ``ahead``
+    (the hook, local runner): the revision generated already, by the drift check's child.
 
     Outside text mode the story goes to stderr and one document (JSON, or the new revision's
     lint report) to stdout."""
     record = NewRecord(dry_run=dry_run)
     with story_to_stderr(invocation):
-        outcome = _generate(project, description, record, runner, staged, runner_from)
+        outcome = _generate(project, description, record, runner, staged, runner_from, ahead)
     emit(invocation, record)
     return dataclasses.replace(outcome, record=record)
 
@@ -83,6 +89,7 @@ def _generate(
     runner: str,
     staged: bool,
     runner_from: str,
+    ahead: GeneratedAhead | None = None,
 ) -> Outcome:
     graph = project.graph()
     ensure_renderable(graph)
@@ -106,7 +113,7 @@ def _generate(
             from migration_guard.new.overlay import build_project_overlay
 
             overlay = build_project_overlay(project, Path(scratch) / "tree", replace)
-            return generate_local(project, overlay, description, record)
+            return generate_local(project, overlay, description, record, ahead)
         from migration_guard.new.docker import generate_docker
 
         return generate_docker(project, graph, description, record)

@@ -23,14 +23,20 @@ from migration_guard.project.tree_export import ExportedTree
 if TYPE_CHECKING:
     from migration_guard.drift.worker import ProjectFailure, UpgradeFailure
 
+if TYPE_CHECKING:
+    from migration_guard.drift.job import GenerateAlong
+
 CODE = "models-without-migration"
 UPGRADE_FAILED = "upgrade-failed"
 MISSING_MODULE = "No module named "
 BLOCKING = ("parse-error", "cycle", "missing-parent", "duplicate-revision")
 
 
-def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[Problem, ...]:
-    """One problem per operation autogenerate would add to reach the tree's models."""
+def drift_problems(
+    tree: ExportedTree, *, say: Callable[[str], None], along: GenerateAlong | None = None
+) -> tuple[Problem, ...]:
+    """One problem per operation autogenerate would add to reach the tree's models (``along``:
+    and the revision for them, see :class:`~migration_guard.drift.job.GenerateAlong`)."""
     project = tree.project
     graph = project.graph()
     blocking = [problem for problem in graph.problems if problem.code in BLOCKING]
@@ -40,7 +46,7 @@ def drift_problems(tree: ExportedTree, *, say: Callable[[str], None]) -> tuple[P
         )
     from migration_guard.drift.job import pending_operations
 
-    result = pending_operations(tree, say)
+    result = pending_operations(tree, say, along)
     if result.failed is not None:
         raise _failure(tree, result.failed)
     problems = [_upgrade_failed(tree, entry) for entry in result.upgrade_failed]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migration_guard.drift.worker import (
     DriftReply,
@@ -49,17 +49,35 @@ class _ProjectCodeFailed(Exception):
         self.failed = failed
 
 
-def pending_operations(tree: ExportedTree, say: Callable[[str], None]) -> Drift:
+@dataclass
+class GenerateAlong:
+    """The hook's request to the local compare child: when it finds drift, autogenerate the
+    revision right away (``message``; ``render``: its SQL too), in the exported tree on the same
+    database. ``generated`` is the autogenerate child's result for it, or None (not asked,
+    no drift, or it failed there)."""
+
+    message: str
+    render: bool
+    generated: dict[str, Any] | None = None
+    meanwhile: Callable[[], None] | None = None
+    """Runs in this process while the child compares and generates."""
+
+
+def pending_operations(
+    tree: ExportedTree, say: Callable[[str], None], along: GenerateAlong | None = None
+) -> Drift:
     """What autogenerate would add to reach the tree's models (see :class:`Drift`)."""
     if tree.project.config.runner == "docker":
         return _compose_operations(tree, say)
     try:
-        return _local_operations(tree, say)
+        return _local_operations(tree, say, along)
     except _ProjectCodeFailed as failure:
         return Drift(failed=failure.failed)
 
 
-def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> Drift:
+def _local_operations(
+    tree: ExportedTree, say: Callable[[str], None], along: GenerateAlong | None
+) -> Drift:
     from migration_guard.runners import templates
     from migration_guard.runners.child import PreparedJob, with_installed_driver
     from migration_guard.runners.cluster import cluster, say_standins_used
@@ -87,18 +105,21 @@ def _local_operations(tree: ExportedTree, say: Callable[[str], None]) -> Drift:
             templates.make_read_only(server.url, template)
             result = DriftReply.from_json(
                 compare.run(
-                    _request(tree, "compare").to_json(),
+                    _request(tree, "compare", along).to_json(),
                     database_url_env=tree.project.config.database_url_env,
                     url=with_installed_driver(pg.database_url(server.url, template)),
+                    meanwhile=along.meanwhile if along is not None else None,
                 )
             )
             if result.failed is not None and result.failed.read_only:
                 say("  env.py writes to the database: comparing on a copy of the template")
                 with templates.work_database(server.url, template) as work:
-                    result = _run_worker(tree, work, "compare")
+                    result = _run_worker(tree, work, "compare", along=along)
         finally:
             if upgrade_failed:  # not the history's schema: never reused
                 templates.drop_quietly(server.url, template)
+    if along is not None:
+        along.generated = result.generated
     return Drift(result.operations, upgrade_failed, result.failed)
 
 
@@ -182,7 +203,11 @@ def _replay(
 
 
 def _run_worker(
-    tree: ExportedTree, url: str, action: str, skip: tuple[str, ...] = ()
+    tree: ExportedTree,
+    url: str,
+    action: str,
+    skip: tuple[str, ...] = (),
+    along: GenerateAlong | None = None,
 ) -> DriftReply:
     from migration_guard.runners.child import run_job, with_installed_driver
 
@@ -190,7 +215,7 @@ def _run_worker(
     result = DriftReply.from_json(
         run_job(
             WORKER,
-            replace(_request(tree, action), skip=skip).to_json(),
+            replace(_request(tree, action, along), skip=skip).to_json(),
             cwd=settings.working_dir,
             database_url_env=tree.project.config.database_url_env,
             url=with_installed_driver(url),
@@ -213,6 +238,15 @@ def _raise_if_extension_missing(message: str) -> None:
         raise EnvironmentProblem(message)
 
 
-def _request(tree: ExportedTree, action: str) -> DriftRequest:
+def _request(tree: ExportedTree, action: str, along: GenerateAlong | None = None) -> DriftRequest:
     settings = tree.project.alembic
-    return DriftRequest(str(settings.ini_path), str(tree.root.resolve()), action)
+    root = str(tree.root.resolve())
+    generate = None
+    if along is not None:
+        generate = {
+            "message": along.message,
+            "tree": root,
+            "render": along.render,
+            "database_url_env": tree.project.config.database_url_env,
+        }
+    return DriftRequest(str(settings.ini_path), root, action, generate=generate)

@@ -21,7 +21,7 @@ from migration_guard.findings import Finding, RuleInfo, Severity
 from migration_guard.graph.model import RevisionGraph
 from migration_guard.graph.order import upgrade_order
 from migration_guard.project.opened import Project
-from migration_guard.render.offline import OfflineRenderer, RenderedRevision
+from migration_guard.render.offline import OfflineRenderer, RenderedRevision, Renderer
 from migration_guard.render.stand_in import Identity
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def lint_revisions(
     project: Project,
     graph: RevisionGraph,
     revisions: list[str],
-    renderer: OfflineRenderer | None = None,
+    renderer: Renderer | None = None,
     *,
     fail_closed: bool = False,
 ) -> LintResult:
@@ -319,7 +319,7 @@ def local_renderer(project: Project, started: OfflineRenderer | None) -> Offline
 def render_revisions(
     project: Project,
     ordered: list[str],
-    renderer: OfflineRenderer | None = None,
+    renderer: Renderer | None = None,
     graph: RevisionGraph | None = None,
 ) -> Iterable[RenderedRevision]:
     """``ordered`` rendered offline: in docker compose or in a local child process (which

@@ -1,65 +1,20 @@
 """Runs in a child process: ``alembic revision --autogenerate`` with the project's own env.py.
 
-Run as a job of :mod:`migration_guard.runners.child` (prepared ahead of its database, the URL
-given with its :class:`AutogenRequest`), it answers an :class:`AutogenResult`. Records what autogenerate detected, in plain words,
-and leaves no file when it detected nothing.
+Run as a job of :mod:`migration_guard.runners.child` (``REQUEST.json RESULT.json``, or prepared
+ahead of its database) with the database URL in the environment. Records what autogenerate detected, in plain words,
+and leaves no file when it detected nothing. With ``render`` in the request, the new revision's
+upgrade and rollback SQL are rendered here too (:mod:`migration_guard.render.generated`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from migration_guard.runners.child import FATAL, is_read_only_refusal, project_frame
-
-
-@dataclass(frozen=True)
-class AutogenRequest:
-    """What to autogenerate: with which alembic.ini, under which message; ``tree`` is the
-    folder the project runs from (an error in its code is named relative to it)."""
-
-    ini_path: str
-    message: str
-    tree: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"ini_path": self.ini_path, "message": self.message, "tree": self.tree}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AutogenRequest:
-        return cls(str(data["ini_path"]), str(data["message"]), str(data.get("tree") or ""))
-
-
-@dataclass(frozen=True)
-class AutogenResult:
-    """What autogenerate did: its changes in plain words and the file it wrote (None: no
-    change), or ``read_only``: env.py writes and the read-only template refused it."""
-
-    changes: tuple[str, ...] = ()
-    path: str | None = None
-    revision: str | None = None
-    read_only: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "changes": list(self.changes),
-            "path": self.path,
-            "revision": self.revision,
-            "read_only": self.read_only,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AutogenResult:
-        path, revision = data.get("path"), data.get("revision")
-        return cls(
-            tuple(str(change) for change in data.get("changes", ())),
-            str(path) if path else None,
-            str(revision) if revision else None,
-            bool(data.get("read_only")),
-        )
+from migration_guard.runners.child import is_read_only_refusal, project_frame
 
 
 def describe_diff(diff: Any) -> str:
@@ -119,16 +74,30 @@ def _value(value: Any) -> str:
     return str(text if text is not None else value)
 
 
-def generate(request: AutogenRequest) -> AutogenResult:
+def generate(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
     from alembic.config import Config
 
-    from migration_guard.runners.models_imported import refuse_empty_metadata
-
-    ini_path = Path(request.ini_path)
+    ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
     changes: list[str] = []
+    script = command.revision(
+        config,
+        message=request["message"],
+        autogenerate=True,
+        rev_id=request.get("rev_id"),
+        process_revision_directives=changes_recorder(changes),
+    )
+    if isinstance(script, list):
+        script = script[0] if script else None
+    return generated(script, changes, request)
+
+
+def changes_recorder(changes: list[str]) -> Callable[[Any, Any, list[Any]], None]:
+    """The ``process_revision_directives`` hook: no revision when nothing changed, else each
+    change in plain words appended to ``changes`` (and empty metadata refused)."""
+    from migration_guard.runners.models_imported import refuse_empty_metadata
 
     def keep_only_changes(context: Any, revision: Any, directives: list[Any]) -> None:
         if not directives:
@@ -142,33 +111,38 @@ def generate(request: AutogenRequest) -> AutogenResult:
             refuse_empty_metadata(context, diffs)
             changes.extend(describe_diff(diff) for diff in diffs)
 
-    script = command.revision(
-        config,
-        message=request.message,
-        autogenerate=True,
-        process_revision_directives=keep_only_changes,
-    )
-    if isinstance(script, list):
-        script = script[0] if script else None
+    return keep_only_changes
+
+
+def generated(script: Any, changes: list[str], request: dict[str, Any]) -> dict[str, Any]:
+    """The job's result for the revision ``script`` Alembic wrote (None: nothing changed); with
+    ``render`` in the request, its SQL rendered here, where env.py and the models are imported
+    already (not in two more children)."""
     if script is None:
-        return AutogenResult()
-    return AutogenResult(tuple(changes), script.path, script.revision)
+        return {"changes": [], "path": None, "revision": None}
+    result: dict[str, Any] = {"changes": changes, "path": script.path, "revision": script.revision}
+    parent = script.down_revision
+    if request.get("render") and (parent is None or isinstance(parent, str)):
+        from migration_guard.render.generated import render_generated
+
+        result["rendered"] = render_generated(
+            Path(request["ini_path"]), script.revision, parent, request["database_url_env"]
+        )
+    return result
 
 
-def job(raw: dict[str, Any]) -> dict[str, Any]:
-    """Autogenerate (:class:`AutogenResult`); the protocol's ``input_error`` when env.py
-    imports no model, its ``fatal`` when the project's code raised."""
+def job(request: dict[str, Any]) -> dict[str, Any]:
     from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
 
-    request = AutogenRequest.from_json(raw)
+    """Autogenerate; ``{"read_only": true}`` when env.py writes and the database refused."""
     try:
-        return generate(request).to_json()
+        return generate(request)
     except ModelsNotImported as error:
         return {INPUT_ERROR: str(error)}
     except Exception as error:
         if is_read_only_refusal(error):
-            return AutogenResult(read_only=True).to_json()
-        tree = request.tree
+            return {"read_only": True}
+        tree = str(request.get("tree") or "")
         path, line = project_frame(error, tree)
         if path is None:
             raise
@@ -177,7 +151,7 @@ def job(raw: dict[str, Any]) -> dict[str, Any]:
         text = str(error).strip().splitlines()[0] if str(error).strip() else ""
         if isinstance(error, SyntaxError):
             text = error.msg
-        return {FATAL: f"{type(error).__name__}: {text} ({shown}:{line})"}
+        return {"fatal": f"{type(error).__name__}: {text} ({shown}:{line})"}
 
 
 def main(argv: list[str]) -> int:

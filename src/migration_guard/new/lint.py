@@ -10,11 +10,11 @@ from migration_guard.new.outcome import say
 
 if TYPE_CHECKING:
     from migration_guard.project.opened import Project
-    from migration_guard.render.offline import OfflineRenderer
+    from migration_guard.render.offline import Renderer
 
 
 def lint_new_revision(
-    project: Project, revision: str, renderer: OfflineRenderer | None = None
+    project: Project, revision: str, renderer: Renderer | None = None
 ) -> tuple[str, tuple[Finding, ...], str]:
     """The revision's upgrade SQL and findings; while the rules are absent, SQL only."""
     from migration_guard.lint.pipeline import lint_revisions

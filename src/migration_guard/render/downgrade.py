@@ -41,8 +41,6 @@ class PreparedDowngrade:
 
     def sql(self) -> str:
         """The downgrade's statements, or a one-line note of why they could not be rendered."""
-        from migration_guard.sql.split import split_revisions
-
         try:
             finished = self._child.finish()
         except EnvironmentProblem as problem:  # it did not finish in time
@@ -50,12 +48,7 @@ class PreparedDowngrade:
         if finished.returncode != 0:
             reason = self._child.failure()
             return f"(could not render the downgrade offline: {reason})"
-        return "\n\n".join(
-            raw.text.strip()
-            for block in split_revisions(finished.stdout)
-            if block.revision == self._revision
-            for raw in block.statements
-        )
+        return revision_statements(finished.stdout, self._revision)
 
     def close(self) -> None:
         """Stop the child if it is still running (no revision after all, an error, Ctrl-C)."""
@@ -66,3 +59,15 @@ class PreparedDowngrade:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def revision_statements(output: str, revision: str | None) -> str:
+    """``revision``'s statements in Alembic's ``--sql`` output, without its bookkeeping."""
+    from migration_guard.sql.split import split_revisions
+
+    return "\n\n".join(
+        raw.text.strip()
+        for block in split_revisions(output)
+        if block.revision == revision
+        for raw in block.statements
+    )

@@ -116,6 +116,30 @@ class OfflineRenderer:
         self.close()
 
 
+class Prerendered:
+    """A new revision already rendered by the child that generated it
+    (:mod:`migration_guard.render.generated`): the lint takes its SQL from here. Any other
+    request is rendered in a child, as :class:`OfflineRenderer` renders it."""
+
+    def __init__(self, entry: Mapping[str, object]) -> None:
+        self._rendered = RenderedRevision.from_json(dict(entry))
+
+    def render(
+        self,
+        ini_path: Path,
+        revisions: list[str],
+        database_url_env: str,
+        identities: Mapping[str, Identity] | None = None,
+    ) -> Iterator[RenderedRevision]:
+        if revisions == [self._rendered.revision]:
+            return iter([self._rendered])
+        return OfflineRenderer().render(ini_path, revisions, database_url_env, identities)
+
+
+Renderer = OfflineRenderer | Prerendered
+"""What renders for the lint: a child started ahead, or SQL rendered where it was generated."""
+
+
 def _results(
     renderer: OfflineRenderer, child: Child, ini_path: Path, expected: int
 ) -> Iterator[RenderedRevision]:

@@ -114,8 +114,13 @@ class RenderRequest:
         )
 
 
-def render(request: RenderRequest, emit: Callable[[dict[str, Any]], None]) -> None:
-    """Render the requested revisions in order, emitting each one (or why it failed)."""
+def render(
+    request: RenderRequest, emit: Callable[[dict[str, Any]], None], *, pin_here: bool = True
+) -> None:
+    """Render the requested revisions in order, emitting each one (or why it failed).
+
+    ``pin_here`` off: the process is pinned already (a job child on its throwaway database,
+    :mod:`migration_guard.render.generated`), and stays pinned there."""
     from alembic.config import Config
     from alembic.runtime import migration
     from alembic.runtime.environment import EnvironmentContext
@@ -131,9 +136,10 @@ def render(request: RenderRequest, emit: Callable[[dict[str, Any]], None]) -> No
     os.environ[request.database_url_env] = request.placeholder_url
     # and an env.py that reads its URL elsewhere and connects anyway (an engine, connect_args,
     # a raw driver call) reaches only the closed port
-    from migration_guard.runners.pinned import pin
+    if pin_here:
+        from migration_guard.runners.pinned import pin
 
-    pin(request.placeholder_url)
+        pin(request.placeholder_url)
     # The version table's bookkeeping is not what we lint, and our steps do not follow
     # Alembic's head tracking (we render chosen revisions, not a range).
     setattr(migration.HeadMaintainer, "update_to_step", lambda self, step: None)  # noqa: B010

@@ -104,12 +104,17 @@ class PreparedJob:
         database_url_env: str,
         url: str,
         timeout: int = JOB_TIMEOUT_SECONDS,
+        meanwhile: Callable[[], None] | None = None,
     ) -> dict[str, Any]:
-        """Run the job on ``url``; its result (see :func:`read_result`)."""
+        """Run the job on ``url``; its result (see :func:`read_result`). ``meanwhile`` runs
+        here while the child works (imports the caller needs next, on a core that would only
+        wait)."""
         with scratch_folder("migration-guard-job-") as scratch:
             result_path = Path(scratch, "result.json")
             env = pinned_env(database_url_env, url)
             self._child.send(JobMessage(request, env, str(result_path)).to_json())
+            if meanwhile is not None:
+                meanwhile()
             finished = self._child.finish(timeout)
             return read_result(result_path, finished.stderr, self._what)
 
