@@ -39,11 +39,11 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"sql", "graph", "readers"}),
     frozenset({"project", "rules"}),
     frozenset({"runners"}),
-    frozenset({"render", "fix", "report", "adopt"}),
+    frozenset({"render", "fix", "report", "adopt", "autogenerate"}),
     frozenset({"drift"}),
     frozenset({"lint"}),
     frozenset({"trace"}),
-    frozenset({"new", "hook"}),
+    frozenset({"new", "hook", "check"}),
     frozenset({"commands"}),
     frozenset({"cli", "cli_help", "__main__"}),
 )
@@ -54,10 +54,6 @@ ALLOWED_UPWARD: dict[tuple[str, str], str] = {
         "migration_guard.lint.execution",
         "migration_guard.trace.pipeline",
     ): "a revision lint cannot render is judged from its execution, which is a trace",
-    (
-        "migration_guard.new.document",
-        "migration_guard.commands",
-    ): "new's steps speak through the command's Invocation (its format, its emit); type only",
 }
 
 

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, TextIO
 
-    from migration_guard.commands import Invocation
     from migration_guard.render.offline import OfflineRenderer
+    from migration_guard.report.invocation import Invocation
 
 # argparse, pathlib and the commands are imported inside the functions: `hook` with nothing
 # relevant staged returns from quick_hook_exit before any of them loads (see bench/hook).
@@ -430,7 +430,6 @@ _GLOBAL_VALUES = ("--project", "--format", "--summary-file", "--sarif-file")
 
 def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
     from migration_guard import interrupts
-    from migration_guard.commands import Invocation
     from migration_guard.errors import (
         ConfigError,
         GuardError,
@@ -438,6 +437,7 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
         UsageError,
         one_line,
     )
+    from migration_guard.report.invocation import Invocation
 
     debug = os.environ.get("MIGRATION_GUARD_DEBUG") == "1"
     try:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.commands.lint import select_revisions
 from migration_guard.commands.rebase import write_atomically
 from migration_guard.errors import InputError
 from migration_guard.findings import Finding, Report
@@ -29,6 +28,7 @@ from migration_guard.fix.diffs import unified_diff
 from migration_guard.fix.recipe import FixSettings
 from migration_guard.fix.registry import fixable_rules
 from migration_guard.lint.pipeline import lint_revisions, local_renderer, rule_infos
+from migration_guard.lint.selection import select_revisions
 from migration_guard.project.opened import open_project
 
 

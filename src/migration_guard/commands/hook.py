@@ -174,7 +174,7 @@ def _report_failing_upgrades(
 ) -> int:
     """A revision of the history fails on a fresh database: nothing can be generated from it
     (autogenerate replays the same history); the failures are the report (exit 1)."""
-    from migration_guard.commands.check import graph_and_lint
+    from migration_guard.check.judge import graph_and_lint
 
     failing = tuple(problem for problem in drift if problem.code == "upgrade-failed")
     return graph_and_lint(invocation, project, project.graph(), failing, [])
@@ -182,8 +182,8 @@ def _report_failing_upgrades(
 
 def _on_demand(invocation: Invocation, top: Path) -> int:
     """Files given and none of them staged: does the committed tree drift? Then generate."""
-    from migration_guard.commands.check import committed_drift, graph_and_lint
-    from migration_guard.commands.heads import graph_problems
+    from migration_guard.check.graph import graph_problems
+    from migration_guard.check.judge import committed_drift, graph_and_lint
     from migration_guard.project.opened import open_project
 
     project = open_project(invocation.project)
@@ -231,7 +231,7 @@ def _staged_drift(
 ) -> tuple[Problem, ...]:
     """What the staged models need that the staged migration history lacks (the index only:
     an unstaged or untracked revision file satisfies nothing)."""
-    from migration_guard.commands.drift import exported_drift
+    from migration_guard.drift.run import exported_drift
 
     return exported_drift(staged_tree, along)
 
@@ -246,9 +246,9 @@ def _check_revisions(
     """Staged revisions: the graph check plus lint of just those revisions (their staged
     blobs), and the staged models' drift against them. Paths in the report stay
     project-relative."""
-    from migration_guard.commands.check import graph_and_lint
-    from migration_guard.commands.heads import graph_problems
-    from migration_guard.commands.lint import revisions_at
+    from migration_guard.check.graph import graph_problems
+    from migration_guard.check.judge import graph_and_lint
+    from migration_guard.lint.selection import revisions_at
 
     real_root = project.root.resolve()
     exported = staged_tree.project
@@ -286,7 +286,7 @@ def _generate(
 ) -> int:
     """Staged model changes without a revision: generate one from the staged models (``ahead``:
     the drift check's child has, see :func:`_generate_along`)."""
-    from migration_guard.commands.new import generate
+    from migration_guard.new.generate import generate
     from migration_guard.new.runner_choice import choose_runner
 
     runner, _why = choose_runner(project, project.config.runner)

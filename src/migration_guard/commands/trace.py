@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from migration_guard import exit_codes
 from migration_guard.commands import Invocation
-from migration_guard.commands.lint import select_revisions
 from migration_guard.findings import Report
 from migration_guard.lint.pipeline import rule_infos
+from migration_guard.lint.selection import select_revisions
 from migration_guard.project.opened import open_project
 from migration_guard.runners.progress import progress
 from migration_guard.trace.pipeline import TraceResult, trace_revisions

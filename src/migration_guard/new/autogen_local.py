@@ -27,7 +27,7 @@ from migration_guard.runners.templates import (
     work_database,
 )
 
-_AUTOGEN = "migration_guard.new.autogen_worker"
+_AUTOGEN = "migration_guard.autogenerate.worker"
 _AUTOGEN_WHAT = "alembic revision --autogenerate"
 
 

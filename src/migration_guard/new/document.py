@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from migration_guard.findings import Finding, Report
 
 if TYPE_CHECKING:
-    from migration_guard.commands import Invocation
     from migration_guard.new.follow_ups import FollowUps
     from migration_guard.project.models_diff import ModelFileChange
+    from migration_guard.report.invocation import Invocation
 
 
 @dataclass
