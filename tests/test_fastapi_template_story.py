@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_cache
 from tests.projects import git
 
-pytestmark = pytest.mark.slow
+# one worker makes the module's prepared clone (xdist's loadgroup keeps the module together)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fastapi_template_story")]
 
 TEMPLATE = Path(__file__).resolve().parent / "real_apps" / "full-stack-fastapi-template"
 MODELS = "backend/app/models.py"
@@ -38,7 +40,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # postgres = "auto" takes the system PostgreSQL, which has the template's uuid-ossp
     return {
         **os.environ,
-        "MIGRATION_GUARD_CACHE": str(tmp_path_factory.mktemp("mg-cache")),
+        "MIGRATION_GUARD_CACHE": str(shared_cache()),
         # the hook never connects to the user's database: this one does not exist
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
     }

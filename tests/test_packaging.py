@@ -16,7 +16,8 @@ import pytest
 from migration_guard import REPOSITORY_URL, __version__
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.slow
+# one worker makes the module's sdist and wheel (xdist's loadgroup keeps the module together)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 
 def _tracked_copy(destination: Path) -> Path:
@@ -149,6 +150,7 @@ def test_the_suite_runs_from_the_unpacked_sdist(
             "-q",
             "-p",
             "no:cacheprovider",
+            "-n0",  # in this worker's process: the suite around it already uses every core
             "tests/test_report_sarif.py",
             "tests/rules/test_fixtures.py",
             "tests/graph/test_layouts.py",
