@@ -34,7 +34,9 @@ GIT_ENV = {
 
 @pytest.fixture(autouse=True, scope="session")
 def hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Pin author and committer and hide the developer's global git config."""
+    """Pin author and committer, hide the developer's global git config, and give the session
+    a cache home of its own (``XDG_CACHE_HOME``; a developer's ``MIGRATION_GUARD_CACHE`` is
+    dropped): no test reaches the developer's cached cluster."""
     home = tmp_path_factory.mktemp("git-home")
     global_config = home / "gitconfig"
     global_config.write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")

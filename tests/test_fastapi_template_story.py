@@ -26,8 +26,7 @@ import pytest
 from tests.conftest import shared_cache
 from tests.projects import git
 
-# one worker makes the module's prepared clone (xdist's loadgroup keeps the module together)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fastapi_template_story")]
+pytestmark = pytest.mark.slow
 
 TEMPLATE = Path(__file__).resolve().parent / "real_apps" / "full-stack-fastapi-template"
 MODELS = "backend/app/models.py"

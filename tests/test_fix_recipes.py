@@ -19,8 +19,7 @@ from sqlalchemy.engine import make_url
 
 from tests.projects import add_revision, init_repo, make_project, run_cli
 
-# one worker builds the module's proof (xdist's loadgroup keeps the module together)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fix_recipes")]
+pytestmark = pytest.mark.slow
 
 PARENT = """
 op.create_table("owners", sa.Column("id", sa.Integer, primary_key=True))

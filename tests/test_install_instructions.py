@@ -20,8 +20,7 @@ import yaml
 from migration_guard import __version__
 from tests.conftest import EXAMPLE, REPO_ROOT
 
-# one worker makes the module's clone (xdist's loadgroup keeps the module together)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install_instructions")]
+pytestmark = pytest.mark.slow
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 URL = "https://github.com/OWNER/migration-guard"

@@ -16,8 +16,7 @@ import pytest
 from migration_guard import REPOSITORY_URL, __version__
 
 ROOT = Path(__file__).resolve().parent.parent
-# one worker makes the module's sdist and wheel (xdist's loadgroup keeps the module together)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]
+pytestmark = pytest.mark.slow
 
 
 def _tracked_copy(destination: Path) -> Path:
