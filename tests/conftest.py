@@ -1,9 +1,19 @@
-"""Shared fixtures: hermetic git, the example backend, a throwaway PostgreSQL."""
+"""Shared fixtures: hermetic git, the example backend, a throwaway PostgreSQL, one cache.
+
+The suite runs in parallel (pytest-xdist, configured in pyproject.toml): every "session" here is
+one worker's, so what is shared (the git home, the cache and its PostgreSQL cluster, the
+throwaway server) is shared by the tests of one worker, one test at a time, never between
+workers. A test that needs a cluster or a cache of its own (to test the cache, to leave a
+killed run's leftovers) makes one in its ``tmp_path``; every other test uses
+:func:`shared_cache`, where ``initdb`` runs once per worker and a history's template database,
+once built, is found by the next test of the same history."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +34,9 @@ GIT_ENV = {
 
 @pytest.fixture(autouse=True, scope="session")
 def hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Pin author and committer and hide the developer's global git config."""
+    """Pin author and committer, hide the developer's global git config, and give the session
+    a cache home of its own (``XDG_CACHE_HOME``; a developer's ``MIGRATION_GUARD_CACHE`` is
+    dropped): no test reaches the developer's cached cluster."""
     home = tmp_path_factory.mktemp("git-home")
     global_config = home / "gitconfig"
     global_config.write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")
@@ -32,13 +44,32 @@ def hermetic_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ.update(GIT_ENV)
     os.environ["GIT_CONFIG_GLOBAL"] = str(global_config)
     os.environ["XDG_CACHE_HOME"] = str(home / "cache")
-    os.environ.pop("MIGRATION_GUARD_DEBUG", None)
-    os.environ.pop("MIGRATION_MESSAGE", None)
+    global _shared_cache
+    _shared_cache = home / "cache" / "migration-guard"  # the default cache under that home
+    for name in ("MIGRATION_GUARD_DEBUG", "MIGRATION_MESSAGE", "MIGRATION_GUARD_CACHE"):
+        os.environ.pop(name, None)
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        _shared_cache = None
+
+
+_shared_cache: Path | None = None
+
+
+def shared_cache() -> Path:
+    """This worker's migration-guard cache (the default one: ``$XDG_CACHE_HOME`` is the session's).
+
+    Pass it as ``MIGRATION_GUARD_CACHE`` (or leave that unset) when the story does not need a
+    cache of its own: the cached cluster is made once per worker, and a history's template
+    database is replayed once. A job that leaves changes in the cluster makes the next run
+    discard it (the tool's own rule), so no test sees what another left. Runs that must go on
+    at the same time as another run need caches of their own: one run holds a cache at a
+    time."""
+    assert _shared_cache is not None, "shared_cache() is for tests (the session fixture sets it)"
+    return _shared_cache
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +79,27 @@ def postgres_url() -> Iterator[str]:
 
     with throwaway_postgres() as url:
         yield url
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    what: str,
+    seconds: float = 240,
+    process: subprocess.Popen[str] | None = None,
+) -> None:
+    """Poll ``ready`` until it holds; fail naming ``what`` after ``seconds``, or as soon as
+    ``process`` (the run the state belongs to) has ended without reaching it. For tests that
+    need a run to be in a given state: wait for that state, never for a guessed time."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if process is not None and process.poll() is not None:
+            out, err = process.communicate()
+            said = f"{out or ''}{err or ''}"
+            raise AssertionError(f"the run ended ({process.returncode}) before {what}: {said}")
+        assert time.monotonic() < deadline, f"not {what} within {seconds} s"
+        time.sleep(0.05)
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[str] | None, seconds: float = 240) -> None:
+    """:func:`wait_until` ``path`` exists (a marker the run's own code creates)."""
+    wait_until(path.exists, f"{path.name} was created", seconds, process)

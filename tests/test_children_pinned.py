@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, shared_cache
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +102,7 @@ def project(tmp_path: Path, team_database: Listener) -> Path:
 
 def guard(project: Path, listener: Listener, *args: str) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ)
-    environment["MIGRATION_GUARD_CACHE"] = str(project.parent / "mg-cache")
+    environment["MIGRATION_GUARD_CACHE"] = str(shared_cache())
     team = f"postgresql://team:secret@127.0.0.1:{listener.port}/team"
     environment.update(
         DATABASE_URL=team,

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shared_cache
 from tests.projects import git
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,7 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # postgres = "auto" takes the system PostgreSQL, which has the template's uuid-ossp
     return {
         **os.environ,
-        "MIGRATION_GUARD_CACHE": str(tmp_path_factory.mktemp("mg-cache")),
+        "MIGRATION_GUARD_CACHE": str(shared_cache()),
         # the hook never connects to the user's database: this one does not exist
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
     }

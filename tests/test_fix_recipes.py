@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -293,11 +292,9 @@ def _locks(traced: dict[str, Any], table: str) -> list[tuple[str, set[str]]]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    from migration_guard.runners.postgres.server import throwaway_postgres
-
-    with throwaway_postgres() as url:
-        yield url
+def server(postgres_url: str) -> str:
+    """The session's throwaway server (conftest): the cases' databases have names of their own."""
+    return postgres_url
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from migration_guard.cli import COMMAND_FORMATS, FORMATS, build_parser
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, shared_cache
 from tests.projects import git
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def guard(project: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ, MIGRATION_GUARD_CACHE=str(project.parent / "mg-cache"))
+    environment = dict(os.environ, MIGRATION_GUARD_CACHE=str(shared_cache()))
     environment.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "migration_guard", "--no-color", *args],

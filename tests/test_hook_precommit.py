@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, REPO_ROOT
+from tests.conftest import EXAMPLE, REPO_ROOT, shared_cache
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
-    env["MIGRATION_GUARD_CACHE"] = str(tmp_path.parent / "mg-cache")
+    env["MIGRATION_GUARD_CACHE"] = str(shared_cache())
     env.pop("DATABASE_URL", None)
     return env
 

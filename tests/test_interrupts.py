@@ -1,6 +1,12 @@
 """Real signals sent to a real `new` at several moments: SIGINT and SIGTERM leave no partial
-revision, no server and no temp folder (SIGINT exits 130 with one line); what SIGKILL leaves
-(databases of the run) is dropped by the next run."""
+revision, no server and no temp folder and exit 130 with one line (the contract's "interrupted";
+the CLI turns SIGTERM into the same interrupt as Ctrl-C); what SIGKILL leaves (databases of the
+run) is dropped by the next run.
+
+No test sleeps and hopes: the project's own code (its env.py, a revision's upgrade) says when the
+run is inside the stage a test interrupts, by creating a file, and then stays there until the
+signal ends it. The signal therefore always lands in that stage, on a fast machine or a loaded
+one."""
 
 from __future__ import annotations
 
@@ -10,13 +16,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, wait_for_file
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +36,28 @@ TEMP_PREFIXES = (
 )
 
 
+# Prepended to the copy's env.py dispatch: when MG_TEST_PAUSE names the mode this env.py runs in
+# ("online": the replay or autogenerate; "offline": the SQL render), create MG_TEST_PAUSED and
+# stay here until a signal ends the process.
+PAUSE_IN_ENV_PY = """
+if os.environ.get("MG_TEST_PAUSE") == ("offline" if context.is_offline_mode() else "online"):
+    import time
+
+    open(os.environ["MG_TEST_PAUSED"], "w").close()
+    time.sleep(300)
+
+"""
+ENV_PY = "backend/alembic/env.py"
+DISPATCH = "if context.is_offline_mode():\n    run_migrations_offline()"
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     repo = tmp_path / "project"
     shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__"))
+    env_py = (repo / ENV_PY).read_text()
+    assert env_py.count(DISPATCH) == 1
+    (repo / ENV_PY).write_text(env_py.replace(DISPATCH, PAUSE_IN_ENV_PY + DISPATCH))
     for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "initial"]):
         subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
     return repo
@@ -50,12 +74,13 @@ def temp() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_new(project: Path, temp: Path) -> subprocess.Popen[str]:
+def start_new(project: Path, temp: Path, **extra: str) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
         MIGRATION_GUARD_CACHE=str(project.parent / "mg-cache"),
         TMPDIR=str(temp),
         PYTHONUNBUFFERED="1",
+        **extra,
     )
     env.pop("DATABASE_URL", None)
     return subprocess.Popen(
@@ -68,21 +93,23 @@ def start_new(project: Path, temp: Path) -> subprocess.Popen[str]:
     )
 
 
-def interrupt_after(project: Path, temp: Path, marker: str, signum: int) -> tuple[int, str, str]:
-    """Start `new`, wait for ``marker`` on stdout, signal its whole process group."""
-    process = start_new(project, temp)
+def interrupt_after(
+    project: Path, temp: Path, marker: str, pause: str, signum: int
+) -> tuple[int, str, str]:
+    """Start `new`, wait for ``marker`` on stdout and for its env.py to be paused in ``pause``
+    mode, then signal its whole process group (as a terminal does)."""
+    paused = project.parent / f"paused-{uuid.uuid4().hex[:8]}"
+    process = start_new(project, temp, MG_TEST_PAUSE=pause, MG_TEST_PAUSED=str(paused))
     assert process.stdout is not None
     seen = ""
     for line in process.stdout:
         seen += line
         if marker in line:
             break
-    time.sleep(0.3)
-    with_group = process.poll() is None
-    if with_group:
-        os.killpg(process.pid, signum)
+    assert marker in seen, f"never said {marker!r}: {seen}{process.communicate(timeout=120)}"
+    wait_for_file(paused, process, 240)
+    os.killpg(process.pid, signum)
     out, err = process.communicate(timeout=120)
-    assert with_group, f"finished before the signal: {seen}{out}{err}"
     return process.returncode, seen + out, err
 
 
@@ -95,11 +122,11 @@ def leftovers(project: Path, temp: Path) -> list[str]:
 
 
 MOMENTS = (
-    "replaying the history",  # alembic upgrade head into mg_build_*
-    # autogenerate against the template (or mg_work_*), then, in the same child, the render of
-    # the new revision's upgrade and downgrade SQL; once "--- upgrade() ---" is printed only
-    # the lint is left, too short to be interrupted reliably
-    "template database found",
+    ("replaying the history", "online"),  # alembic upgrade heads into mg_build_*
+    # autogenerate on the cached template, then, in the same child, the render of the new
+    # revision's upgrade and downgrade SQL (env.py offline): once "--- upgrade() ---" is printed
+    # only the lint is left, too short to be interrupted reliably
+    ("template database found", "online"),
 )
 
 
@@ -107,13 +134,10 @@ MOMENTS = (
 def test_interrupted_new_leaves_nothing_behind(
     project: Path, temp: Path, signum: signal.Signals
 ) -> None:
-    for moment in MOMENTS:
-        code, out, err = interrupt_after(project, temp, moment, signum)
-        if signum == signal.SIGINT:
-            assert code == 130, (moment, out, err)
-            assert err.strip().splitlines() == ["migration-guard: interrupted"], (moment, err)
-        else:
-            assert code != 0 and "Traceback" not in err, (moment, out, err)
+    for moment, pause in MOMENTS:
+        code, out, err = interrupt_after(project, temp, moment, pause, signum)
+        assert code == 130, (moment, out, err)
+        assert err.strip().splitlines() == ["migration-guard: interrupted"], (moment, err)
         assert leftovers(project, temp) == [], moment
         again = start_new(project, temp)
         out2, _err2 = again.communicate(timeout=300)
@@ -128,7 +152,9 @@ SLOW_REVISION = '''"""a slow data migration
 Revision ID: 5105510w0001
 Revises: e2b86d14f07a
 """
-from alembic import op
+import os
+
+from alembic import context, op
 
 revision = "5105510w0001"
 down_revision = "e2b86d14f07a"
@@ -137,7 +163,11 @@ depends_on = None
 
 
 def upgrade():
-    op.execute("SELECT pg_sleep(3)")
+    started = os.environ.get("MG_TEST_STARTED")
+    if started and not context.is_offline_mode():
+        # the run a test interrupts: say it is executing this upgrade, and stay in it
+        open(started, "w").close()
+        op.execute("SELECT pg_sleep(60)")
 
 
 def downgrade():
@@ -146,16 +176,18 @@ def downgrade():
 
 
 def test_what_sigkill_leaves_is_cleaned_by_the_next_run(project: Path, temp: Path) -> None:
-    # The replay takes three seconds, so the kill lands while mg_build_* is being filled.
+    # The kill lands while the replay executes the slow revision: mg_build_* is being filled.
     (project / VERSIONS / "5105510w0001_slow.py").write_text(SLOW_REVISION)
-    process = start_new(project, temp)
+    started = project.parent / "upgrade-started"
+    process = start_new(project, temp, MG_TEST_STARTED=str(started))
     assert process.stdout is not None
     for line in process.stdout:
         if "replaying the history" in line:
             break
-    time.sleep(1.0)
+    wait_for_file(started, process, 240)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    assert process.returncode == -signal.SIGKILL
     again = start_new(project, temp)
     out, err = again.communicate(timeout=300)
     assert "dropped 1 leftover database of an interrupted run" in out, out + err
@@ -165,12 +197,13 @@ def test_what_sigkill_leaves_is_cleaned_by_the_next_run(project: Path, temp: Pat
     assert "leftover" not in out3
 
 
-def start_trace(project: Path, temp: Path, revision: str) -> subprocess.Popen[str]:
+def start_trace(project: Path, temp: Path, revision: str, **extra: str) -> subprocess.Popen[str]:
     env = dict(
         os.environ,
         MIGRATION_GUARD_CACHE=str(project.parent / "mg-cache"),
         TMPDIR=str(temp),
         PYTHONUNBUFFERED="1",
+        **extra,
     )
     env.pop("DATABASE_URL", None)
     return subprocess.Popen(
@@ -183,32 +216,13 @@ def start_trace(project: Path, temp: Path, revision: str) -> subprocess.Popen[st
     )
 
 
-def traced_slow_revision(started: Path) -> str:
-    """:data:`SLOW_REVISION` whose upgrade first creates ``started``: the test knows the trace
-    child is inside the revision, however long the template replay before it took."""
-    return SLOW_REVISION.replace(
-        '    op.execute("SELECT pg_sleep(3)")',
-        f"    open({str(started)!r}, 'w').close()\n    op.execute(\"SELECT pg_sleep(3)\")",
-    )
-
-
-def wait_for(path: Path, process: subprocess.Popen[str], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not path.exists():
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, f"{path.name} not created in {seconds} s"
-        time.sleep(0.05)
-
-
 def test_ctrl_c_during_a_trace_cleans_up_and_exits_130(project: Path, temp: Path) -> None:
     """Ctrl-C while a revision is being traced (its pg_sleep running in the trace child): exit
     130 with one line, no temp folders, no server, and the next run finds no leftover database."""
     started = project.parent / "upgrade-started"
-    (project / VERSIONS / "5105510w0001_slow.py").write_text(traced_slow_revision(started))
-    process = start_trace(project, temp, "5105510w0001")
-    wait_for(started, process, 240)
-    time.sleep(0.5)  # into the three-second pg_sleep
-    assert process.poll() is None
+    (project / VERSIONS / "5105510w0001_slow.py").write_text(SLOW_REVISION)
+    process = start_trace(project, temp, "5105510w0001", MG_TEST_STARTED=str(started))
+    wait_for_file(started, process, 240)  # the trace child executes the revision's pg_sleep
     os.killpg(process.pid, signal.SIGINT)
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err

@@ -22,7 +22,7 @@ import pytest
 
 from migration_guard.runners.postgres.databases import create_database, query
 from migration_guard.runners.postgres.server import running_postgres
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, shared_cache
 from tests.projects import git
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,7 @@ def guard(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     if not (git_only / "git").exists():
         (git_only / "git").symlink_to(shutil.which("git") or "git")
     environment = dict(os.environ, PATH=str(git_only))
-    environment["MIGRATION_GUARD_CACHE"] = str(project.parent / "mg-cache")
+    environment["MIGRATION_GUARD_CACHE"] = str(shared_cache())
     environment.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "migration_guard", "--no-color", *args],

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from migration_guard.runners.postgres.databases import create_database, drop_database
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, shared_cache
 
 pytestmark = pytest.mark.slow
 
@@ -115,7 +115,7 @@ def guard(
 ) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ)
     environment["PATH"] = os.pathsep.join(str(folder) for folder in path)
-    environment["MIGRATION_GUARD_CACHE"] = str(project.parent.parent / "mg-cache")
+    environment["MIGRATION_GUARD_CACHE"] = str(shared_cache())
     environment.pop("DATABASE_URL", None)
     environment.update(env or {})
     return subprocess.run(

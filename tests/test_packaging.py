@@ -149,6 +149,7 @@ def test_the_suite_runs_from_the_unpacked_sdist(
             "-q",
             "-p",
             "no:cacheprovider",
+            "-n0",  # in this worker's process: the suite around it already uses every core
             "tests/test_report_sarif.py",
             "tests/rules/test_fixtures.py",
             "tests/graph/test_layouts.py",
