@@ -102,7 +102,15 @@ def test_a_seed_file_outside_the_project_is_refused_for_docker(
 def test_after_a_leaky_downgrade_the_rest_are_traced_on_a_fresh_database(
     project: Path, tmp_path: Path, postgres_url: str, compose_db: str
 ) -> None:
-    write_revision(project, "b2", "a1", 'op.add_column("orders", sa.Column("x", sa.Text()))')
+    # a downgrade that runs SQL and still leaves `x` behind (one that runs none is stamped
+    # back and traced on in the same job: test_trace_command)
+    write_revision(
+        project,
+        "b2",
+        "a1",
+        'op.add_column("orders", sa.Column("x", sa.Text()))',
+        'op.execute("SELECT 1")',
+    )
     path = write_revision(
         project,
         "c3",
