@@ -1,0 +1,168 @@
+"""A Flask-Migrate app runs as ``flask db`` runs it: alembic.ini without ``script_location``
+means its own folder, and every child runs env.py inside the app's application context, still
+pinned to the throwaway database whatever the app's ``SQLALCHEMY_DATABASE_URI`` names."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from migration_guard.config.alembic_ini import read_alembic_settings
+from migration_guard.config.flask_migrate import runs_in_flask_app
+from migration_guard.hook import _version_locations
+from tests.test_children_pinned import Listener, git, guard
+
+flask_migrate = pytest.importorskip("flask_migrate")
+TEMPLATE = Path(flask_migrate.__file__).parent / "templates" / "flask"
+
+APP = """from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+migrate = Migrate()
+
+
+def create_app():
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "{url}"
+    db.init_app(app)
+    migrate.init_app(app, db)
+    from models import Book  # noqa: F401
+
+    return app
+"""
+MODELS = """from app import db
+
+
+class Book(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+"""
+
+
+def flask_app(folder: Path, url: str) -> Path:
+    """What ``flask db init`` writes (Flask-Migrate's own template) beside a factory app."""
+    folder.mkdir()
+    (folder / "app.py").write_text(APP.format(url=url))
+    (folder / "models.py").write_text(MODELS)
+    migrations = folder / "migrations"
+    migrations.mkdir()
+    shutil.copy(TEMPLATE / "alembic.ini.mako", migrations / "alembic.ini")
+    shutil.copy(TEMPLATE / "env.py", migrations / "env.py")
+    shutil.copy(TEMPLATE / "script.py.mako", migrations / "script.py.mako")
+    (migrations / "versions").mkdir()
+    return folder
+
+
+@pytest.fixture
+def team_database() -> Iterator[Listener]:
+    """A listener standing in for the database the app's config names."""
+    listener = Listener()
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
+def test_alembic_ini_without_script_location_means_its_folder_for_flask_migrate(
+    tmp_path: Path,
+) -> None:
+    app = flask_app(tmp_path / "app", "sqlite://")
+    ini = app / "migrations" / "alembic.ini"
+    assert "script_location" not in ini.read_text()
+    settings = read_alembic_settings(ini)
+    assert settings.script_location == (app / "migrations").resolve()
+    assert settings.version_locations == ((app / "migrations" / "versions").resolve(),)
+    # the hook's fast path reads the same
+    assert _version_locations(str(ini)) == [str((app / "migrations" / "versions").resolve())]
+
+
+def test_an_env_py_that_is_not_flask_s_still_needs_script_location(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "alembic.ini").write_text("[alembic]\n")
+    (folder / "env.py").write_text("# from flask import current_app\nfrom alembic import context\n")
+    assert not runs_in_flask_app(folder)
+    from migration_guard.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no script_location in \\[alembic\\]"):
+        read_alembic_settings(folder / "alembic.ini")
+
+
+def committed_app(tmp_path: Path, listener: Listener) -> Path:
+    url = f"postgresql://team:secret@127.0.0.1:{listener.port}/production"
+    app = flask_app(tmp_path / "project", url)
+    git(app, "init", "-q")
+    git(app, "add", ".")
+    git(app, "commit", "-q", "-m", "initial")
+    result = guard(app, listener, "init", "--write")
+    assert result.returncode == 0, result.stdout + result.stderr
+    git(app, "add", ".")
+    git(app, "commit", "-q", "-m", "migration-guard init")
+    return app
+
+
+def test_init_finds_the_flask_models_and_drift_runs_in_the_app_context(
+    tmp_path: Path, team_database: Listener
+) -> None:
+    app = committed_app(tmp_path, team_database)
+    table = (app / "pyproject.toml").read_text()
+    assert 'alembic_ini = "migrations/alembic.ini"\n' in table
+    assert 'models = ["models.py"]\n' in table
+    drift = guard(app, team_database, "--format", "json", "drift")
+    assert drift.returncode == 1, drift.stdout + drift.stderr
+    import json
+
+    problems = json.loads(drift.stdout)["problems"]
+    assert [p["message"] for p in problems] == ["add table book"], drift.stdout
+    assert team_database.connections == 0
+
+
+def test_a_flask_app_naming_the_team_database_is_never_connected_to(
+    tmp_path: Path, team_database: Listener
+) -> None:
+    """The app's SQLALCHEMY_DATABASE_URI names the listener: new (autogenerate and the offline
+    render), trace and lint run env.py in the app and reach only the throwaway server."""
+    app = committed_app(tmp_path, team_database)
+    new = guard(app, team_database, "new", "add book", "--runner", "local")
+    output = new.stdout + new.stderr
+    assert new.returncode == 0, output
+    (revision,) = (app / "migrations" / "versions").glob("*_add_book.py")
+    assert "op.create_table('book'" in revision.read_text(), revision.read_text()
+    assert "DROP TABLE book;" in output, output
+    git(app, "add", ".")
+    git(app, "commit", "-q", "-m", "book")
+    traced = guard(app, team_database, "trace", "--all")
+    assert traced.returncode in (0, 1), traced.stdout + traced.stderr
+    lint = guard(app, team_database, "lint", "--all")
+    assert "render-failed" not in lint.stdout, lint.stdout + lint.stderr
+    assert team_database.connections == 0
+
+
+def test_a_flask_app_that_cannot_be_found_is_one_line(tmp_path: Path) -> None:
+    app = flask_app(tmp_path / "project", "sqlite://")
+    (app / "app.py").rename(app / "factory.py")
+    (app / "models.py").write_text(MODELS.replace("from app import", "from factory import"))
+    (app / "pyproject.toml").write_text(
+        '[tool.migration-guard]\nalembic_ini = "migrations/alembic.ini"\nmodels = ["models.py"]\n'
+    )
+    git(app, "init", "-q")
+    git(app, "add", ".")
+    git(app, "commit", "-q", "-m", "initial")
+    result = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "drift"],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert "env.py runs inside a Flask app, which cannot be loaded from" in last, last
+    assert last.endswith("(set FLASK_APP, as for `flask db upgrade`)"), last
