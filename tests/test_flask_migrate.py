@@ -166,3 +166,21 @@ def test_a_flask_app_that_cannot_be_found_is_one_line(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert "env.py runs inside a Flask app, which cannot be loaded from" in last, last
     assert last.endswith("(set FLASK_APP, as for `flask db upgrade`)"), last
+
+
+def test_a_flask_sqlalchemy_class_names_its_table_as_flask_sqlalchemy_does() -> None:
+    """No __tablename__: Flask-SQLAlchemy's snake case of the class name, for a class naming
+    its primary key (a subclass without one shares its parent's table)."""
+    import ast
+
+    from migration_guard.project.models_diff import table_name
+
+    source = (
+        "class UserRole(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+        "class Admin(UserRole):\n    level = db.Column(db.Integer)\n"
+        "class HTTPLog(db.Model):\n"
+        "    id: so.Mapped[int] = so.mapped_column(primary_key=True)\n"
+        "class Mixin(db.Model):\n    __abstract__ = True\n"
+    )
+    classes = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)]
+    assert [table_name(n) for n in classes] == ["user_role", None, "http_log", None]
