@@ -136,6 +136,8 @@ def test_a_flask_app_naming_the_team_database_is_never_connected_to(
     (revision,) = (app / "migrations" / "versions").glob("*_add_book.py")
     assert "op.create_table('book'" in revision.read_text(), revision.read_text()
     assert "DROP TABLE book;" in output, output
+    # what to run next is what a Flask user runs: plain alembic cannot run this env.py
+    assert "To apply:\n  flask db upgrade\nTo roll back:\n  flask db downgrade\n" in new.stdout
     git(app, "add", ".")
     git(app, "commit", "-q", "-m", "book")
     traced = guard(app, team_database, "trace", "--all")
@@ -184,3 +186,18 @@ def test_a_flask_sqlalchemy_class_names_its_table_as_flask_sqlalchemy_does() -> 
     )
     classes = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)]
     assert [table_name(n) for n in classes] == ["user_role", None, "http_log", None]
+
+
+def test_the_printed_alembic_commands_are_flask_db_commands(tmp_path: Path) -> None:
+    from migration_guard.project.alembic_command import alembic_command
+
+    app = flask_app(tmp_path / "project", "sqlite://")
+    settings = read_alembic_settings(app / "migrations" / "alembic.ini")
+    assert (
+        alembic_command(settings, "merge", "-m", "merge heads", "a1", "b2", where=app)
+        == 'flask db merge -m "merge heads" a1 b2'
+    )
+    assert (
+        alembic_command(settings, "downgrade", "-1", where=tmp_path)
+        == "flask db downgrade -d project/migrations"
+    )
