@@ -4,6 +4,7 @@ pinned to the throwaway database whatever the app's ``SQLALCHEMY_DATABASE_URI`` 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -201,3 +202,36 @@ def test_the_printed_alembic_commands_are_flask_db_commands(tmp_path: Path) -> N
         alembic_command(settings, "downgrade", "-1", where=tmp_path)
         == "flask db downgrade -d project/migrations"
     )
+
+
+ENTER = """
+import sys
+from pathlib import Path
+from alembic.config import Config
+from migration_guard.runners.flask_app import enter_flask_app
+ini = Path(sys.argv[1])
+config = Config(str(ini))
+enter_flask_app(config, ini)
+from flask import current_app
+print(current_app.import_name, config.get_main_option("script_location"))
+"""
+
+
+def test_an_app_package_with_a_factory_is_found_as_the_flask_command_finds_it(
+    tmp_path: Path,
+) -> None:
+    """No FLASK_APP, no app.py or wsgi.py: the ``app`` package's ``create_app``."""
+    root = flask_app(tmp_path / "project", "sqlite://")
+    (root / "app").mkdir()
+    (root / "app.py").rename(root / "app" / "__init__.py")
+    ini = root / "migrations" / "alembic.ini"
+    result = subprocess.run(
+        [sys.executable, "-c", ENTER, str(ini)],
+        cwd=root / "migrations",
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "FLASK_APP"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["app", str((root / "migrations").resolve())]
