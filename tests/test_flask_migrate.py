@@ -129,7 +129,8 @@ def test_a_flask_app_naming_the_team_database_is_never_connected_to(
     tmp_path: Path, team_database: Listener
 ) -> None:
     """The app's SQLALCHEMY_DATABASE_URI names the listener: new (autogenerate and the offline
-    render), trace and lint run env.py in the app and reach only the throwaway server."""
+    render), trace, lint and the hook run env.py in the app and reach only the throwaway
+    server."""
     app = committed_app(tmp_path, team_database)
     new = guard(app, team_database, "new", "add book", "--runner", "local")
     output = new.stdout + new.stderr
@@ -145,6 +146,12 @@ def test_a_flask_app_naming_the_team_database_is_never_connected_to(
     assert traced.returncode in (0, 1), traced.stdout + traced.stderr
     lint = guard(app, team_database, "lint", "--all")
     assert "render-failed" not in lint.stdout, lint.stdout + lint.stderr
+    models = app / "models.py"
+    models.write_text(models.read_text() + "    isbn = db.Column(db.String(13))\n")
+    git(app, "add", "models.py")
+    hook = guard(app, team_database, "hook", "models.py")
+    assert hook.returncode == 1, hook.stdout + hook.stderr
+    assert "ADD COLUMN isbn VARCHAR(13)" in hook.stdout + hook.stderr, hook.stdout + hook.stderr
     assert team_database.connections == 0
 
 
