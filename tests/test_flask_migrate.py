@@ -242,3 +242,30 @@ def test_an_app_package_with_a_factory_is_found_as_the_flask_command_finds_it(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["app", str((root / "migrations").resolve())]
+
+
+def test_an_env_py_that_builds_its_own_app_is_left_to_push_its_own_context(
+    tmp_path: Path,
+) -> None:
+    """It imports flask but never reads current_app: nothing to discover, nothing pushed."""
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    ini = root / "migrations" / "alembic.ini"
+    ini.write_text("[alembic]\nscript_location = .\n")
+    (root / "migrations" / "env.py").write_text(
+        "from flask import Flask\napp = Flask('own')\nwith app.app_context():\n    pass\n"
+    )
+    enter = ENTER.replace(
+        "from flask import current_app\nprint(current_app.import_name,",
+        "from flask import has_app_context\nprint(has_app_context(),",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", enter, str(ini)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "FLASK_APP"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "."]

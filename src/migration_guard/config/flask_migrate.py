@@ -18,13 +18,19 @@ _FLASK_IMPORT = re.compile(
 )
 
 
-def runs_in_flask_app(folder: object) -> bool:
+_CURRENT_APP = re.compile(r"\bcurrent_app\b")
+
+
+def runs_in_flask_app(folder: object, *, reads_current_app: bool = False) -> bool:
     """Whether the env.py in ``folder`` imports ``flask`` (Flask-Migrate's ``current_app``):
     it then runs inside the app's application context, and an alembic.ini beside it without
     ``script_location`` means that folder. An unreadable env.py is not Flask's: the reader
-    that needs it says why."""
+    that needs it says why. ``reads_current_app``: and it reads ``current_app``, so it needs
+    the app's context pushed (an env.py that builds its own app pushes its own)."""
     try:
         text = read_text(os.path.join(str(folder), "env.py"), "revision file")
     except Exception:  # any refusal means "not one we recognise"
         return False
-    return _FLASK_IMPORT.search(text) is not None
+    if _FLASK_IMPORT.search(text) is None:
+        return False
+    return not reads_current_app or _CURRENT_APP.search(text) is not None

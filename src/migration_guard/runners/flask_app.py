@@ -44,6 +44,8 @@ def enter_flask_app(config: Any, ini_path: Path) -> None:
         return
     if not config.get_main_option("script_location"):
         config.set_main_option("script_location", str(folder).replace("%", "%%"))
+    if not runs_in_flask_app(folder, reads_current_app=True):
+        return  # it builds and enters its own app
     root = app_root(folder)
     if str(root) in _entered:
         return
