@@ -119,6 +119,29 @@ APPS = [
         # .env.example's variables a revision reads (env.py's POSTGRES_URI is pinned by init)
         environment={"ADMIN_PASSWORD": "change-me"},
     ),
+    App(
+        name="microblog",
+        versions="migrations/versions",
+        # v0.4 lists no dependencies (requirements.txt comes chapters later): nothing to install
+        install_lines=(
+            '      package: "migration-guard @ git+https://github.com/OWNER/migration-guard@SHA"',
+        ),
+        change=Edit(
+            "app/models.py",
+            "    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(256))\n",
+            "    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(256))\n"
+            "    about_me: so.Mapped[Optional[str]] = so.mapped_column(sa.String(140))\n",
+        ),
+        added=("user", "about_me"),
+        unreviewed=Edit(
+            "app/models.py",
+            "    body: so.Mapped[str] = so.mapped_column(sa.String(140))\n",
+            "    body: so.Mapped[str] = so.mapped_column(sa.String(140))\n"
+            "    language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(5))\n",
+        ),
+        unreviewed_problem="add column post.language (String(5), nullable)",
+        table="user",
+    ),
 ]
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -208,7 +231,12 @@ def test_a_model_change_is_stopped_with_a_revision(
     assert "could not render the downgrade offline" not in result.stdout, said(result)
     table, column = story.app.added
     written = (story.repo / story.app.versions / story.generated[0]).read_text(encoding="utf-8")
-    adds = rf"op\.add_column\(\s*['\"]{table}['\"],\s*sa\.Column\(['\"]{column}['\"]"
+    adds = (
+        rf"op\.add_column\(\s*['\"]{table}['\"],\s*sa\.Column\(['\"]{column}['\"]"
+        # Flask-Migrate's env.py renders in batch mode
+        rf"|op\.batch_alter_table\(['\"]{table}['\"].*\n\s*batch_op\.add_column\("
+        rf"sa\.Column\(['\"]{column}['\"]"
+    )
     assert re.search(adds, written), written
 
 

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_guard.config.flask_migrate import runs_in_flask_app
 from migration_guard.errors import InputError
+from migration_guard.runners.flask_app import app_root
 
 _SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "tests", "test"}
 _MAX_FILES = 5000
@@ -82,6 +84,14 @@ def find_models(
             found = [definer.folder if definer.folder != definer.search_root else definer.path]
         paths += found
         reasons.append(f"{written}, {symbol} defined in {shown(definer.path)}")
+    if not paths and runs_in_flask_app(env_py.parent):
+        root = app_root(env_py.parent.resolve())
+        paths += _mapped_files(root, "Model", skipped)
+        if paths:
+            reasons.append(
+                "env.py is Flask-Migrate's (current_app's db.metadata): classes on db.Model "
+                f"under {shown(root) if root != shown_from.resolve() else '.'}"
+            )
     if not paths:
         return None
     return ModelsFound(paths=_outermost(paths), reason="; ".join(reasons))

@@ -147,12 +147,16 @@ def _raw_script_location(ini: Path) -> str:
     import configparser
 
     from migration_guard.config.bounded_read import read_text
+    from migration_guard.config.flask_migrate import runs_in_flask_app
     from migration_guard.errors import ConfigError
 
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(read_text(ini, "alembic.ini", ConfigError), source=str(ini))
-        return parser.get("alembic", "script_location", fallback="").strip() or "[tool.alembic]"
+        location = parser.get("alembic", "script_location", fallback="").strip()
+        if not location and runs_in_flask_app(ini.parent):
+            return "none: Flask-Migrate's, the folder of alembic.ini"
+        return location or "[tool.alembic]"
     except (configparser.Error, ConfigError):
         return "?"
 

@@ -78,9 +78,12 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
     from alembic.config import Config
 
+    from migration_guard.runners.flask_app import enter_flask_app
+
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
+    enter_flask_app(config, ini_path)
     changes: list[str] = []
     script = command.revision(
         config,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from migration_guard.config import read_ini
 from migration_guard.config.bounded_read import read_text
+from migration_guard.config.flask_migrate import runs_in_flask_app
 from migration_guard.errors import ConfigError
 
 _SEPARATORS = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}
@@ -63,6 +64,8 @@ def read_alembic_settings(ini_path: Path, section: str = "alembic") -> AlembicSe
         return value.strip() if value is not None else None
 
     location = option("script_location")
+    if not location and runs_in_flask_app(here):
+        location = "."  # what Flask-Migrate sets at run time: the folder holding alembic.ini
     if not location:
         # Alembic 1.16+ may keep its settings in pyproject.toml's [tool.alembic] instead
         if (here / "pyproject.toml").is_file():

@@ -174,11 +174,13 @@ def upgrade_heads(ini_path: Path, skip: list[str]) -> UpgradeFailure | None:
     from alembic.script import ScriptDirectory
 
     from migration_guard.render.stand_in import load_revisions_as_needed
+    from migration_guard.runners.flask_app import enter_flask_app
 
     os.chdir(ini_path.parent)
     # a revision file that cannot be imported fails its own upgrade, not the whole replay
     load_revisions_as_needed({})
     config = Config(str(ini_path))
+    enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     in_order = list(reversed(list(script.walk_revisions())))
     files = {os.path.realpath(found.path): found for found in in_order}
@@ -235,10 +237,12 @@ def compare_and_generate(
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
+    from migration_guard.runners.flask_app import enter_flask_app
     from migration_guard.runners.models_imported import refuse_empty_metadata
 
     os.chdir(ini_path.parent)
     config = Config(str(ini_path))
+    enter_flask_app(config, ini_path)
     script_directory = ScriptDirectory.from_config(config)
     command_args = dict(
         message=None,

@@ -109,6 +109,11 @@ def _version_locations(ini: str) -> list[str] | None:
 
     parser = read_ini(ini)
     location = parser.get("alembic", "script_location", fallback="").strip()
+    if not location:
+        from migration_guard.config.flask_migrate import runs_in_flask_app
+
+        if runs_in_flask_app(os.path.dirname(os.path.realpath(ini))):
+            location = "."  # Flask-Migrate's, as read_alembic_settings reads it
     if not location or parser.get("alembic", "version_locations", fallback=None) is not None:
         return None  # [tool.alembic], or version_locations: the full command reads them
     if ":" in location and not os.path.isabs(location):

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from migration_guard.config.flask_migrate import runs_in_flask_app
 from migration_guard.config.pyproject import Config
+from migration_guard.project.alembic_command import flask_db_command
 from migration_guard.project.opened import Project
 from migration_guard.runners.docker import Compose
 
@@ -59,6 +61,10 @@ def local_follow_ups(project: Project) -> FollowUps:
     url = test_database_url(config)
     apply = f"{enter}alembic -c {ini} upgrade head"
     rollback = f"{enter}alembic -c {ini} downgrade -1"
+    if runs_in_flask_app(project.alembic.ini_path.resolve().parent):
+        # Flask-Migrate's env.py runs only inside the app: the flask command, from the root
+        apply = flask_db_command(project.alembic, "upgrade", where=project.root)
+        rollback = flask_db_command(project.alembic, "downgrade", "-1", where=project.root)
     if url is None:
         return FollowUps(apply=apply, rollback=rollback, test=None)
     host = urlsplit(url).hostname or ""

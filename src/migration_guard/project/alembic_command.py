@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 from migration_guard.config.alembic_ini import AlembicSettings
+from migration_guard.config.flask_migrate import runs_in_flask_app
 
 
 def alembic_command(settings: AlembicSettings, *arguments: str, where: Path | None = None) -> str:
@@ -19,12 +20,26 @@ def alembic_command(settings: AlembicSettings, *arguments: str, where: Path | No
     here = (where or Path.cwd()).resolve()
     ini = settings.ini_path.resolve()
     words = " ".join(_quote(argument) for argument in arguments)
+    if runs_in_flask_app(ini.parent):
+        return flask_db_command(settings, *arguments, where=here)
     named = "" if ini.name == "alembic.ini" else f"-c {shlex.quote(ini.name)} "
     if ini.parent == here:
         return f"alembic {named}{words}"
     if settings.runs_from_its_folder:
         return f"cd {shlex.quote(_relative(ini.parent, here))} && alembic {named}{words}"
     return f"alembic -c {shlex.quote(_relative(ini, here))} {words}"
+
+
+def flask_db_command(settings: AlembicSettings, *arguments: str, where: Path) -> str:
+    """``flask db ARGS`` for a Flask-Migrate project (its env.py runs only inside the app), run
+    from ``where``; ``-d FOLDER`` when the migrations folder is not ``migrations`` there.
+    ``downgrade -1`` is written ``downgrade``, its default (click reads ``-1`` as an option)."""
+    if arguments == ("downgrade", "-1"):
+        arguments = ("downgrade",)
+    words = " ".join(_quote(argument) for argument in arguments)
+    folder = _relative(settings.ini_path.resolve().parent, where.resolve())
+    directory = "" if folder == "migrations" else f" -d {shlex.quote(folder)}"
+    return f"flask db {words}{directory}"
 
 
 def merge_heads_command(settings: AlembicSettings, heads: tuple[str, ...]) -> str:

@@ -7,6 +7,7 @@ Autogenerate's own list, from the database comparison, follows once it has run.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,7 +209,34 @@ def table_name(node: ast.ClassDef) -> str | None:
                 return value.value
     if _is_table_true(node):
         return node.name.lower()
+    if _is_flask_sqlalchemy_table(node):
+        return _FLASK_SNAKE.sub(r"_\1", node.name).lower().lstrip("_")
     return None
+
+
+# Flask-SQLAlchemy's default __tablename__ (its camel_to_snake_case): "UserRole" -> "user_role"
+_FLASK_SNAKE = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
+
+
+def _is_flask_sqlalchemy_table(node: ast.ClassDef) -> bool:
+    """A class on ``db.Model`` (Flask-SQLAlchemy's) naming its own primary key: Flask-SQLAlchemy
+    names its table after the class (a subclass without one shares its parent's table)."""
+    on_db_model = any(
+        isinstance(base, ast.Attribute) and base.attr == "Model" for base in node.bases
+    )
+    if not on_db_model:
+        return False
+    return any(
+        isinstance(call, ast.Call)
+        and any(
+            keyword.arg == "primary_key"
+            and isinstance(keyword.value, ast.Constant)
+            and keyword.value.value is True
+            for keyword in call.keywords
+        )
+        for statement in node.body
+        for call in ast.walk(statement)
+    )
 
 
 def _is_table_true(node: ast.ClassDef) -> bool:

@@ -50,6 +50,7 @@ def _downgrade(
 
     from migration_guard.render.offline import PLACEHOLDER_URL
     from migration_guard.runners.child import with_installed_driver
+    from migration_guard.runners.flask_app import enter_flask_app
 
     os.environ[database_url_env] = with_installed_driver(PLACEHOLDER_URL)
     output = StringIO()
@@ -59,6 +60,7 @@ def _downgrade(
     else:
         toml_file = str(toml) if toml.is_file() else None
         config = Config(str(ini_path), output_buffer=output, toml_file=toml_file)
+    enter_flask_app(config, ini_path)
     try:
         command.downgrade(config, f"{revision}:{parent or 'base'}", sql=True)
     except Exception as error:

@@ -126,6 +126,8 @@ def render(
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import Script, ScriptDirectory
 
+    from migration_guard.runners.flask_app import enter_flask_app
+
     ini_path = Path(request.ini_path)
     os.chdir(ini_path.parent)
     # as `python -m alembic` from the ini's folder, and as the autogenerate and drift children
@@ -154,6 +156,7 @@ def render(
         config = Config(toml_file=str(ini_path))
     else:
         config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
+    enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     from migration_guard.render.stand_in import (
         UNIMPORTABLE,

@@ -247,9 +247,23 @@ def main(argv: list[str]) -> int:
             return 0  # the parent needed nothing after all
         argv = [str(word) for word in json.loads(line)]
     pin_from_environment()
-    from alembic.config import main as alembic_main
+    from pathlib import Path
 
-    alembic_main(argv=argv, prog="alembic")
+    from alembic.config import CommandLine
+
+    from migration_guard.runners.flask_app import enter_flask_app
+
+    command_line = CommandLine(prog="alembic")
+    run_command = command_line.run_cmd
+
+    def in_the_app(config: Any, options: Any) -> None:
+        # a Flask-Migrate env.py runs inside its app, as `flask db upgrade` runs it
+        if config.config_file_name:
+            enter_flask_app(config, Path(config.config_file_name))
+        run_command(config, options)
+
+    setattr(command_line, "run_cmd", in_the_app)  # noqa: B010
+    command_line.main(argv=argv)
     return 0
 
 

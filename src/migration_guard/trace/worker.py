@@ -124,6 +124,8 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from migration_guard.runners.flask_app import enter_flask_app
+
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     toml = ini_path.parent / "pyproject.toml"
@@ -131,6 +133,7 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
         config = Config(toml_file=str(ini_path))
     else:
         config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
+    enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     reuse_engines()
     url = os.environ[PINNED_URL_ENV]
