@@ -170,16 +170,16 @@ def upgrade_heads(ini_path: Path, skip: list[str]) -> UpgradeFailure | None:
     revision, file, line and error), else None. A failed run leaves the database in whatever
     state env.py's transactions left it: the caller starts the next attempt on a new one."""
     from alembic import command
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     from migration_guard.render.stand_in import load_revisions_as_needed
+    from migration_guard.runners.alembic_import import alembic_config
     from migration_guard.runners.flask_app import enter_flask_app
 
     os.chdir(ini_path.parent)
     # a revision file that cannot be imported fails its own upgrade, not the whole replay
     load_revisions_as_needed({})
-    config = Config(str(ini_path))
+    config = alembic_config(ini_path)
     enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     in_order = list(reversed(list(script.walk_revisions())))
@@ -233,15 +233,15 @@ def compare_and_generate(
     ``alembic revision --autogenerate``: the same RevisionContext, its scripts generated), or
     None when that failed: the caller then generates it as ``new`` does."""
     from alembic import autogenerate
-    from alembic.config import Config
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
+    from migration_guard.runners.alembic_import import alembic_config
     from migration_guard.runners.flask_app import enter_flask_app
     from migration_guard.runners.models_imported import refuse_empty_metadata
 
     os.chdir(ini_path.parent)
-    config = Config(str(ini_path))
+    config = alembic_config(ini_path)
     enter_flask_app(config, ini_path)
     script_directory = ScriptDirectory.from_config(config)
     command_args = dict(

@@ -46,20 +46,15 @@ def _downgrade(
     """Alembic's ``--sql`` output, cut into statements by the parent (which has the SQL reader
     loaded for the lint anyway)."""
     from alembic import command
-    from alembic.config import Config
 
     from migration_guard.render.offline import PLACEHOLDER_URL
+    from migration_guard.runners.alembic_import import alembic_config
     from migration_guard.runners.child import with_installed_driver
     from migration_guard.runners.flask_app import enter_flask_app
 
     os.environ[database_url_env] = with_installed_driver(PLACEHOLDER_URL)
     output = StringIO()
-    toml = ini_path.parent / "pyproject.toml"
-    if ini_path.suffix == ".toml":
-        config = Config(toml_file=str(ini_path), output_buffer=output)
-    else:
-        toml_file = str(toml) if toml.is_file() else None
-        config = Config(str(ini_path), output_buffer=output, toml_file=toml_file)
+    config = alembic_config(ini_path, output_buffer=output)
     enter_flask_app(config, ini_path)
     try:
         command.downgrade(config, f"{revision}:{parent or 'base'}", sql=True)

@@ -121,11 +121,11 @@ def render(
 
     ``pin_here`` off: the process is pinned already (a job child on its throwaway database,
     :mod:`migration_guard.render.generated`), and stays pinned there."""
-    from alembic.config import Config
     from alembic.runtime import migration
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import Script, ScriptDirectory
 
+    from migration_guard.runners.alembic_import import alembic_config
     from migration_guard.runners.flask_app import enter_flask_app
 
     ini_path = Path(request.ini_path)
@@ -150,12 +150,7 @@ def render(
 
     keep_parameters()
 
-    # as the alembic command does: a pyproject.toml beside alembic.ini may hold [tool.alembic]
-    toml = ini_path.parent / "pyproject.toml"
-    if ini_path.suffix == ".toml":
-        config = Config(toml_file=str(ini_path))
-    else:
-        config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
+    config = alembic_config(ini_path)
     enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     from migration_guard.render.stand_in import (

@@ -11,6 +11,11 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _HTML_HIGHLIGHTING = "mako.ext.pygmentplugin"
 
@@ -26,3 +31,21 @@ def import_alembic(modules: Iterable[str]) -> None:
     finally:
         if held_off and sys.modules.get(_HTML_HIGHLIGHTING, ...) is None:
             del sys.modules[_HTML_HIGHLIGHTING]
+
+
+def alembic_config(ini_path: Path, **options: Any) -> Config:
+    """The project's Alembic configuration, as the ``alembic`` command builds it: its
+    alembic.ini (or a pyproject.toml given as the configuration itself), with the
+    ``[tool.alembic]`` of a pyproject.toml beside it. Every child that runs env.py starts
+    from here, so render, drift, autogenerate and trace read the same settings."""
+    import inspect
+
+    from alembic.config import Config
+
+    if ini_path.suffix == ".toml":
+        return Config(toml_file=str(ini_path), **options)
+    toml = ini_path.parent / "pyproject.toml"
+    # Alembic before 1.16 has no [tool.alembic] (and no toml_file): alembic.ini is all it reads
+    if toml.is_file() and "toml_file" in inspect.signature(Config).parameters:
+        options["toml_file"] = str(toml)
+    return Config(str(ini_path), **options)

@@ -119,20 +119,16 @@ class _Recorder:
 
 def trace(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from migration_guard.runners.alembic_import import alembic_config
     from migration_guard.runners.flask_app import enter_flask_app
 
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
-    toml = ini_path.parent / "pyproject.toml"
-    if ini_path.suffix == ".toml":
-        config = Config(toml_file=str(ini_path))
-    else:
-        config = Config(str(ini_path), toml_file=str(toml) if toml.is_file() else None)
+    config = alembic_config(ini_path)
     enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     reuse_engines()
