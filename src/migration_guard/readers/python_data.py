@@ -12,6 +12,7 @@ application's: they do not move on with it.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +30,14 @@ _LIBRARIES = frozenset(
 )
 
 
+# Text every use below needs somewhere in the file: a session factory or ``.query``, a models
+# module's name, or a ``for`` loop over a call reading rows. A file with none of it (most
+# revisions: op. calls only) is not parsed at all.
+_MAY_USE = re.compile(r"Session|sessionmaker|scoped_session|query|model")
+_MAY_LOOP = re.compile(r"\bfor\b")
+_ROW_CALL = re.compile(r"\.\s*(?:" + "|".join(sorted(_ROW_SOURCES)) + r")\b")
+
+
 @dataclass(frozen=True)
 class PythonDataUse:
     """One thing ``upgrade()`` does with data in Python: ``kind`` is ``session``,
@@ -42,6 +51,19 @@ class PythonDataUse:
 @lru_cache(maxsize=64)
 def python_data_uses(source_text: str) -> tuple[PythonDataUse, ...]:
     """What ``upgrade()`` does with data in Python, in line order; empty when nothing."""
+    return read_uses(source_text) if may_use_data(source_text) else ()
+
+
+def may_use_data(source_text: str) -> bool:
+    """False only when the text holds none of what a use needs (then there is none)."""
+    return bool(
+        _MAY_USE.search(source_text)
+        or (_MAY_LOOP.search(source_text) and _ROW_CALL.search(source_text))
+    )
+
+
+def read_uses(source_text: str) -> tuple[PythonDataUse, ...]:
+    """:func:`python_data_uses` without the quick look at the text first."""
     try:
         tree = ast.parse(source_text)
     except (SyntaxError, ValueError):
