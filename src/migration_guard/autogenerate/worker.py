@@ -78,12 +78,10 @@ def generate(request: dict[str, Any]) -> dict[str, Any]:
     from alembic import command
 
     from migration_guard.runners.alembic_import import alembic_config
-    from migration_guard.runners.flask_app import enter_flask_app
 
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     config = alembic_config(ini_path)
-    enter_flask_app(config, ini_path)
     changes: list[str] = []
     script = command.revision(
         config,

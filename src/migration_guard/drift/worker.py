@@ -174,13 +174,11 @@ def upgrade_heads(ini_path: Path, skip: list[str]) -> UpgradeFailure | None:
 
     from migration_guard.render.stand_in import load_revisions_as_needed
     from migration_guard.runners.alembic_import import alembic_config
-    from migration_guard.runners.flask_app import enter_flask_app
 
     os.chdir(ini_path.parent)
     # a revision file that cannot be imported fails its own upgrade, not the whole replay
     load_revisions_as_needed({})
     config = alembic_config(ini_path)
-    enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     in_order = list(reversed(list(script.walk_revisions())))
     files = {os.path.realpath(found.path): found for found in in_order}
@@ -237,12 +235,10 @@ def compare_and_generate(
     from alembic.script import ScriptDirectory
 
     from migration_guard.runners.alembic_import import alembic_config
-    from migration_guard.runners.flask_app import enter_flask_app
     from migration_guard.runners.models_imported import refuse_empty_metadata
 
     os.chdir(ini_path.parent)
     config = alembic_config(ini_path)
-    enter_flask_app(config, ini_path)
     script_directory = ScriptDirectory.from_config(config)
     command_args = dict(
         message=None,

@@ -50,12 +50,10 @@ def _downgrade(
     from migration_guard.render.offline import PLACEHOLDER_URL
     from migration_guard.runners.alembic_import import alembic_config
     from migration_guard.runners.child import with_installed_driver
-    from migration_guard.runners.flask_app import enter_flask_app
 
     os.environ[database_url_env] = with_installed_driver(PLACEHOLDER_URL)
     output = StringIO()
     config = alembic_config(ini_path, output_buffer=output)
-    enter_flask_app(config, ini_path)
     try:
         command.downgrade(config, f"{revision}:{parent or 'base'}", sql=True)
     except Exception as error:

@@ -126,7 +126,6 @@ def render(
     from alembic.script import Script, ScriptDirectory
 
     from migration_guard.runners.alembic_import import alembic_config
-    from migration_guard.runners.flask_app import enter_flask_app
 
     ini_path = Path(request.ini_path)
     os.chdir(ini_path.parent)
@@ -151,7 +150,6 @@ def render(
     keep_parameters()
 
     config = alembic_config(ini_path)
-    enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     from migration_guard.render.stand_in import (
         UNIMPORTABLE,

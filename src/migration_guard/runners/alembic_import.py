@@ -36,16 +36,23 @@ def import_alembic(modules: Iterable[str]) -> None:
 def alembic_config(ini_path: Path, **options: Any) -> Config:
     """The project's Alembic configuration, as the ``alembic`` command builds it: its
     alembic.ini (or a pyproject.toml given as the configuration itself), with the
-    ``[tool.alembic]`` of a pyproject.toml beside it. Every child that runs env.py starts
-    from here, so render, drift, autogenerate and trace read the same settings."""
+    ``[tool.alembic]`` of a pyproject.toml beside it; for a Flask-Migrate env.py, inside its
+    app as ``flask db`` runs it (:func:`~migration_guard.runners.flask_app.enter_flask_app`).
+    Every child that runs env.py starts from here, so render, drift, autogenerate and trace
+    read the same settings; call it once the child is pinned to its throwaway database."""
     import inspect
 
     from alembic.config import Config
 
+    from migration_guard.runners.flask_app import enter_flask_app
+
     if ini_path.suffix == ".toml":
-        return Config(toml_file=str(ini_path), **options)
-    toml = ini_path.parent / "pyproject.toml"
-    # Alembic before 1.16 has no [tool.alembic] (and no toml_file): alembic.ini is all it reads
-    if toml.is_file() and "toml_file" in inspect.signature(Config).parameters:
-        options["toml_file"] = str(toml)
-    return Config(str(ini_path), **options)
+        config = Config(toml_file=str(ini_path), **options)
+    else:
+        toml = ini_path.parent / "pyproject.toml"
+        # Alembic before 1.16 has no [tool.alembic] (nor toml_file): alembic.ini is all it reads
+        if toml.is_file() and "toml_file" in inspect.signature(Config).parameters:
+            options["toml_file"] = str(toml)
+        config = Config(str(ini_path), **options)
+    enter_flask_app(config, ini_path)
+    return config

@@ -124,12 +124,10 @@ def trace(request: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy.engine import Engine
 
     from migration_guard.runners.alembic_import import alembic_config
-    from migration_guard.runners.flask_app import enter_flask_app
 
     ini_path = Path(request["ini_path"])
     os.chdir(ini_path.parent)
     config = alembic_config(ini_path)
-    enter_flask_app(config, ini_path)
     script = ScriptDirectory.from_config(config)
     reuse_engines()
     url = os.environ[PINNED_URL_ENV]
