@@ -9,6 +9,34 @@ from pathlib import Path
 
 from tests.graph.helpers import revision_source
 
+# The bundled example backend (examples/verity-prism): its head, its folders, and the revision
+# its pending model change calls for.
+EXAMPLE_HEAD = "e2b86d14f07a"
+VERSIONS = "backend/alembic/versions"
+MODELS = "backend/app/models"
+LANGUAGE_REVISION = f'''"""add document language
+
+Revision ID: 0007lang
+Revises: {EXAMPLE_HEAD}
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007lang"
+down_revision = "{EXAMPLE_HEAD}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("documents", sa.Column("language", sa.String(length=8), nullable=False))
+
+
+def downgrade():
+    op.drop_column("documents", "language")
+'''
+
+
 ENV_PY = """
 from alembic import context
 import os

@@ -17,34 +17,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
-from tests.projects import commit_all, git, init_repo
+from tests.projects import (
+    EXAMPLE_HEAD,
+    LANGUAGE_REVISION,
+    MODELS,
+    VERSIONS,
+    commit_all,
+    git,
+    init_repo,
+)
 
 pytestmark = pytest.mark.slow
-
-HEAD = "e2b86d14f07a"
-VERSIONS = "backend/alembic/versions"
-MODELS = "backend/app/models"
-LANGUAGE_REVISION = f'''"""add document language
-
-Revision ID: 0007lang
-Revises: {HEAD}
-"""
-import sqlalchemy as sa
-from alembic import op
-
-revision = "0007lang"
-down_revision = "{HEAD}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.add_column("documents", sa.Column("language", sa.String(length=8), nullable=False))
-
-
-def downgrade():
-    op.drop_column("documents", "language")
-'''
 
 
 @pytest.fixture
@@ -80,7 +63,7 @@ def test_a_committed_model_change_without_its_revision_drifts(repo: Path) -> Non
     assert problem["code"] == "models-without-migration"
     assert problem["message"] == "add column documents.language (String(8), not null)"
     assert problem["path"] == f"{MODELS}/document.py"
-    assert problem["revisions"] == [HEAD]
+    assert problem["revisions"] == [EXAMPLE_HEAD]
 
 
 def test_an_untracked_or_unstaged_revision_does_not_count(repo: Path) -> None:

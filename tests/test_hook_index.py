@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
-from tests.projects import git, init_repo
-from tests.test_drift_command import LANGUAGE_REVISION, MODELS, VERSIONS
+from tests.projects import LANGUAGE_REVISION, MODELS, VERSIONS, git, init_repo
 
 pytestmark = pytest.mark.slow
 

@@ -21,33 +21,10 @@ import pytest
 from migration_guard.runners.cluster import cluster
 from migration_guard.runners.postgres import databases as pg
 from tests.conftest import EXAMPLE
-from tests.projects import init_repo
+from tests.projects import LANGUAGE_REVISION, VERSIONS, init_repo
 
 pytestmark = pytest.mark.slow
 
-HEAD = "e2b86d14f07a"
-VERSIONS = "backend/alembic/versions"
-LANGUAGE_REVISION = f'''"""add document language
-
-Revision ID: 0007lang
-Revises: {HEAD}
-"""
-import sqlalchemy as sa
-from alembic import op
-
-revision = "0007lang"
-down_revision = "{HEAD}"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.add_column("documents", sa.Column("language", sa.String(length=8), nullable=False))
-
-
-def downgrade():
-    op.drop_column("documents", "language")
-'''
 
 # A revision that reaches past its own database: a raw driver connection (libpq's defaults
 # name the throwaway server) into template1, and ALTER SYSTEM for the whole cluster.
