@@ -433,6 +433,7 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
     from migration_guard.errors import (
         ConfigError,
         GuardError,
+        InternalError,
         OutputError,
         UsageError,
         one_line,
@@ -473,9 +474,13 @@ def _run(argv: Sequence[str] | None, renderer: OfflineRenderer | None) -> int:
         raise  # main() ends the run quietly
     except Exception as error:  # the last line of defence: one line, never a traceback
         if debug:
+            if isinstance(error, InternalError):  # a child's bug: its traceback, then ours
+                print(f"In the child:\n{error.traceback}", file=sys.stderr)
             raise
+        # a child's bug is said as the child's one line already (``KeyError: 'x'``)
+        said = "" if isinstance(error, InternalError) else f"{type(error).__name__}: "
         print(
-            f"migration-guard: internal error: {type(error).__name__}: {one_line(str(error))} "
+            f"migration-guard: internal error: {said}{one_line(str(error))} "
             "(a bug of migration-guard: set MIGRATION_GUARD_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )

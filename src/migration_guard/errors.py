@@ -49,3 +49,13 @@ def one_line(text: str) -> str:
     from migration_guard.untrusted import terminal_line
 
     return terminal_line(text)
+
+
+class InternalError(Exception):
+    """A bug of migration-guard that a child of ours ran into; ``str(error)`` is its one line,
+    :attr:`traceback` the child's own (shown with MIGRATION_GUARD_DEBUG=1). Not a
+    :class:`GuardError`: the run ends as any bug of ours does (exit 70)."""
+
+    def __init__(self, line: str, traceback: str = "") -> None:
+        super().__init__(line)
+        self.traceback = traceback

@@ -1,8 +1,10 @@
 """Runs in a child process: ``alembic revision --autogenerate`` with the project's own env.py.
 
 Run as a job of :mod:`migration_guard.runners.child` (``REQUEST.json RESULT.json``, or prepared
-ahead of its database) with the database URL in the environment. Records what autogenerate detected, in plain words,
-and leaves no file when it detected nothing. With ``render`` in the request, the new revision's
+ahead of its database) with the database URL in the environment: an
+:class:`~migration_guard.autogenerate.messages.AutogenRequest` in, an
+:class:`~migration_guard.autogenerate.messages.AutogenResult` out. Records what autogenerate
+detected, in plain words, and leaves no file when it detected nothing. With ``render`` in the request, the new revision's
 upgrade and rollback SQL are rendered here too (:mod:`migration_guard.render.generated`).
 """
 
@@ -14,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from migration_guard.runners.child import is_read_only_refusal, project_frame
+from migration_guard.autogenerate.messages import AutogenRequest, AutogenResult
+from migration_guard.runners.child import FATAL, is_read_only_refusal, project_frame
 
 
 def describe_diff(diff: Any) -> str:
@@ -74,20 +77,20 @@ def _value(value: Any) -> str:
     return str(text if text is not None else value)
 
 
-def generate(request: dict[str, Any]) -> dict[str, Any]:
+def generate(request: AutogenRequest) -> AutogenResult:
     from alembic import command
 
     from migration_guard.runners.alembic_import import alembic_config
 
-    ini_path = Path(request["ini_path"])
+    ini_path = Path(request.ini_path)
     os.chdir(ini_path.parent)
     config = alembic_config(ini_path)
     changes: list[str] = []
     script = command.revision(
         config,
-        message=request["message"],
+        message=request.message,
         autogenerate=True,
-        rev_id=request.get("rev_id"),
+        rev_id=request.rev_id,
         process_revision_directives=changes_recorder(changes),
     )
     if isinstance(script, list):
@@ -115,35 +118,38 @@ def changes_recorder(changes: list[str]) -> Callable[[Any, Any, list[Any]], None
     return keep_only_changes
 
 
-def generated(script: Any, changes: list[str], request: dict[str, Any]) -> dict[str, Any]:
+def generated(script: Any, changes: list[str], request: AutogenRequest) -> AutogenResult:
     """The job's result for the revision ``script`` Alembic wrote (None: nothing changed); with
     ``render`` in the request, its SQL rendered here, where env.py and the models are imported
     already (not in two more children)."""
     if script is None:
-        return {"changes": [], "path": None, "revision": None}
-    result: dict[str, Any] = {"changes": changes, "path": script.path, "revision": script.revision}
+        return AutogenResult()
+    rendered = None
     parent = script.down_revision
-    if request.get("render") and (parent is None or isinstance(parent, str)):
+    if request.render and (parent is None or isinstance(parent, str)):
         from migration_guard.render.generated import render_generated
 
-        result["rendered"] = render_generated(
-            Path(request["ini_path"]), script.revision, parent, request["database_url_env"]
+        rendered = render_generated(
+            Path(request.ini_path), script.revision, parent, request.database_url_env
         )
-    return result
+    return AutogenResult(tuple(changes), script.path, script.revision, rendered)
 
 
-def job(request: dict[str, Any]) -> dict[str, Any]:
+def job(raw: dict[str, Any]) -> dict[str, Any]:
+    """An :class:`AutogenRequest` answered by an :class:`AutogenResult` (``read_only`` when
+    env.py writes and the database refused); the protocol's ``input_error`` when env.py imports
+    no model, its ``fatal`` when the project's code failed (named in ``tree``)."""
     from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
 
-    """Autogenerate; ``{"read_only": true}`` when env.py writes and the database refused."""
+    request = AutogenRequest.from_json(raw)
     try:
-        return generate(request)
+        return generate(request).to_json()
     except ModelsNotImported as error:
         return {INPUT_ERROR: str(error)}
     except Exception as error:
         if is_read_only_refusal(error):
-            return {"read_only": True}
-        tree = str(request.get("tree") or "")
+            return AutogenResult(read_only=True).to_json()
+        tree = request.tree
         path, line = project_frame(error, tree)
         if path is None:
             raise
@@ -152,7 +158,7 @@ def job(request: dict[str, Any]) -> dict[str, Any]:
         text = str(error).strip().splitlines()[0] if str(error).strip() else ""
         if isinstance(error, SyntaxError):
             text = error.msg
-        return {"fatal": f"{type(error).__name__}: {text} ({shown}:{line})"}
+        return {FATAL: f"{type(error).__name__}: {text} ({shown}:{line})"}
 
 
 def main(argv: list[str]) -> int:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from migration_guard.autogenerate.messages import AutogenRequest, AutogenResult
 from migration_guard.drift.worker import (
     DriftReply,
     DriftRequest,
@@ -58,7 +59,7 @@ class GenerateAlong:
 
     message: str
     render: bool
-    generated: dict[str, Any] | None = None
+    generated: AutogenResult | None = None
     meanwhile: Callable[[], None] | None = None
     """Runs in this process while the child compares and generates."""
 
@@ -243,10 +244,11 @@ def _request(tree: ExportedTree, action: str, along: GenerateAlong | None = None
     root = str(tree.root.resolve())
     generate = None
     if along is not None:
-        generate = {
-            "message": along.message,
-            "tree": root,
-            "render": along.render,
-            "database_url_env": tree.project.config.database_url_env,
-        }
+        generate = AutogenRequest(
+            str(settings.ini_path),
+            along.message,
+            tree=root,
+            render=along.render,
+            database_url_env=tree.project.config.database_url_env,
+        )
     return DriftRequest(str(settings.ini_path), root, action, generate=generate)

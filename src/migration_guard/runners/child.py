@@ -11,9 +11,13 @@ pinned to a closed port. :func:`run_job` is the same, handed its work at once. I
 service (:mod:`migration_guard.runners.compose_jobs`) the job runs as
 ``python -m MODULE REQUEST.json RESULT.json`` instead, its database retargeted there.
 
-The result is a JSON object; two keys are the protocol's own: ``fatal`` (an exception in the
-job, as one line: the parent raises EnvironmentProblem) and ``input_error`` (the project's
-problem: InputError), read by :func:`read_result` for the local and the compose runs alike.
+The result is a JSON object; three keys are the protocol's own, read by :func:`read_result` for
+the local and the compose runs alike: ``fatal`` (an exception in the job, as one line: the
+parent raises EnvironmentProblem), ``input_error`` (the project's problem: InputError) and
+``internal`` (a bug of ours, raised in our own code: the parent raises InternalError, which
+ends the run as a bug, exit 70, with the child's ``traceback`` kept for MIGRATION_GUARD_DEBUG).
+An exception whose innermost frame is the project's code, Alembic's, SQLAlchemy's or a
+driver's stays ``fatal``, as does one we raise on purpose (a GuardError, ModelsNotImported).
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from migration_guard.errors import EnvironmentProblem, InputError
+from migration_guard.errors import EnvironmentProblem, GuardError, InputError, InternalError
 from migration_guard.runners.leftovers import scratch_folder
-from migration_guard.runners.models_imported import INPUT_ERROR
+from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
 from migration_guard.runners.pinned import child_environment, url_for_env_py
 from migration_guard.runners.process import (
     CHILD_TIMEOUT_SECONDS,
@@ -44,6 +48,8 @@ DRIVERS = ("psycopg2", "psycopg")
 """The PostgreSQL drivers a prepared child imports ahead (whichever is installed)."""
 RETARGET_ENV = "MIGRATION_GUARD_RETARGET_DATABASE"
 FATAL = "fatal"
+INTERNAL = "internal"
+TRACEBACK = "traceback"
 # Port 1 on the loopback: nothing listens there, so a connection before the work arrives fails.
 _NOT_YET_URL = "postgresql://migration-guard@127.0.0.1:1/not-yet"
 
@@ -172,7 +178,7 @@ def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
     try:
         result = job(request)
     except Exception as error:  # reported to the parent as one line
-        result = {FATAL: one_line(error)}
+        result = failure_result(error)
     Path(result_path).write_text(json.dumps(result), encoding="utf-8")
     if argv == [PREPARED]:
         # The parent is waiting on this exit; tearing down SQLAlchemy's and the project's
@@ -181,6 +187,32 @@ def job_main(job: Job, argv: list[str], preload: Iterable[str] = ()) -> int:
         sys.stderr.flush()
         os._exit(0)
     return 0
+
+
+def failure_result(error: Exception) -> dict[str, Any]:
+    """The result of a job that raised ``error``: ``input_error`` for an InputError, ``internal``
+    (with the traceback) for a bug of ours (:func:`is_our_bug`), else ``fatal``."""
+    if isinstance(error, InputError):
+        return {INPUT_ERROR: str(error)}
+    if is_our_bug(error):
+        return {INTERNAL: one_line(error), TRACEBACK: "".join(traceback.format_exception(error))}
+    return {FATAL: one_line(error)}
+
+
+def is_our_bug(error: BaseException) -> bool:
+    """``error`` arose in migration-guard's own code (its innermost traceback frame is in this
+    package), and is not one we raise on purpose (a GuardError, ModelsNotImported)."""
+    if isinstance(error, (GuardError, ModelsNotImported)):
+        return False
+    if isinstance(error, SyntaxError) and error.filename:  # where the bad source is
+        where = error.filename
+    else:
+        frames = traceback.extract_tb(error.__traceback__)
+        if not frames:
+            return False
+        where = frames[-1].filename
+    ours = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    return os.path.realpath(where).startswith(ours + os.sep)
 
 
 def project_frame(error: BaseException, tree: str) -> tuple[str | None, int | None]:
@@ -236,10 +268,13 @@ def one_line(error: BaseException) -> str:
 def read_result(result_path: Path, stderr: str, what: str) -> dict[str, Any]:
     """What the job wrote to ``result_path``; EnvironmentProblem when it wrote nothing (its
     stderr says why: :func:`~migration_guard.runners.process.failure_reason`) or reported a
-    fatal error, InputError when it reported the project's problem."""
+    fatal error, InputError when it reported the project's problem, InternalError when it ran
+    into a bug of ours."""
     if not result_path.exists():
         raise EnvironmentProblem(f"{what} failed: {failure_reason(stderr)}")
     result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
+    if INTERNAL in result:
+        raise InternalError(str(result[INTERNAL]), str(result.get(TRACEBACK) or ""))
     if FATAL in result:
         raise EnvironmentProblem(f"{what} failed: {result[FATAL]}")
     if INPUT_ERROR in result:  # the project's problem, not the environment's
