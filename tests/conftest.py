@@ -33,6 +33,21 @@ GIT_ENV = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the package's bytecode once, before the workers start (in the controller only).
+
+    Most tests run the tool as its users do, as new processes: the command and its children
+    (render, autogenerate, drift, trace). An editable install leaves ``src`` without bytecode,
+    and where ``PYTHONDONTWRITEBYTECODE`` is set (these machines set it) every one of those
+    processes would compile the whole package again: a tenth of a second of CPU each, a few
+    hundred seconds over the suite. A wheel is installed compiled; this is the same. A
+    source file edited later is compiled from its source again (its bytecode is stale)."""
+    import compileall
+
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(REPO_ROOT / "src" / "migration_guard", quiet=1)
+
+
 @pytest.fixture(autouse=True)
 def ctrl_c_as_a_terminal_gives_it() -> None:
     """Every test starts its commands with SIGINT as a terminal leaves it: handled (Python's

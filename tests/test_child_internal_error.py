@@ -138,3 +138,25 @@ def test_a_bug_of_ours_in_the_autogenerate_child_exits_70(tmp_path: Path) -> Non
     assert debug.stderr.strip().splitlines()[-1] == (
         "migration_guard.errors.InternalError: KeyError: 'message'"
     )
+
+
+def test_a_driver_we_cannot_pin_is_the_environments_not_a_bug(tmp_path: Path) -> None:
+    # A psycopg2 whose insides are not the ones pin_drivers knows (here the project's own
+    # module of that name, first on the child's path): our code refuses it on purpose, in
+    # our own frames, and that refusal is the environment's (exit 3), not a bug of ours.
+    root = make_project(tmp_path / "app", env_py="import psycopg2\n" + ENV_PY)
+    (root / "psycopg2").mkdir()
+    (root / "psycopg2" / "__init__.py").write_text("__version__ = '0.0-unknown'\n")
+    with pytest.raises(EnvironmentProblem) as raised:
+        run_job(
+            WORKER,
+            _request(root),
+            cwd=root,
+            database_url_env="DATABASE_URL",
+            url=NOWHERE,
+            what=WHAT,
+        )
+    assert str(raised.value).startswith(
+        "alembic revision --autogenerate failed: CannotPin: migration-guard cannot pin "
+        "psycopg2 0.0-unknown to the throwaway database ("
+    ), str(raised.value)

@@ -162,10 +162,10 @@ def job(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    from migration_guard.runners.child import DRIVERS, job_main
+    from migration_guard.runners.child import DRIVER, job_main
 
     # what autogenerate imports, imported while the parent readies the database
-    return job_main(job, argv, ("alembic.command", "alembic.autogenerate", *DRIVERS))
+    return job_main(job, argv, ("alembic.command", "alembic.autogenerate", DRIVER))
 
 
 if __name__ == "__main__":

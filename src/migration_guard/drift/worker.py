@@ -513,10 +513,10 @@ def _is_environment(error: BaseException) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    from migration_guard.runners.child import DRIVERS, job_main
+    from migration_guard.runners.child import DRIVER, job_main
 
     # what every compare imports, imported while the parent readies the database
-    preload = ("alembic.autogenerate", "alembic.runtime.environment", "alembic.script", *DRIVERS)
+    preload = ("alembic.autogenerate", "alembic.runtime.environment", "alembic.script", DRIVER)
     return job_main(job, argv, preload)
 
 

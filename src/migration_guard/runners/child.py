@@ -44,8 +44,10 @@ from migration_guard.runners.process import (
 )
 
 JOB_TIMEOUT_SECONDS = CHILD_TIMEOUT_SECONDS
-DRIVERS = ("psycopg2", "psycopg")
-"""The PostgreSQL drivers a prepared child imports ahead (whichever is installed)."""
+DRIVER = "<driver>"
+"""In a prepared child's preload list: the PostgreSQL driver a plain ``postgresql://`` URL
+leads SQLAlchemy to (:func:`default_driver`), the other one when that is not installed. Only
+one: importing a driver the project does not use costs every run a twentieth of a second."""
 RETARGET_ENV = "MIGRATION_GUARD_RETARGET_DATABASE"
 FATAL = "fatal"
 INTERNAL = "internal"
@@ -201,8 +203,11 @@ def failure_result(error: Exception) -> dict[str, Any]:
 
 def is_our_bug(error: BaseException) -> bool:
     """``error`` arose in migration-guard's own code (its innermost traceback frame is in this
-    package), and is not one we raise on purpose (a GuardError, ModelsNotImported)."""
-    if isinstance(error, (GuardError, ModelsNotImported)):
+    package), and is not one we raise on purpose (a GuardError, ModelsNotImported, a driver we
+    cannot pin)."""
+    from migration_guard.runners.pin_drivers import CannotPin
+
+    if isinstance(error, (GuardError, ModelsNotImported, CannotPin)):
         return False
     if isinstance(error, SyntaxError) and error.filename:  # where the bad source is
         where = error.filename
@@ -288,7 +293,23 @@ def _import_available(modules: Iterable[str]) -> None:
     import importlib
 
     for name in modules:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
+        for candidate in drivers_in_order() if name == DRIVER else (name,):
+            try:
+                importlib.import_module(candidate)
+            except ImportError:
+                continue
+            break
+
+
+def default_driver() -> str:
+    """The DBAPI SQLAlchemy connects a plain ``postgresql://`` URL with (psycopg 3 since
+    SQLAlchemy 2.1, psycopg2 before)."""
+    from sqlalchemy.dialects import postgresql
+
+    return str(postgresql.dialect.driver)
+
+
+def drivers_in_order() -> tuple[str, str]:
+    """psycopg and psycopg2, SQLAlchemy's default (:func:`default_driver`) first."""
+    first = default_driver()
+    return (first, "psycopg2" if first == "psycopg" else "psycopg")

@@ -38,6 +38,11 @@ _target: dict[str, str] = {}
 _PINNED_MARK = "__migration_guard_pinned__"
 
 
+class CannotPin(ImportError):
+    """A driver whose insides are not as this module knows them (a release it does not
+    support): it may not be used here. The environment's problem, not a bug (exit 3)."""
+
+
 def pin_drivers(target: dict[str, str]) -> None:
     """Send every psycopg2, psycopg and asyncpg connection of this process to ``target``
     (libpq parameters, see :func:`~migration_guard.runners.pinned.libpq_target`)."""
@@ -58,7 +63,7 @@ def _pin(name: str, module: ModuleType) -> None:
         _PATCHES[name](module)
     except Exception as error:
         version = getattr(module, "__version__", "")
-        raise ImportError(
+        raise CannotPin(
             f"migration-guard cannot pin {name} {version} to the throwaway database "
             f"({type(error).__name__}: {error}), so it may not be used here"
         ) from error
@@ -84,7 +89,7 @@ class _PinOnImport(importlib.abc.MetaPathFinder):
         loader = spec.loader
         original = getattr(loader, "exec_module", None)
         if original is None:
-            raise ImportError(f"migration-guard cannot pin {fullname} (loaded without exec_module)")
+            raise CannotPin(f"migration-guard cannot pin {fullname} (loaded without exec_module)")
 
         def exec_module(module: ModuleType) -> None:
             original(module)
@@ -257,7 +262,7 @@ def _pin_asyncpg(module: ModuleType) -> None:
         }
         for required in ("dsn", "host", "port", "user", "password", "database"):
             if required not in kwargs:
-                raise TypeError(f"asyncpg connected without a {required!r} argument")
+                raise CannotPin(f"migration-guard cannot pin asyncpg: it connected without {required!r}")
         kwargs.update((key, value) for key, value in forced.items() if key in kwargs)
         return original(**kwargs)
 

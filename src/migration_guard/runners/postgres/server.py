@@ -39,7 +39,7 @@ from migration_guard.runners.postgres.accounts import (
     temp_parent,
 )
 from migration_guard.runners.postgres.binaries import find_binaries
-from migration_guard.runners.process import last_line
+from migration_guard.runners.process import last_line, wait_for
 
 SUPERUSER = "postgres"
 """The superuser created by ``initdb``; it connects without a password (trust auth), through
@@ -348,7 +348,7 @@ def terminate(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         process.send_signal(signal.SIGINT)
     try:
-        process.wait(STOP_TIMEOUT)
+        wait_for(process, STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
