@@ -108,3 +108,31 @@ def test_new_imports_the_app_in_one_child(repo: Path) -> None:
     assert "ALTER TABLE documents DROP COLUMN summary;" in output, output
     assert len(importers(repo)) == 1, output
     assert git(repo, "status", "--porcelain", VERSIONS).startswith("??")
+
+
+def test_a_history_without_its_template_is_replayed_and_compared_in_one_child(
+    repo: Path,
+) -> None:
+    # a new revision makes a new history: no template yet; the one child replays it into the
+    # database that becomes the template and compares there
+    (repo / VERSIONS / "0008_note.py").write_text(
+        'revision = "0008note"\ndown_revision = "0007lang"\nbranch_labels = None\n'
+        "depends_on = None\n\nfrom alembic import op\n\n\ndef upgrade():\n"
+        '    op.execute("SELECT 1")\n\n\ndef downgrade():\n    pass\n'
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "a revision that changes no table")
+    result = subprocess.run(
+        [sys.executable, "-m", "migration_guard", "--format", "json", "drift"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "replaying the history into a fresh template database" in result.stderr
+    assert len(importers(repo)) == 1, result.stderr
+    again = subprocess.run(  # the template it left is the history's, read by the next run
+        [sys.executable, "-m", "migration_guard", "drift"], cwd=repo, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "template database found in the cache: history not replayed" in again.stderr

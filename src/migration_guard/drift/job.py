@@ -2,7 +2,11 @@
 
 Local: the compare child (:mod:`migration_guard.drift.worker`) is prepared first and
 imports Alembic while the cached server starts; it compares on the history's template itself,
-made read-only (a copy only when env.py writes). Docker (``runner = "docker"``): the same job in
+made read-only (a copy only when env.py writes). When the history has no template yet, the
+same child replays it into the database that becomes the template and compares there, right
+after the replay: one child imports the app, not one to replay and another to compare (half a
+second on every commit that adds a revision). Only when a revision fails to upgrade does the
+replay go on in children of its own, stepping over it. Docker (``runner = "docker"``): the same job in
 the compose backend service on a throwaway database (:mod:`migration_guard.runners.compose_jobs`).
 A failure in the project's code comes back as ``{"failed": …}`` for the caller to name; a
 revision whose upgrade failed during the replay comes back in ``upgrade_failed`` (the replay
@@ -26,6 +30,7 @@ from migration_guard.drift.worker import (
 from migration_guard.project.tree_export import ExportedTree
 
 if TYPE_CHECKING:
+    from migration_guard.runners.child import PreparedJob
     from migration_guard.runners.compose_jobs import ComposeJobs
 
 WORKER = "migration_guard.drift.worker"
@@ -80,7 +85,7 @@ def _local_operations(
     tree: ExportedTree, say: Callable[[str], None], along: GenerateAlong | None
 ) -> Drift:
     from migration_guard.runners import templates
-    from migration_guard.runners.child import PreparedJob, with_installed_driver
+    from migration_guard.runners.child import PreparedJob
     from migration_guard.runners.cluster import cluster, say_standins_used
     from migration_guard.runners.postgres import databases as pg
 
@@ -92,11 +97,14 @@ def _local_operations(
     ):
         template = templates.TEMPLATE_PREFIX + templates.history_key(settings)[:24]
         upgrade_failed: tuple[UpgradeFailure, ...] = ()
+        result: DriftReply | None = None
         if pg.database_exists(server.url, template):
             say("  template database found in the cache: history not replayed")
         else:
             say("  replaying the history into a fresh template database (cached for next time)")
-            upgrade_failed = _replay(tree, server.url, template, say)
+            result, upgrade_failed = _replay_and_compare(tree, server.url, template, compare, along)
+            if result is None:  # a revision failed to upgrade: replayed without it
+                upgrade_failed = _replay(tree, server.url, template, say, list(upgrade_failed))
         say_standins_used(server, pg.database_url(server.url, template), say)
         try:
             templates.mark_used(server.url, template)
@@ -104,14 +112,11 @@ def _local_operations(
             # Comparing only reads: on the template itself, made read-only for every session
             # (no copy to make and drop). An env.py that writes fails there; it gets a copy.
             templates.make_read_only(server.url, template)
-            result = DriftReply.from_json(
-                compare.run(
-                    _request(tree, "compare", along).to_json(),
-                    database_url_env=tree.project.config.database_url_env,
-                    url=with_installed_driver(pg.database_url(server.url, template)),
-                    meanwhile=along.meanwhile if along is not None else None,
-                )
-            )
+            if result is None and upgrade_failed:  # the prepared child has replayed already
+                with PreparedJob(WORKER, cwd=settings.working_dir, what=WHAT) as again:
+                    result = _compare_on(tree, again, pg.database_url(server.url, template), along)
+            elif result is None:
+                result = _compare_on(tree, compare, pg.database_url(server.url, template), along)
             if result.failed is not None and result.failed.read_only:
                 say("  env.py writes to the database: comparing on a copy of the template")
                 with templates.work_database(server.url, template) as work:
@@ -122,6 +127,53 @@ def _local_operations(
     if along is not None:
         along.generated = result.generated
     return Drift(result.operations, upgrade_failed, result.failed)
+
+
+def _replay_and_compare(
+    tree: ExportedTree,
+    server_url: str,
+    template: str,
+    child: PreparedJob,
+    along: GenerateAlong | None,
+) -> tuple[DriftReply | None, tuple[UpgradeFailure, ...]]:
+    """The prepared ``child`` replays the history into a new database, which becomes
+    ``template``, and compares right there: its reply. When a revision fails to upgrade, no
+    reply (the database is dropped) and that revision, for :func:`_replay` to step over."""
+    from migration_guard.runners import templates
+
+    try:
+        with templates.building_template(server_url, template) as target:
+            reply = _compare_on(tree, child, target, along, action="upgrade-compare")
+            if reply.failed is not None and not reply.failed.read_only:
+                _raise_if_extension_missing(reply.failed.message)
+                raise _ProjectCodeFailed(reply.failed)
+            if reply.upgrade_failed is not None:
+                _raise_if_extension_missing(reply.upgrade_failed.error)
+                raise _Restart(reply.upgrade_failed)  # the half-built database is dropped
+    except _Restart as restart:
+        assert restart.failed is not None
+        return None, (restart.failed,)
+    return reply, ()
+
+
+def _compare_on(
+    tree: ExportedTree,
+    child: PreparedJob,
+    url: str,
+    along: GenerateAlong | None,
+    action: str = "compare",
+) -> DriftReply:
+    """The prepared ``child``'s reply to ``action`` on the database at ``url``."""
+    from migration_guard.runners.child import with_installed_driver
+
+    return DriftReply.from_json(
+        child.run(
+            _request(tree, action, along).to_json(),
+            database_url_env=tree.project.config.database_url_env,
+            url=with_installed_driver(url),
+            meanwhile=along.meanwhile if along is not None else None,
+        )
+    )
 
 
 def _postgres(tree: ExportedTree) -> str:
@@ -188,14 +240,24 @@ def _build_template_skipping(
 
 
 class _Restart(Exception):
-    """Replay again on a new database."""
+    """Replay again on a new database (the revision that failed, when it is new)."""
+
+    def __init__(self, failed: UpgradeFailure | None = None) -> None:
+        super().__init__()
+        self.failed = failed
 
 
 def _replay(
-    tree: ExportedTree, server_url: str, template: str, say: Callable[[str], None]
+    tree: ExportedTree,
+    server_url: str,
+    template: str,
+    say: Callable[[str], None],
+    failed: list[UpgradeFailure],
 ) -> tuple[UpgradeFailure, ...]:
-    """:func:`_build_template_skipping` until it completes; each restart said."""
-    failed: list[UpgradeFailure] = []
+    """:func:`_build_template_skipping` until it completes, stepping over the ``failed``
+    revisions and each one that fails next; each restart said."""
+    if failed:
+        say(f"  {failed[-1].revision} failed to upgrade: replaying again without it")
     while True:
         try:
             return _build_template_skipping(tree, server_url, template, failed)

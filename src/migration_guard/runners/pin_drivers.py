@@ -262,7 +262,9 @@ def _pin_asyncpg(module: ModuleType) -> None:
         }
         for required in ("dsn", "host", "port", "user", "password", "database"):
             if required not in kwargs:
-                raise CannotPin(f"migration-guard cannot pin asyncpg: it connected without {required!r}")
+                raise CannotPin(
+                    f"migration-guard cannot pin asyncpg: it connected without {required!r}"
+                )
         kwargs.update((key, value) for key, value in forced.items() if key in kwargs)
         return original(**kwargs)
 

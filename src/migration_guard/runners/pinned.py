@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
@@ -208,7 +209,9 @@ def pin_engines(url: str) -> None:
             kwargs["connect_args"] = {
                 key: value for key, value in connect_args.items() if key not in _SERVER_ARGUMENTS
             }
-        return original(target, *args, **kwargs)
+        engine = original(target, *args, **kwargs)
+        _ENGINES.add(engine)
+        return engine
 
     create_module.create_engine = create_engine  # type: ignore[assignment]
     sqlalchemy.engine.create_engine = create_engine  # type: ignore[assignment]
@@ -219,6 +222,19 @@ def pin_engines(url: str) -> None:
     async_engine = sys.modules.get("sqlalchemy.ext.asyncio.engine")
     if async_engine is not None:
         setattr(async_engine, "_create_engine", create_engine)  # noqa: B010 - a private import
+
+
+_ENGINES: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Every engine created in this process since :func:`pin_engines` (the project's included)."""
+
+
+def drop_pooled_sessions() -> None:
+    """Every engine created so far forgets the sessions its pool holds (they stay open,
+    unused, until the process ends), so what runs next gets sessions opened from now on,
+    with the database's defaults as they are now (``dispose(close=False)``: no session is
+    closed from under a driver or an event loop)."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
 
 
 def pin_from_environment() -> None:
@@ -264,7 +280,23 @@ def main(argv: list[str]) -> int:
 
     setattr(command_line, "run_cmd", in_the_app)  # noqa: B010
     command_line.main(argv=argv)
+    _leave_now()
     return 0
+
+
+def _leave_now() -> None:
+    """End the process once its output is out, without tearing down SQLAlchemy's, Alembic's
+    and the project's modules: a sixth of a second of CPU that the parent would wait for, on
+    every template replay and downgrade render."""
+    import logging
+
+    logging.shutdown()  # env.py's fileConfig handlers: flushed
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        os._exit(1)
+    os._exit(0)
 
 
 if __name__ == "__main__":
