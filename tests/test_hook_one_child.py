@@ -110,18 +110,37 @@ def test_new_imports_the_app_in_one_child(repo: Path) -> None:
     assert git(repo, "status", "--porcelain", VERSIONS).startswith("??")
 
 
+NO_TABLE_REVISION = (
+    'revision = "0008note"\ndown_revision = "0007lang"\nbranch_labels = None\n'
+    "depends_on = None\n\nfrom alembic import op\n\n\ndef upgrade():\n"
+    '    op.execute("SELECT 1")\n\n\ndef downgrade():\n    pass\n'
+)
+
+
+def _new_history(repo: Path, note: str) -> None:
+    """A revision committed: a history the cache has no template of (``note`` makes it this
+    test's own: the cache is shared by the tests of a worker)."""
+    (repo / VERSIONS / "0008_note.py").write_text(NO_TABLE_REVISION + f"# {note}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "a revision that changes no table")
+
+
+def _new(repo: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "migration_guard", "new", "add summary", "--runner", "local"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+
+
 def test_a_history_without_its_template_is_replayed_and_compared_in_one_child(
     repo: Path,
 ) -> None:
     # a new revision makes a new history: no template yet; the one child replays it into the
     # database that becomes the template and compares there
-    (repo / VERSIONS / "0008_note.py").write_text(
-        'revision = "0008note"\ndown_revision = "0007lang"\nbranch_labels = None\n'
-        "depends_on = None\n\nfrom alembic import op\n\n\ndef upgrade():\n"
-        '    op.execute("SELECT 1")\n\n\ndef downgrade():\n    pass\n'
-    )
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--no-verify", "-m", "a revision that changes no table")
+    _new_history(repo, "drift")
     result = subprocess.run(
         [sys.executable, "-m", "migration_guard", "--format", "json", "drift"],
         cwd=repo,
@@ -136,3 +155,63 @@ def test_a_history_without_its_template_is_replayed_and_compared_in_one_child(
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "template database found in the cache: history not replayed" in again.stderr
+
+
+def test_new_on_a_history_without_its_template_replays_and_generates_in_one_child(
+    repo: Path,
+) -> None:
+    _new_history(repo, "new")
+    add_summary_column(repo)
+    result = _new(repo)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "replaying the history into a fresh template database" in output
+    assert "ALTER TABLE documents ADD COLUMN summary TEXT;" in output, output
+    assert len(importers(repo)) == 1, output
+
+
+def test_new_with_an_env_py_that_writes_leaves_the_template_as_the_replay_made_it(
+    repo: Path,
+) -> None:
+    """The replaying child autogenerates reading only: an env.py that writes (it counts its
+    runs in a sequence) is refused there and autogenerate runs on a copy, so the template
+    holds what the history's upgrade left: one run counted."""
+    from migration_guard.runners import templates
+    from migration_guard.runners.cluster import cluster
+    from migration_guard.runners.postgres import databases as pg
+
+    env_py = repo / "backend" / "alembic" / "env.py"
+    connect = "    with connectable.connect() as connection:\n"
+    text = env_py.read_text()
+    assert connect in text
+    env_py.write_text(
+        text.replace(
+            connect,
+            connect
+            + "        from sqlalchemy import text as sql\n"
+            + '        connection.execute(sql("CREATE SEQUENCE IF NOT EXISTS env_runs"))\n'
+            + "        connection.execute(sql(\"SELECT nextval('env_runs')\"))\n"
+            + "        connection.commit()\n",
+        )
+    )
+    _new_history(repo, "env-writes")
+    add_summary_column(repo)
+    result = _new(repo)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "replaying the history into a fresh template database" in output
+    assert "env.py writes to the database: autogenerate runs on a copy of the template" in output
+    assert "ALTER TABLE documents ADD COLUMN summary TEXT;" in output, output
+    with cluster(lambda _line: None) as server:
+        names = pg.query(
+            server.url,
+            f"SELECT datname FROM pg_database WHERE datname LIKE '{templates.TEMPLATE_PREFIX}%'",
+        )
+        counted = []
+        for (name,) in names:
+            url = pg.database_url(server.url, str(name))
+            if pg.query(url, "SELECT to_regclass('env_runs') IS NOT NULL") == [(True,)]:
+                counted += [
+                    int(value) for (value,) in pg.query(url, "SELECT last_value FROM env_runs")
+                ]
+    assert counted == [1]  # this history's template: the upgrade's run only

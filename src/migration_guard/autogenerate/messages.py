@@ -18,7 +18,8 @@ class AutogenRequest:
     """``alembic revision --autogenerate -m MESSAGE`` for the project of ``ini_path``.
     ``tree``: the folder the project runs from (an error in its code is named relative to
     it); ``render``: render the new revision's SQL too, with ``database_url_env`` set as
-    env.py reads it."""
+    env.py reads it; ``replay``: the database is new, bring it to the heads first
+    (``alembic upgrade heads``), then autogenerate reading only."""
 
     ini_path: str
     message: str
@@ -26,9 +27,11 @@ class AutogenRequest:
     render: bool = False
     database_url_env: str = ""
     rev_id: str | None = None
+    replay: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "replay": self.replay,
             "ini_path": self.ini_path,
             "message": self.message,
             "tree": self.tree,
@@ -47,6 +50,7 @@ class AutogenRequest:
             bool(data.get("render")),
             str(data.get("database_url_env") or ""),
             None if rev_id is None else str(rev_id),
+            bool(data.get("replay")),
         )
 
 
@@ -55,13 +59,16 @@ class AutogenResult:
     """What autogenerate did: each change in plain words and the revision file it wrote
     (``path`` and ``revision`` None: nothing changed, no file); ``rendered``: that revision's
     SQL when the request asked for it and it could be rendered there; ``read_only``: env.py
-    writes to the database, which refused (the parent runs the job again on a copy)."""
+    writes to the database, which refused (the parent runs the job again on a copy);
+    ``replay_failed``: the replay the request asked for failed, why (one line), nothing was
+    generated."""
 
     changes: tuple[str, ...] = ()
     path: str | None = None
     revision: str | None = None
     rendered: dict[str, Any] | None = None
     read_only: bool = False
+    replay_failed: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +77,7 @@ class AutogenResult:
             "revision": self.revision,
             "rendered": self.rendered,
             "read_only": self.read_only,
+            "replay_failed": self.replay_failed,
         }
 
     @classmethod
@@ -81,4 +89,5 @@ class AutogenResult:
             None if revision is None else str(revision),
             data.get("rendered") or None,
             bool(data.get("read_only")),
+            None if data.get("replay_failed") is None else str(data["replay_failed"]),
         )

@@ -85,6 +85,10 @@ def generate(request: AutogenRequest) -> AutogenResult:
     ini_path = Path(request.ini_path)
     os.chdir(ini_path.parent)
     config = alembic_config(ini_path)
+    if request.replay:
+        failed = replay_heads(config)
+        if failed is not None:
+            return AutogenResult(replay_failed=failed)
     changes: list[str] = []
     script = command.revision(
         config,
@@ -96,6 +100,25 @@ def generate(request: AutogenRequest) -> AutogenResult:
     if isinstance(script, list):
         script = script[0] if script else None
     return generated(script, changes, request)
+
+
+def replay_heads(config: Any) -> str | None:
+    """``alembic upgrade heads`` on this child's new database, which then reads only (see
+    :func:`~migration_guard.runners.pinned.read_only_from_now`); why it failed, in one line
+    (the error and the project's line), else None."""
+    from alembic import command
+
+    from migration_guard.runners.child import is_our_bug, one_line
+    from migration_guard.runners.pinned import read_only_from_now
+
+    try:
+        command.upgrade(config, "heads")
+    except Exception as error:
+        if is_our_bug(error):
+            raise
+        return one_line(error)
+    read_only_from_now()
+    return None
 
 
 def changes_recorder(changes: list[str]) -> Callable[[Any, Any, list[Any]], None]:

@@ -166,6 +166,8 @@ def job(raw: dict[str, Any]) -> dict[str, Any]:
                 return DriftReply(upgrade_failed=failed).to_json()
             # "upgrade-compare": the history is at its heads here; compare on it at once,
             # reading only, as on a cached template
+            from migration_guard.runners.pinned import read_only_from_now
+
             read_only_from_now()
         if request.generate:
             found, generated = compare_and_generate(ini_path, request.generate)
@@ -214,31 +216,6 @@ def upgrade_heads(ini_path: Path, skip: list[str]) -> UpgradeFailure | None:
             raise  # env.py or the models, not a revision: the caller names it
         return UpgradeFailure(failing.revision, failing.path, line, _database_error(error))
     return None
-
-
-def read_only_from_now() -> None:
-    """Every session opened from now on in the database this child works in reads only (the
-    database's default, as :func:`~migration_guard.runners.templates.make_read_only` sets on
-    a template), and no session of the replay is reused: the compare after a replay sees and
-    leaves the database as a compare on the cached template would. An env.py that writes is
-    refused there, and the parent compares on a copy."""
-    import sqlalchemy
-    from sqlalchemy.pool import NullPool
-
-    from migration_guard.runners.pinned import PINNED_URL_ENV, drop_pooled_sessions
-
-    drop_pooled_sessions()
-    engine = sqlalchemy.create_engine(os.environ[PINNED_URL_ENV], poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            name = str(connection.exec_driver_sql("SELECT current_database()").scalar())
-            quoted = '"' + name.replace('"', '""') + '"'
-            connection.exec_driver_sql(
-                f"ALTER DATABASE {quoted} SET default_transaction_read_only = on"
-            )
-            connection.commit()
-    finally:
-        engine.dispose()
 
 
 def _failing_revision(error: BaseException, files: dict[str, Any]) -> tuple[Any, int | None]:

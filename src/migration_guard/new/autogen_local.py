@@ -4,23 +4,26 @@ The cached cluster (:mod:`migration_guard.runners.cluster`) holds one template d
 state of the history (:mod:`migration_guard.runners.templates`). A second ``new`` on an
 unchanged history skips ``initdb`` and the replay of every migration: it starts the server and
 autogenerates on the template (or, when env.py writes, on a ``CREATE DATABASE … TEMPLATE`` copy).
+A history without its template is replayed by the autogenerate child itself, into the database
+that becomes the template, before it autogenerates there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from migration_guard.autogenerate.messages import AutogenRequest, AutogenResult
 from migration_guard.config.alembic_ini import AlembicSettings
+from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.child import run_job
 from migration_guard.runners.cluster import cluster, say_standins_used
 from migration_guard.runners.postgres import databases as pg
 from migration_guard.runners.templates import (
     TEMPLATE_PREFIX,
-    build_template,
+    building_template,
     history_key,
     make_read_only,
     mark_used,
@@ -98,13 +101,14 @@ def autogenerate_local(
     the child autogenerates."""
     from migration_guard.runners.child import PreparedJob, with_installed_driver
 
-    request = AutogenRequest(
+    asked = AutogenRequest(
         str(settings.ini_path),
         message,
         tree=str(tree or ""),
         render=render,
         database_url_env=database_url_env,
-    ).to_json()
+    )
+    request = asked.to_json()
     key = history_key(settings)
     with (
         PreparedJob(_AUTOGEN, cwd=settings.working_dir, what=_AUTOGEN_WHAT) as child,
@@ -112,21 +116,41 @@ def autogenerate_local(
     ):
         template = TEMPLATE_PREFIX + key[:24]
         cached = pg.database_exists(server.url, template)
+        result: AutogenResult | None = None
         if cached:
             say("  template database found in the cache: history not replayed")
         else:
+            # The child replays the history into the database that becomes the template and
+            # autogenerates there, reading only: one child imports the app, not two.
             say("  replaying the history into a fresh template database (cached for next time)")
-            build_template(server.url, template, settings, database_url_env)
+            with building_template(server.url, template) as target:
+                result = AutogenResult.from_json(
+                    child.run(
+                        replace(asked, replay=True).to_json(),
+                        database_url_env=database_url_env,
+                        url=with_installed_driver(target),
+                        meanwhile=meanwhile,
+                    )
+                )
+                if result.replay_failed is not None:
+                    raise EnvironmentProblem(
+                        "`alembic upgrade heads` failed on the private database: "
+                        + result.replay_failed
+                    )
         say_standins_used(server, pg.database_url(server.url, template), say)
         mark_used(server.url, template)
         prune_templates(server.url, keep=template)
         make_read_only(server.url, template)
-        template_url = with_installed_driver(pg.database_url(server.url, template))
-        result = AutogenResult.from_json(
-            child.run(
-                request, database_url_env=database_url_env, url=template_url, meanwhile=meanwhile
+        if result is None:
+            template_url = with_installed_driver(pg.database_url(server.url, template))
+            result = AutogenResult.from_json(
+                child.run(
+                    request,
+                    database_url_env=database_url_env,
+                    url=template_url,
+                    meanwhile=meanwhile,
+                )
             )
-        )
         if result.read_only:
             say("  env.py writes to the database: autogenerate runs on a copy of the template")
             with work_database(server.url, template) as work:

@@ -237,6 +237,30 @@ def drop_pooled_sessions() -> None:
         engine.dispose(close=False)
 
 
+def read_only_from_now() -> None:
+    """Every session opened from now on in the database this child works in reads only (the
+    database's default, as :func:`~migration_guard.runners.templates.make_read_only` sets on
+    a template), and no session of the replay is reused: a job that replays the history into
+    a new template and then reads it (drift's compare, ``new``'s autogenerate) sees and leaves
+    it as the same job on the cached template would. An env.py that writes is refused there,
+    and the parent runs the job on a copy."""
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    drop_pooled_sessions()
+    engine = sqlalchemy.create_engine(os.environ[PINNED_URL_ENV], poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            name = str(connection.exec_driver_sql("SELECT current_database()").scalar())
+            quoted = '"' + name.replace('"', '""') + '"'
+            connection.exec_driver_sql(
+                f"ALTER DATABASE {quoted} SET default_transaction_read_only = on"
+            )
+            connection.commit()
+    finally:
+        engine.dispose()
+
+
 def pin_from_environment() -> None:
     """:func:`pin` to ``$MIGRATION_GUARD_PINNED_URL`` when it is set."""
     url = os.environ.get(PINNED_URL_ENV)

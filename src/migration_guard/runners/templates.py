@@ -1,7 +1,8 @@
 """The template cache: one database per state of the history on the cached cluster.
 
 A template is named by a hash of the versions folder and env.py (:func:`history_key`), built
-once by ``alembic upgrade heads`` (:func:`build_template`) and then copied or read by every job;
+once by ``alembic upgrade heads`` into a database that takes the template's name when it is
+complete (:func:`building_template`), and then copied or read by every job;
 the :data:`KEEP_TEMPLATES` most recently used are kept. Every job makes its build and work
 databases through :func:`building_template` and :func:`work_database`, which drop them however
 the job ends; those of killed runs are dropped when the cluster starts (:func:`drop_leftovers`).
@@ -59,17 +60,6 @@ def make_read_only(url: str, template: str) -> None:
         url,
         f"ALTER DATABASE {pg.quote_identifier(template)} SET default_transaction_read_only = on",
     )
-
-
-def build_template(
-    url: str, template: str, settings: AlembicSettings, database_url_env: str
-) -> None:
-    """``alembic upgrade heads`` into a new database, renamed to ``template`` once complete
-    (its URL names the installed driver, as every other job's does)."""
-    from migration_guard.runners.child import with_installed_driver
-
-    with building_template(url, template) as target:
-        run_alembic(settings, ["upgrade", "heads"], database_url_env, with_installed_driver(target))
 
 
 @contextlib.contextmanager
