@@ -273,3 +273,28 @@ def test_ctrl_c_as_the_server_finishes_create_database_leaves_no_database(
     with cluster(said.append):  # drops (and says) what an interrupted run left
         pass
     assert not [line for line in said if "leftover" in line], said
+
+
+DEFERRED = """
+import os, signal, sys
+from migration_guard.interrupts import deferred_interrupts, sigterm_interrupts
+
+done = []
+with sigterm_interrupts():
+    try:
+        with deferred_interrupts():
+            os.kill(os.getpid(), int(sys.argv[1]))
+            done.append("the block ran to its end")
+        done.append("after the block")
+    except KeyboardInterrupt:
+        print(done, "interrupted after the block")
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_inside_a_deferred_block_lands_when_it_ends(signum: signal.Signals) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DEFERRED, str(int(signum))], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['the block ran to its end'] interrupted after the block"

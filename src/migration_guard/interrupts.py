@@ -43,3 +43,20 @@ def sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Within the block, Ctrl-C and SIGTERM wait for it to end, and are delivered then (they
+    are blocked, not lost): for work that must not be cut half-way, such as importing a library
+    ahead of its use. An import interrupted in the middle can leave a library half-initialised
+    (its next import fails in odd ways), and a Rust extension's interrupted initialisation makes
+    Python end by SIGINT even after the interrupt was handled. Only the main thread's signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from migration_guard.errors import EnvironmentProblem, GuardError, InputError, InternalError
+from migration_guard.interrupts import deferred_interrupts
 from migration_guard.runners.leftovers import scratch_folder
 from migration_guard.runners.models_imported import INPUT_ERROR, ModelsNotImported
 from migration_guard.runners.pinned import child_environment, url_for_env_py
@@ -122,7 +123,8 @@ class PreparedJob:
             env = pinned_env(database_url_env, url)
             self._child.send(JobMessage(request, env, str(result_path)).to_json())
             if meanwhile is not None:
-                meanwhile()
+                with deferred_interrupts():  # a Ctrl-C lands after it, not inside an import
+                    meanwhile()
             finished = self._child.finish(timeout)
             return read_result(result_path, finished.stderr, self._what)
 
