@@ -145,3 +145,43 @@ def run_cli(
         env=env,
         check=False,
     )
+
+
+def count_env_py_runs(root: Path) -> None:
+    """Make the example backend's env.py write on every online run: it counts its runs in a
+    sequence (``env_runs``) of the database it runs on."""
+    env_py = root / "backend" / "alembic" / "env.py"
+    connect = "    with connectable.connect() as connection:\n"
+    text = env_py.read_text()
+    assert connect in text
+    env_py.write_text(
+        text.replace(
+            connect,
+            connect
+            + "        from sqlalchemy import text as sql\n"
+            + '        connection.execute(sql("CREATE SEQUENCE IF NOT EXISTS env_runs"))\n'
+            + "        connection.execute(sql(\"SELECT nextval('env_runs')\"))\n"
+            + "        connection.commit()\n",
+        )
+    )
+
+
+def env_py_runs_in_templates() -> list[int]:
+    """The runs :func:`count_env_py_runs` counted in each cached template that has the count."""
+    from migration_guard.runners import templates
+    from migration_guard.runners.cluster import cluster
+    from migration_guard.runners.postgres import databases as pg
+
+    counted: list[int] = []
+    with cluster(lambda _line: None) as server:
+        names = pg.query(
+            server.url,
+            f"SELECT datname FROM pg_database WHERE datname LIKE '{templates.TEMPLATE_PREFIX}%'",
+        )
+        for (name,) in names:
+            url = pg.database_url(server.url, str(name))
+            if pg.query(url, "SELECT to_regclass('env_runs') IS NOT NULL") == [(True,)]:
+                counted += [
+                    int(value) for (value,) in pg.query(url, "SELECT last_value FROM env_runs")
+                ]
+    return counted

@@ -22,6 +22,13 @@ WHAT = "alembic revision --autogenerate"
 NOWHERE = "postgresql://nobody@127.0.0.1:1/nowhere"
 
 
+def _autogenerate(root: Path, request: dict[str, object]) -> dict[str, object]:
+    """The autogenerate job in its real child, on a database nobody listens for."""
+    return run_job(
+        WORKER, request, cwd=root, database_url_env="DATABASE_URL", url=NOWHERE, what=WHAT
+    )
+
+
 def _request(root: Path, **changed: object) -> dict[str, object]:
     request: dict[str, object] = {
         "ini_path": str(root / "alembic.ini"),
@@ -39,7 +46,7 @@ def test_a_request_our_job_cannot_read_is_an_internal_error(tmp_path: Path) -> N
     request = _request(root)
     del request["message"]  # a parent of ours that forgot a key the child reads
     with pytest.raises(InternalError) as raised:
-        run_job(WORKER, request, cwd=root, database_url_env="DATABASE_URL", url=NOWHERE, what=WHAT)
+        _autogenerate(root, request)
     assert str(raised.value) == "KeyError: 'message'"
     child_traceback = raised.value.traceback
     assert child_traceback.startswith("Traceback (most recent call last):\n")
@@ -69,26 +76,12 @@ BROKEN_ENV_PY = "raise RuntimeError('env.py is broken')\n" + ENV_PY
 def test_an_error_in_the_projects_env_py_stays_the_environments(tmp_path: Path) -> None:
     root = make_project(tmp_path / "app", env_py=BROKEN_ENV_PY)
     with pytest.raises(EnvironmentProblem) as raised:
-        run_job(
-            WORKER,
-            _request(root),
-            cwd=root,
-            database_url_env="DATABASE_URL",
-            url=NOWHERE,
-            what=WHAT,
-        )
+        _autogenerate(root, _request(root))
     assert str(raised.value) == (
         "alembic revision --autogenerate failed: RuntimeError: env.py is broken (env.py:1)"
     )
     with pytest.raises(EnvironmentProblem) as named:  # the tree given: named as the user knows it
-        run_job(
-            WORKER,
-            _request(root, tree=str(root)),
-            cwd=root,
-            database_url_env="DATABASE_URL",
-            url=NOWHERE,
-            what=WHAT,
-        )
+        _autogenerate(root, _request(root, tree=str(root)))
     assert str(named.value) == (
         "alembic revision --autogenerate failed: RuntimeError: env.py is broken "
         "(migrations/env.py:1)"
@@ -148,14 +141,7 @@ def test_a_driver_we_cannot_pin_is_the_environments_not_a_bug(tmp_path: Path) ->
     (root / "psycopg2").mkdir()
     (root / "psycopg2" / "__init__.py").write_text("__version__ = '0.0-unknown'\n")
     with pytest.raises(EnvironmentProblem) as raised:
-        run_job(
-            WORKER,
-            _request(root),
-            cwd=root,
-            database_url_env="DATABASE_URL",
-            url=NOWHERE,
-            what=WHAT,
-        )
+        _autogenerate(root, _request(root))
     assert str(raised.value).startswith(
         "alembic revision --autogenerate failed: CannotPin: migration-guard cannot pin "
         "psycopg2 0.0-unknown to the throwaway database ("

@@ -23,6 +23,8 @@ from tests.projects import (
     MODELS,
     VERSIONS,
     commit_all,
+    count_env_py_runs,
+    env_py_runs_in_templates,
     git,
     init_repo,
 )
@@ -240,24 +242,7 @@ def test_an_env_py_that_writes_is_compared_on_a_copy_and_the_template_stays_clea
     """Drift compares on the cached template itself, read-only; an env.py that writes there
     (here: it counts its runs in a sequence) is refused by PostgreSQL, so the compare runs on a
     copy instead, and the template keeps what the history's upgrade left: one run counted."""
-    from migration_guard.runners import templates
-    from migration_guard.runners.cluster import cluster
-    from migration_guard.runners.postgres import databases as pg
-
-    env_py = repo / "backend" / "alembic" / "env.py"
-    text = env_py.read_text()
-    connect = "    with connectable.connect() as connection:\n"
-    assert connect in text
-    env_py.write_text(
-        text.replace(
-            connect,
-            connect
-            + "        from sqlalchemy import text as sql\n"
-            + '        connection.execute(sql("CREATE SEQUENCE IF NOT EXISTS env_runs"))\n'
-            + "        connection.execute(sql(\"SELECT nextval('env_runs')\"))\n"
-            + "        connection.commit()\n",
-        )
-    )
+    count_env_py_runs(repo)
     commit_all(repo, "env.py writes")
     for _attempt in range(2):
         result = drift(repo)
@@ -265,16 +250,4 @@ def test_an_env_py_that_writes_is_compared_on_a_copy_and_the_template_stays_clea
         assert "comparing on a copy" in result.stderr
         (problem,) = problems(result)
         assert problem["message"] == "add column documents.language (String(8), not null)"
-    with cluster(lambda _line: None) as server:
-        template_names = pg.query(
-            server.url,
-            f"SELECT datname FROM pg_database WHERE datname LIKE '{templates.TEMPLATE_PREFIX}%'",
-        )
-        counted = []
-        for (name,) in template_names:
-            url = pg.database_url(server.url, str(name))
-            if pg.query(url, "SELECT to_regclass('env_runs') IS NOT NULL") == [(True,)]:
-                counted += [
-                    int(value) for (value,) in pg.query(url, "SELECT last_value FROM env_runs")
-                ]
-    assert counted == [1]  # this history's template: the upgrade's run only
+    assert env_py_runs_in_templates() == [1]  # this history's template: the upgrade's run only

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
-from tests.projects import git, init_repo
+from tests.projects import count_env_py_runs, env_py_runs_in_templates, git, init_repo
 from tests.test_drift_command import LANGUAGE_REVISION, MODELS, VERSIONS
 from tests.test_hook_index import add_summary_column, commit, generated
 
@@ -176,24 +176,7 @@ def test_new_with_an_env_py_that_writes_leaves_the_template_as_the_replay_made_i
     """The replaying child autogenerates reading only: an env.py that writes (it counts its
     runs in a sequence) is refused there and autogenerate runs on a copy, so the template
     holds what the history's upgrade left: one run counted."""
-    from migration_guard.runners import templates
-    from migration_guard.runners.cluster import cluster
-    from migration_guard.runners.postgres import databases as pg
-
-    env_py = repo / "backend" / "alembic" / "env.py"
-    connect = "    with connectable.connect() as connection:\n"
-    text = env_py.read_text()
-    assert connect in text
-    env_py.write_text(
-        text.replace(
-            connect,
-            connect
-            + "        from sqlalchemy import text as sql\n"
-            + '        connection.execute(sql("CREATE SEQUENCE IF NOT EXISTS env_runs"))\n'
-            + "        connection.execute(sql(\"SELECT nextval('env_runs')\"))\n"
-            + "        connection.commit()\n",
-        )
-    )
+    count_env_py_runs(repo)
     _new_history(repo, "env-writes")
     add_summary_column(repo)
     result = _new(repo)
@@ -202,16 +185,4 @@ def test_new_with_an_env_py_that_writes_leaves_the_template_as_the_replay_made_i
     assert "replaying the history into a fresh template database" in output
     assert "env.py writes to the database: autogenerate runs on a copy of the template" in output
     assert "ALTER TABLE documents ADD COLUMN summary TEXT;" in output, output
-    with cluster(lambda _line: None) as server:
-        names = pg.query(
-            server.url,
-            f"SELECT datname FROM pg_database WHERE datname LIKE '{templates.TEMPLATE_PREFIX}%'",
-        )
-        counted = []
-        for (name,) in names:
-            url = pg.database_url(server.url, str(name))
-            if pg.query(url, "SELECT to_regclass('env_runs') IS NOT NULL") == [(True,)]:
-                counted += [
-                    int(value) for (value,) in pg.query(url, "SELECT last_value FROM env_runs")
-                ]
-    assert counted == [1]  # this history's template: the upgrade's run only
+    assert env_py_runs_in_templates() == [1]  # this history's template: the upgrade's run only
