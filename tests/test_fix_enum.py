@@ -151,6 +151,21 @@ def test_labels_the_history_does_not_state_are_not_guessed(tmp_path: Path) -> No
     assert "would fix 0 finding(s)" in result.stdout
 
 
+def _swap_finding(rendered: tuple[tuple[int, str], ...]) -> Finding:
+    """The rule's finding on line 6's ``CREATE TYPE s``, the type's labels before being
+    ``a`` and ``rendered`` the revision's SQL by line."""
+    return Finding(
+        "enum-recreated",
+        "error",
+        "m",
+        "r2",
+        "r2.py",
+        6,
+        "CREATE TYPE s AS ENUM ('a', 'b');",
+        fix_context=FixContext(("a",), rendered),
+    )
+
+
 def test_a_statement_naming_the_temporary_type_inside_the_swap_stops_the_fix() -> None:
     source = (
         "from alembic import op\n\n\ndef upgrade():\n"
@@ -165,16 +180,7 @@ def test_a_statement_naming_the_temporary_type_inside_the_swap_stops_the_fix() -
         (7, "INSERT INTO archive SELECT 'x'::s_old"),
         (8, "DROP TYPE s_old"),
     )
-    finding = Finding(
-        "enum-recreated",
-        "error",
-        "m",
-        "r2",
-        "r2.py",
-        6,
-        "CREATE TYPE s AS ENUM ('a', 'b');",
-        fix_context=FixContext(("a",), rendered),
-    )
+    finding = _swap_finding(rendered)
     assert fix_source(source, [finding]).source == source
     without = source.replace('    op.execute(copy_from("s_old"))\n', "")
     context = FixContext(("a",), (rendered[0], rendered[1], (7, rendered[3][1])))
@@ -199,16 +205,7 @@ def test_a_swap_statement_that_also_does_something_else_is_kept() -> None:
         (6, "CREATE TYPE s AS ENUM ('a', 'b')"),
         (7, "DROP TYPE s_old"),
     )
-    finding = Finding(
-        "enum-recreated",
-        "error",
-        "m",
-        "r2",
-        "r2.py",
-        6,
-        "CREATE TYPE s AS ENUM ('a', 'b');",
-        fix_context=FixContext(("a",), rendered),
-    )
+    finding = _swap_finding(rendered)
     assert not fix_source(source, [finding]).changed
     alone = FixContext(("a",), (rendered[0], rendered[2], rendered[3]))
     assert fix_source(source, [dataclasses.replace(finding, fix_context=alone)]).changed
