@@ -17,12 +17,12 @@ from typing import Any
 
 from migration_guard.autogenerate.messages import AutogenRequest, AutogenResult
 from migration_guard.config.alembic_ini import AlembicSettings
-from migration_guard.errors import EnvironmentProblem
 from migration_guard.runners.child import run_job
 from migration_guard.runners.cluster import cluster, say_standins_used
 from migration_guard.runners.postgres import databases as pg
 from migration_guard.runners.templates import (
     TEMPLATE_PREFIX,
+    alembic_failed,
     building_template,
     history_key,
     make_read_only,
@@ -133,10 +133,7 @@ def autogenerate_local(
                     )
                 )
                 if result.replay_failed is not None:
-                    raise EnvironmentProblem(
-                        "`alembic upgrade heads` failed on the private database: "
-                        + result.replay_failed
-                    )
+                    raise alembic_failed(["upgrade", "heads"], result.replay_failed)
         say_standins_used(server, pg.database_url(server.url, template), say)
         mark_used(server.url, template)
         prune_templates(server.url, keep=template)

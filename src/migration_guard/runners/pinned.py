@@ -247,15 +247,14 @@ def read_only_from_now() -> None:
     import sqlalchemy
     from sqlalchemy.pool import NullPool
 
+    from migration_guard.runners.templates import read_only_statement
+
     drop_pooled_sessions()
     engine = sqlalchemy.create_engine(os.environ[PINNED_URL_ENV], poolclass=NullPool)
     try:
         with engine.connect() as connection:
             name = str(connection.exec_driver_sql("SELECT current_database()").scalar())
-            quoted = '"' + name.replace('"', '""') + '"'
-            connection.exec_driver_sql(
-                f"ALTER DATABASE {quoted} SET default_transaction_read_only = on"
-            )
+            connection.exec_driver_sql(read_only_statement(name))
             connection.commit()
     finally:
         engine.dispose()

@@ -56,9 +56,19 @@ def history_key(settings: AlembicSettings) -> str:
 def make_read_only(url: str, template: str) -> None:
     """Every later session in ``template`` reads only (its copies are not affected: a
     database's settings are not copied with it), so jobs that only read need no copy."""
-    pg.execute(
-        url,
-        f"ALTER DATABASE {pg.quote_identifier(template)} SET default_transaction_read_only = on",
+    pg.execute(url, read_only_statement(template))
+
+
+def read_only_statement(database: str) -> str:
+    """The statement that makes every later session in ``database`` read only."""
+    return f"ALTER DATABASE {pg.quote_identifier(database)} SET default_transaction_read_only = on"
+
+
+def alembic_failed(arguments: list[str], why: str) -> EnvironmentProblem:
+    """The one line for ``alembic ARGUMENTS`` failing on the private database, ``why`` being
+    the error (and the project's line)."""
+    return EnvironmentProblem(
+        f"`alembic {' '.join(arguments)}` failed on the private database: {why}"
     )
 
 
@@ -156,10 +166,7 @@ def run_alembic(
         completed = child.finish(ALEMBIC_TIMEOUT_SECONDS)
     if completed.returncode != 0:
         output = completed.stderr or completed.stdout
-        raise EnvironmentProblem(
-            f"`alembic {' '.join(arguments)}` failed on the private database: "
-            f"{_extension_line(output) or failure_reason(output)}"
-        )
+        raise alembic_failed(arguments, _extension_line(output) or failure_reason(output))
 
 
 def _child_env(database_url_env: str, url: str) -> dict[str, str]:
