@@ -102,9 +102,11 @@ def _local_operations(
             say("  template database found in the cache: history not replayed")
         else:
             say("  replaying the history into a fresh template database (cached for next time)")
-            result, upgrade_failed = _replay_and_compare(tree, server.url, template, compare, along)
-            if result is None:  # a revision failed to upgrade: replayed without it
-                upgrade_failed = _replay(tree, server.url, template, say, list(upgrade_failed))
+            failed: list[UpgradeFailure] = []
+            try:
+                result = _replay_and_compare(tree, server.url, template, compare, along, failed)
+            except _Restart:  # a revision failed to upgrade: replayed without it
+                upgrade_failed = _replay(tree, server.url, template, say, failed)
         say_standins_used(server, pg.database_url(server.url, template), say)
         try:
             templates.mark_used(server.url, template)
@@ -135,25 +137,20 @@ def _replay_and_compare(
     template: str,
     child: PreparedJob,
     along: GenerateAlong | None,
-) -> tuple[DriftReply | None, tuple[UpgradeFailure, ...]]:
+    failed: list[UpgradeFailure],
+) -> DriftReply:
     """The prepared ``child`` replays the history into a new database, which becomes
-    ``template``, and compares right there: its reply. When a revision fails to upgrade, no
-    reply (the database is dropped) and that revision, for :func:`_replay` to step over."""
+    ``template``, and compares right there: its reply. A revision that fails to upgrade is
+    appended to ``failed`` and :class:`_Restart` raised, for :func:`_replay` to step over it."""
     from migration_guard.runners import templates
 
-    try:
-        with templates.building_template(server_url, template) as target:
-            reply = _compare_on(tree, child, target, along, action="upgrade-compare")
-            if reply.failed is not None and not reply.failed.read_only:
-                _raise_if_extension_missing(reply.failed.message)
-                raise _ProjectCodeFailed(reply.failed)
-            if reply.upgrade_failed is not None:
-                _raise_if_extension_missing(reply.upgrade_failed.error)
-                raise _Restart(reply.upgrade_failed)  # the half-built database is dropped
-    except _Restart as restart:
-        assert restart.failed is not None
-        return None, (restart.failed,)
-    return reply, ()
+    with templates.building_template(server_url, template) as target:
+        reply = _compare_on(tree, child, target, along, action="upgrade-compare")
+        if reply.failed is not None and not reply.failed.read_only:
+            _raise_if_extension_missing(reply.failed.message)
+            raise _ProjectCodeFailed(reply.failed)
+        _restart_if_upgrade_failed(reply, failed)
+    return reply
 
 
 def _compare_on(
@@ -230,21 +227,22 @@ def _build_template_skipping(
 
     with templates.building_template(server_url, template) as target:
         skip = tuple(entry.revision for entry in failed)
-        result = _run_worker(tree, target, "upgrade", skip)
-        if result.upgrade_failed is not None:
-            # a CREATE EXTENSION this server cannot satisfy: the environment's, not a finding
-            _raise_if_extension_missing(result.upgrade_failed.error)
-            failed.append(result.upgrade_failed)
-            raise _Restart  # the half-built database is dropped
+        _restart_if_upgrade_failed(_run_worker(tree, target, "upgrade", skip), failed)
     return tuple(failed)
 
 
-class _Restart(Exception):
-    """Replay again on a new database (the revision that failed, when it is new)."""
+def _restart_if_upgrade_failed(reply: DriftReply, failed: list[UpgradeFailure]) -> None:
+    """A revision that failed to upgrade during a replay: appended to ``failed`` and
+    :class:`_Restart` raised (the half-built database is dropped)."""
+    if reply.upgrade_failed is not None:
+        # a CREATE EXTENSION this server cannot satisfy: the environment's, not a finding
+        _raise_if_extension_missing(reply.upgrade_failed.error)
+        failed.append(reply.upgrade_failed)
+        raise _Restart
 
-    def __init__(self, failed: UpgradeFailure | None = None) -> None:
-        super().__init__()
-        self.failed = failed
+
+class _Restart(Exception):
+    """Replay again on a new database."""
 
 
 def _replay(
